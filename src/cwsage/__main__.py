@@ -1,0 +1,5 @@
+"""Allow ``python -m cwsage``."""
+
+from cwsage.cli import main
+
+main()

@@ -1,0 +1,140 @@
+"""One exception hierarchy for cwsage, grouped by who must act.
+
+Every error carries a message for the user (what happened and to which record), the technical detail,
+and a hint (what to do). The CLI prints ``user_message`` and ``hint`` as one paragraph and the detail
+only with ``--verbose``; the web UI does the same. Validation problems are *not* exceptions: validators
+return lists of :class:`cwsage.domain.issues.Issue`; an exception means a run-level failure or a bug.
+
+::
+
+    CwsageError
+    ├── ConfigurationError      the user's settings: missing/invalid setting, bad credentials, no access
+    │   └── AuthenticationError
+    ├── MappingError            Manage and Sage 300 disagree (a customer, account, tax group … missing)
+    ├── SourceDataError         what Manage sent cannot be read (missing field, unknown enum, bad date)
+    ├── RemoteRejection         the remote system understood and refused (Sage 409, Manage 400)
+    │   └── DuplicateDocument
+    ├── TransientError          try again later: timeouts, 429, 5xx, dropped connection, Day End lock
+    │   └── AmbiguousOutcome    a creating call may or may not have landed: look before retrying
+    ├── RunConflict             another run holds the lock
+    └── BugError                an invariant of cwsage itself broke: report it
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Actor(StrEnum):
+    """Who must act to fix an error."""
+
+    USER_CONFIG = "configuration"
+    MAPPING = "mapping"
+    SOURCE_DATA = "source data"
+    REMOTE = "remote rejection"
+    TRANSIENT = "transient"
+    BUG = "bug"
+
+
+class CwsageError(Exception):
+    """Base of every error cwsage raises on purpose.
+
+    Attributes:
+        user_message: What happened, in words a bookkeeper understands, naming the record.
+        detail: Technical detail (status code, response body, exception text) for the full log.
+        hint: What to do about it.
+        source_ref: The Manage or Sage record concerned, e.g. ``invoice 10234``.
+        status_code: The HTTP status of the remote answer, when there was one.
+        request_id: The remote system's request id, when it sent one.
+    """
+
+    actor: Actor = Actor.BUG
+    default_hint = "Run again with --verbose and send the full log to support."
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        detail: str = "",
+        hint: str | None = None,
+        source_ref: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.detail = detail
+        self.hint = hint if hint is not None else self.default_hint
+        self.source_ref = source_ref
+        self.status_code = status_code
+        self.request_id = request_id
+
+    def paragraph(self) -> str:
+        """The one readable paragraph the CLI prints."""
+        where = f" [{self.source_ref}]" if self.source_ref else ""
+        return f"{self.user_message}{where}\n{self.hint}".strip()
+
+    def __str__(self) -> str:
+        return self.user_message if not self.detail else f"{self.user_message} ({self.detail})"
+
+
+class ConfigurationError(CwsageError):
+    """A setting is missing or wrong; the user must change configuration."""
+
+    actor = Actor.USER_CONFIG
+    default_hint = "Check the settings with `cwsage config show` and fix them with `cwsage login`."
+
+
+class AuthenticationError(ConfigurationError):
+    """The remote system refused our credentials or our access rights."""
+
+    default_hint = "Check the user name, keys and password with `cwsage login`, and the user's security role."
+
+
+class MappingError(CwsageError):
+    """A Manage record has no counterpart in Sage 300 (or the mapping is wrong)."""
+
+    actor = Actor.MAPPING
+    default_hint = "Fix the mapping in Manage or create the record in Sage 300, then run `cwsage check`."
+
+
+class SourceDataError(CwsageError):
+    """Manage sent data cwsage cannot read."""
+
+    actor = Actor.SOURCE_DATA
+    default_hint = "Open the record in Manage, correct it, and run again."
+
+
+class RemoteRejection(CwsageError):
+    """The remote system understood the request and refused it (business rule)."""
+
+    actor = Actor.REMOTE
+    default_hint = "Read the message from the remote system, fix the cause there or in Manage, and run again."
+
+
+class DuplicateDocument(RemoteRejection):
+    """The document already exists in the target system."""
+
+
+class TransientError(CwsageError):
+    """Temporary trouble: timeouts, rate limits, server errors, a Day End lock."""
+
+    actor = Actor.TRANSIENT
+    default_hint = "Nothing is lost: run the same command again in a few minutes; cwsage resumes where it stopped."
+
+
+class AmbiguousOutcome(TransientError):
+    """A creating call may have landed; never retry it without looking first."""
+
+
+class RunConflict(CwsageError):
+    """Another run holds the lock."""
+
+    actor = Actor.USER_CONFIG
+    default_hint = "Wait for the other run to finish; a lock left by a dead process is released automatically."
+
+
+class BugError(CwsageError):
+    """An invariant of cwsage broke."""
+
+    actor = Actor.BUG
