@@ -1,0 +1,819 @@
+"""The durable memory of cwsage: runs, per-document state, Sage batches, audit, watermarks, run locks.
+
+Why a module of its own: "exactly once" rests on writing down what is about to happen *before* each
+remote call and what happened right after it, so a run killed at any instant can be resumed. Every
+write here commits before the method returns (SQLite in WAL mode with ``synchronous=FULL``, or
+PostgreSQL). Services call only this API; nothing else touches the tables.
+
+The store is the only place that knows the schema; callers get frozen dataclasses back, never ORM rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, delete, event, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cwsage.dates import now
+from cwsage.errors import ConfigurationError, RunConflict
+from cwsage.state.models import AuditRow, DocumentRow, RunLockRow, RunRow, SageBatchRow, WatermarkRow
+
+log = logging.getLogger("cwsage.state")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DocState(StrEnum):
+    """Where a document is in the posting state machine (DESIGN §3)."""
+
+    SELECTED = "selected"
+    EXPORTED = "exported"
+    VALIDATED = "validated"
+    POSTING = "posting"
+    POSTED = "posted"
+    WRITTEN_BACK = "written_back"
+    INVALID = "invalid"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+
+class RunStatus(StrEnum):
+    """How a run ended (or that it is still running)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    DRY_RUN = "dry_run"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as stored."""
+
+    id: str
+    kind: str
+    batch_number: str | None
+    status: RunStatus
+    options: dict[str, Any]
+    summary: dict[str, Any]
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document of a run as stored."""
+
+    run_id: str
+    key: str
+    kind: str
+    source_type: str
+    source_id: str
+    document_number: str
+    state: DocState
+    content_hash: str
+    gl_entry_ids: list[int]
+    sage_batch_key: str | None
+    sage_location: str | None
+    payload: dict[str, Any] | None
+    issues: list[dict[str, Any]]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SageBatchRecord:
+    """A Sage 300 batch of a run as stored."""
+
+    run_id: str
+    key: str
+    kind: str
+    description: str
+    state: str
+    sage_batch_number: str | None
+    document_keys: list[str]
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a run lock."""
+
+    name: str
+    run_id: str
+    batch_number: str | None
+    host: str
+    pid: int
+    acquired_at: datetime
+    heartbeat_at: datetime
+
+
+def _run_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        kind=row.kind,
+        batch_number=row.batch_number,
+        status=RunStatus(row.status),
+        options=dict(row.options or {}),
+        summary=dict(row.summary or {}),
+        actor=row.actor,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _document_record(row: DocumentRow) -> DocumentRecord:
+    return DocumentRecord(
+        run_id=row.run_id,
+        key=row.doc_key,
+        kind=row.kind,
+        source_type=row.source_type,
+        source_id=row.source_id,
+        document_number=row.document_number,
+        state=DocState(row.state),
+        content_hash=row.content_hash,
+        gl_entry_ids=[int(i) for i in (row.gl_entry_ids or [])],
+        sage_batch_key=row.sage_batch_key,
+        sage_location=row.sage_location,
+        payload=row.payload,
+        issues=list(row.issues or []),
+        updated_at=row.updated_at,
+    )
+
+
+def _batch_record(row: SageBatchRow) -> SageBatchRecord:
+    return SageBatchRecord(
+        run_id=row.run_id,
+        key=row.batch_key,
+        kind=row.kind,
+        description=row.description,
+        state=row.state,
+        sage_batch_number=row.sage_batch_number,
+        document_keys=[str(k) for k in (row.document_keys or [])],
+    )
+
+
+def _lock_holder(row: RunLockRow) -> LockHolder:
+    return LockHolder(row.name, row.run_id, row.batch_number, row.host, row.pid, row.acquired_at, row.heartbeat_at)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this machine (errs on "alive" when unsure)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(code.value == 259)  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below) so that every transaction takes the write lock up front:
+        # pysqlite's deferred BEGIN can fail with "database is locked" when a reader later writes.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _install_search_path(engine: Engine, schema: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        previous = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'SET SESSION search_path TO "{schema}"')
+        cursor.close()
+        dbapi_connection.autocommit = previous
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` with Alembic, using the migrations shipped in the package."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (``None`` if never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class StateStore:
+    """The state database. Open with :meth:`open`; every write commits before returning.
+
+    Args:
+        engine: A SQLAlchemy engine already configured (use :meth:`open`).
+        host: This machine's name (for locks).
+        pid: This process id (for locks).
+    """
+
+    def __init__(self, engine: Engine, *, host: str | None = None, pid: int | None = None) -> None:
+        self.engine = engine
+        self.host = host or socket.gethostname()
+        self.pid = pid if pid is not None else os.getpid()
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # ------------------------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, database_url: str, *, migrate: bool = True, schema: str | None = None) -> StateStore:
+        """Connect to the state database and (by default) run migrations to the latest revision.
+
+        Args:
+            database_url: ``sqlite:///path/state.db`` or ``postgresql+psycopg://user@host/db``.
+            migrate: Run ``alembic upgrade head`` first.
+            schema: PostgreSQL only: keep the tables in this schema (created if absent), e.g. per test.
+
+        Raises:
+            ConfigurationError: if the URL is invalid or the database cannot be reached.
+        """
+        try:
+            url = make_url(database_url)
+        except Exception as exc:  # noqa: BLE001 - make_url raises several types for bad input
+            raise ConfigurationError(
+                "The state database URL is not valid.",
+                detail=type(exc).__name__,
+                hint="Set CWSAGE_DATABASE_URL to sqlite:///path/state.db or postgresql+psycopg://user@host/db.",
+            ) from None
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            if url.database and url.database != ":memory:":
+                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            _install_sqlite_pragmas(engine)
+        elif backend == "postgresql":
+            engine = create_engine(url, pool_pre_ping=True)
+            if schema:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                engine.dispose()
+                _install_search_path(engine, schema)
+        else:
+            raise ConfigurationError(
+                f"The state database kind '{backend}' is not supported.",
+                hint="Use sqlite:///path/state.db or postgresql+psycopg://user@host/db.",
+            )
+        store = cls(engine)
+        if migrate:
+            try:
+                store.migrate()
+            except OperationalError as exc:
+                engine.dispose()
+                raise ConfigurationError(
+                    f"The state database at {url.render_as_string(hide_password=True)} cannot be opened.",
+                    detail=str(exc.orig),
+                    hint="Check CWSAGE_DATABASE_URL, that the server is running, and the file permissions.",
+                ) from None
+        return store
+
+    def migrate(self) -> None:
+        """Run Alembic ``upgrade head``."""
+        migrate(self.engine)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # ----------------------------------------------------------------------------------------- runs
+
+    def create_run(
+        self,
+        *,
+        kind: str,
+        batch_number: str | None,
+        options: dict[str, Any],
+        actor: str,
+        run_id: str | None = None,
+    ) -> RunRecord:
+        """Record a new run in status ``running`` (id: a new UUID4 unless given)."""
+        row = RunRow(
+            id=run_id or str(uuid.uuid4()),
+            kind=kind,
+            batch_number=batch_number,
+            status=RunStatus.RUNNING.value,
+            options=options,
+            summary={},
+            actor=actor,
+            host=self.host,
+            pid=self.pid,
+            started_at=now(),
+            finished_at=None,
+        )
+        with self._write() as session:
+            session.add(row)
+            session.add(
+                AuditRow(
+                    at=row.started_at,
+                    run_id=row.id,
+                    document_key=None,
+                    event="run.started",
+                    actor=actor,
+                    detail={"kind": kind, "batch_number": batch_number, "host": self.host, "pid": self.pid},
+                )
+            )
+        return _run_record(row)
+
+    def finish_run(self, run_id: str, status: RunStatus, summary: dict[str, Any]) -> None:
+        """Set a run's final status, summary and finish time (and audit it).
+
+        Raises:
+            KeyError: if there is no such run.
+        """
+        with self._write() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise KeyError(run_id)
+            row.status = RunStatus(status).value
+            row.summary = summary
+            row.finished_at = now()
+            session.add(
+                AuditRow(
+                    at=row.finished_at,
+                    run_id=run_id,
+                    document_key=None,
+                    event="run.finished",
+                    actor=row.actor,
+                    detail={"status": row.status, "summary": summary},
+                )
+            )
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """The run with this id, or ``None``."""
+        with self._sessions() as session:
+            row = session.get(RunRow, run_id)
+            return _run_record(row) if row else None
+
+    def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        with self._sessions() as session:
+            rows = session.scalars(select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id).limit(limit))
+            return [_run_record(r) for r in rows]
+
+    def find_runs(
+        self, *, batch_number: str | None = None, kind: str | None = None, status: RunStatus | None = None
+    ) -> list[RunRecord]:
+        """Runs matching every given filter, newest first."""
+        query = select(RunRow)
+        if batch_number is not None:
+            query = query.where(RunRow.batch_number == batch_number)
+        if kind is not None:
+            query = query.where(RunRow.kind == kind)
+        if status is not None:
+            query = query.where(RunRow.status == RunStatus(status).value)
+        with self._sessions() as session:
+            return [_run_record(r) for r in session.scalars(query.order_by(RunRow.started_at.desc(), RunRow.id))]
+
+    # ------------------------------------------------------------------------------------ documents
+
+    def put_document(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        kind: str,
+        source_type: str,
+        source_id: str,
+        document_number: str,
+        state: DocState,
+        content_hash: str,
+        gl_entry_ids: list[int],
+        payload: dict[str, Any] | None = None,
+        issues: list[dict[str, Any]] | None = None,
+    ) -> DocumentRecord:
+        """Insert a document, or update the one with the same ``(run_id, key)``; audits ``document.put``."""
+        stamp = now()
+        with self._write() as session:
+            row = session.scalars(
+                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
+            ).one_or_none()
+            previous = row.state if row else None
+            if row is None:
+                row = DocumentRow(run_id=run_id, doc_key=key, created_at=stamp, sage_batch_key=None, sage_location=None)
+                session.add(row)
+            row.kind = kind
+            row.source_type = source_type
+            row.source_id = str(source_id)
+            row.document_number = document_number
+            row.state = DocState(state).value
+            row.content_hash = content_hash
+            row.gl_entry_ids = [int(i) for i in gl_entry_ids]
+            row.payload = payload
+            row.issues = issues or []
+            row.updated_at = stamp
+            session.add(
+                AuditRow(
+                    at=stamp,
+                    run_id=run_id,
+                    document_key=key,
+                    event="document.put",
+                    actor=None,
+                    detail={"from": previous, "to": row.state, "document_number": document_number},
+                )
+            )
+            session.flush()
+            return _document_record(row)
+
+    def set_state(
+        self,
+        run_id: str,
+        key: str,
+        state: DocState,
+        *,
+        event: str | None = None,
+        sage_batch_key: str | None = None,
+        sage_location: str | None = None,
+        issues: list[dict[str, Any]] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> DocumentRecord:
+        """Move a document to ``state`` and append an audit row, committed durably before returning.
+
+        ``sage_batch_key``/``sage_location``/``issues`` replace the stored ones only when given.
+
+        Raises:
+            KeyError: if the document does not exist.
+        """
+        stamp = now()
+        with self._write() as session:
+            row = session.scalars(
+                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
+            ).one_or_none()
+            if row is None:
+                raise KeyError(f"{run_id}/{key}")
+            previous = row.state
+            row.state = DocState(state).value
+            if sage_batch_key is not None:
+                row.sage_batch_key = sage_batch_key
+            if sage_location is not None:
+                row.sage_location = sage_location
+            if issues is not None:
+                row.issues = issues
+            row.updated_at = stamp
+            audit_detail: dict[str, Any] = {"from": previous, "to": row.state}
+            if sage_batch_key is not None:
+                audit_detail["sage_batch_key"] = sage_batch_key
+            if sage_location is not None:
+                audit_detail["sage_location"] = sage_location
+            if issues:
+                audit_detail["issues"] = issues
+            if detail:
+                audit_detail.update(detail)
+            session.add(
+                AuditRow(
+                    at=stamp,
+                    run_id=run_id,
+                    document_key=key,
+                    event=event or f"document.{row.state}",
+                    actor=None,
+                    detail=audit_detail,
+                )
+            )
+            session.flush()
+            return _document_record(row)
+
+    def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
+        """The run's documents (optionally only those in ``state``), in insertion order."""
+        query = select(DocumentRow).where(DocumentRow.run_id == run_id)
+        if state is not None:
+            query = query.where(DocumentRow.state == DocState(state).value)
+        with self._sessions() as session:
+            return [_document_record(r) for r in session.scalars(query.order_by(DocumentRow.id))]
+
+    def get_document(self, run_id: str, key: str) -> DocumentRecord | None:
+        """One document of a run, or ``None``."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
+            ).one_or_none()
+            return _document_record(row) if row else None
+
+    def find_documents(self, *, document_number: str, kind: str | None = None) -> list[DocumentRecord]:
+        """Documents with this document number across all runs, newest first (for reruns/duplicates)."""
+        query = select(DocumentRow).where(DocumentRow.document_number == document_number)
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind)
+        with self._sessions() as session:
+            return [_document_record(r) for r in session.scalars(query.order_by(DocumentRow.id.desc()))]
+
+    # --------------------------------------------------------------------------------- sage batches
+
+    def put_sage_batch(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        kind: str,
+        description: str,
+        state: str,
+        document_keys: list[str],
+        sage_batch_number: str | None = None,
+    ) -> SageBatchRecord:
+        """Insert or update a run's Sage batch (``sage_batch_number`` kept when not given); audits it."""
+        stamp = now()
+        with self._write() as session:
+            row = session.scalars(
+                select(SageBatchRow).where(SageBatchRow.run_id == run_id, SageBatchRow.batch_key == key)
+            ).one_or_none()
+            if row is None:
+                row = SageBatchRow(run_id=run_id, batch_key=key, created_at=stamp, sage_batch_number=None)
+                session.add(row)
+            row.kind = kind
+            row.description = description
+            row.state = state
+            row.document_keys = list(document_keys)
+            if sage_batch_number is not None:
+                row.sage_batch_number = sage_batch_number
+            row.updated_at = stamp
+            session.add(
+                AuditRow(
+                    at=stamp,
+                    run_id=run_id,
+                    document_key=None,
+                    event="sage_batch.put",
+                    actor=None,
+                    detail={"key": key, "state": state, "sage_batch_number": row.sage_batch_number},
+                )
+            )
+            session.flush()
+            return _batch_record(row)
+
+    def sage_batches(self, run_id: str) -> list[SageBatchRecord]:
+        """The run's Sage batches in creation order."""
+        with self._sessions() as session:
+            rows = session.scalars(select(SageBatchRow).where(SageBatchRow.run_id == run_id).order_by(SageBatchRow.id))
+            return [_batch_record(r) for r in rows]
+
+    # ---------------------------------------------------------------------------------------- audit
+
+    def audit(
+        self,
+        run_id: str | None,
+        event: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        document_key: str | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Append one audit row (committed before returning)."""
+        with self._write() as session:
+            session.add(
+                AuditRow(
+                    at=now(), run_id=run_id, document_key=document_key, event=event, actor=actor, detail=detail or {}
+                )
+            )
+
+    def audit_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Audit rows, oldest first (of one run when given): id, at, run_id, document_key, event, actor, detail."""
+        query = select(AuditRow)
+        if run_id is not None:
+            query = query.where(AuditRow.run_id == run_id)
+        with self._sessions() as session:
+            return [
+                {
+                    "id": r.id,
+                    "at": r.at,
+                    "run_id": r.run_id,
+                    "document_key": r.document_key,
+                    "event": r.event,
+                    "actor": r.actor,
+                    "detail": r.detail,
+                }
+                for r in session.scalars(query.order_by(AuditRow.id))
+            ]
+
+    # ----------------------------------------------------------------------------------- watermarks
+
+    def get_watermark(self, scope: str, user: str, machine: str) -> datetime | None:
+        """The stored watermark (aware UTC) for ``scope``/``user``/``machine``, or ``None``."""
+        with self._sessions() as session:
+            row = session.get(WatermarkRow, (scope, user, machine))
+            return row.value if row else None
+
+    def set_watermark(self, scope: str, user: str, machine: str, value: datetime) -> None:
+        """Store a watermark (an aware datetime), replacing any previous one."""
+        with self._write() as session:
+            row = session.get(WatermarkRow, (scope, user, machine))
+            if row is None:
+                session.add(WatermarkRow(scope=scope, user_name=user, machine=machine, value=value, updated_at=now()))
+            else:
+                row.value = value
+                row.updated_at = now()
+
+    # ---------------------------------------------------------------------------------------- locks
+
+    def lock_holder(self, name: str = "batch") -> LockHolder | None:
+        """Who holds lock ``name`` now, or ``None``."""
+        with self._sessions() as session:
+            row = session.get(RunLockRow, name)
+            return _lock_holder(row) if row else None
+
+    def acquire_lock(self, run_id: str, *, name: str = "batch", stale_after: timedelta = timedelta(minutes=10)) -> None:
+        """Take lock ``name`` for ``run_id``, taking over a stale one; see :meth:`run_lock`.
+
+        Raises:
+            RunConflict: naming the run that holds it (id, batch number, host, pid, since).
+        """
+        run = self.get_run(run_id)
+        batch_number = run.batch_number if run else None
+        for _attempt in range(3):
+            stamp = now()
+            holder = self.lock_holder(name)
+            if holder is None:
+                try:
+                    with self._write() as session:
+                        session.add(
+                            RunLockRow(
+                                name=name,
+                                run_id=run_id,
+                                batch_number=batch_number,
+                                host=self.host,
+                                pid=self.pid,
+                                acquired_at=stamp,
+                                heartbeat_at=stamp,
+                            )
+                        )
+                except IntegrityError:
+                    continue  # someone took it between our read and our insert: look again
+                log.debug("run lock %s taken by run %s", name, run_id)
+                return
+            reason = self._stale_reason(holder, stamp, stale_after)
+            if reason is None:
+                raise self._conflict(holder)
+            with self._write() as session:
+                taken = session.execute(
+                    update(RunLockRow)
+                    .where(
+                        RunLockRow.name == name,
+                        RunLockRow.run_id == holder.run_id,
+                        RunLockRow.heartbeat_at == holder.heartbeat_at,
+                    )
+                    .values(
+                        run_id=run_id,
+                        batch_number=batch_number,
+                        host=self.host,
+                        pid=self.pid,
+                        acquired_at=stamp,
+                        heartbeat_at=stamp,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(taken, "rowcount", 0) != 1:
+                    continue  # the holder beat or someone else took it over: look again
+                session.add(
+                    AuditRow(
+                        at=stamp,
+                        run_id=run_id,
+                        document_key=None,
+                        event="lock.taken_over",
+                        actor=None,
+                        detail={
+                            "lock": name,
+                            "reason": reason,
+                            "previous_run_id": holder.run_id,
+                            "previous_host": holder.host,
+                            "previous_pid": holder.pid,
+                            "previous_heartbeat_at": holder.heartbeat_at.isoformat(),
+                        },
+                    )
+                )
+            log.warning(
+                "took over the run lock left by run %s (host %s, pid %s): %s",
+                holder.run_id,
+                holder.host,
+                holder.pid,
+                reason,
+            )
+            return
+        holder = self.lock_holder(name)
+        if holder is not None:
+            raise self._conflict(holder)
+        raise RunConflict("Could not take the run lock: other runs kept racing for it.")
+
+    def _stale_reason(self, holder: LockHolder, stamp: datetime, stale_after: timedelta) -> str | None:
+        if holder.host == self.host and not pid_alive(holder.pid):
+            return f"process {holder.pid} on {holder.host} is no longer running"
+        if stamp - holder.heartbeat_at > stale_after:
+            return f"no heartbeat since {holder.heartbeat_at.isoformat()} (more than {stale_after})"
+        return None
+
+    @staticmethod
+    def _conflict(holder: LockHolder) -> RunConflict:
+        batch = f", batch {holder.batch_number}" if holder.batch_number else ""
+        return RunConflict(
+            f"Another run is in progress: run {holder.run_id}{batch}, on host {holder.host}, pid {holder.pid}, "
+            f"since {holder.acquired_at.isoformat(timespec='seconds')}.",
+            detail=f"lock '{holder.name}', last heartbeat {holder.heartbeat_at.isoformat()}",
+        )
+
+    def release_lock(self, run_id: str, *, name: str = "batch") -> bool:
+        """Release lock ``name`` if ``run_id`` holds it; returns whether it did."""
+        with self._write() as session:
+            result = session.execute(
+                delete(RunLockRow)
+                .where(RunLockRow.name == name, RunLockRow.run_id == run_id)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def heartbeat(self, run_id: str, *, name: str | None = None) -> bool:
+        """Refresh the heartbeat of the lock(s) ``run_id`` holds; returns whether it still holds one."""
+        query = update(RunLockRow).where(RunLockRow.run_id == run_id)
+        if name is not None:
+            query = query.where(RunLockRow.name == name)
+        with self._write() as session:
+            result = session.execute(query.values(heartbeat_at=now()).execution_options(synchronize_session=False))
+            return bool(getattr(result, "rowcount", 0))
+
+    @contextlib.contextmanager
+    def run_lock(
+        self,
+        run_id: str,
+        *,
+        name: str = "batch",
+        stale_after: timedelta = timedelta(minutes=10),
+        heartbeat_every: timedelta | None = None,
+    ) -> Iterator[None]:
+        """Hold lock ``name`` for ``run_id`` while the block runs, so runs never overlap.
+
+        A lock held by a dead process on this host, or whose heartbeat is older than ``stale_after``, is
+        taken over (logged and audited as ``lock.taken_over``). While held, a background thread refreshes
+        the heartbeat every ``heartbeat_every`` (default: a third of ``stale_after``).
+
+        Raises:
+            RunConflict: naming the run that holds the lock (id, batch number, host, pid, since).
+        """
+        self.acquire_lock(run_id, name=name, stale_after=stale_after)
+        stop = threading.Event()
+        interval = (heartbeat_every or stale_after / 3).total_seconds()
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.heartbeat(run_id, name=name)
+                except Exception as exc:  # noqa: BLE001 - a failed heartbeat must not kill the run
+                    log.warning("run lock heartbeat failed: %s", type(exc).__name__)
+
+        thread = threading.Thread(target=beat, name=f"cwsage-lock-{name}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+            self.release_lock(run_id, name=name)

@@ -1,0 +1,28 @@
+"""Shared pytest fixtures for the whole suite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def cwsage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh CWSAGE_HOME in a temp dir, the encrypted-file secret backend, and no other CWSAGE_* variables.
+
+    Yields the home directory (state.db, config.toml, logs/, keys/ and secrets.enc go under it).
+    """
+    for name in list(os.environ):
+        if name.startswith("CWSAGE_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "cwsage-home"
+    home.mkdir()
+    monkeypatch.setenv("CWSAGE_HOME", str(home))
+    monkeypatch.setenv("CWSAGE_SECRET_BACKEND", "file")
+    yield home
+    from cwsage.logging_setup import reset_logging
+
+    reset_logging()

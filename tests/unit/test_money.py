@@ -1,0 +1,94 @@
+"""Money: exact JSON round-trip, the one rounding rule, balancing (property-based)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cwsage import money
+
+amounts = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4, allow_nan=False)
+any_decimals = st.decimals(min_value=Decimal("-1e30"), max_value=Decimal("1e30"), allow_nan=False, places=12)
+
+
+@given(st.lists(amounts, max_size=20))
+def test_json_round_trip_keeps_every_decimal_exact(values: list[Decimal]) -> None:
+    doc = {"lines": [{"amount": v, "n": i} for i, v in enumerate(values)], "total": money.total(values)}
+    back = money.loads(money.dumps(doc))
+    for original, loaded in zip(values, back["lines"], strict=True):
+        assert loaded["amount"] == original
+        if original != original.to_integral_value():
+            assert isinstance(loaded["amount"], Decimal)
+            assert str(loaded["amount"]) == format(original, "f")
+    assert back["total"] == money.total(values)
+
+
+@given(any_decimals)
+def test_dumps_never_goes_through_float(value: Decimal) -> None:
+    text = money.dumps([value])
+    assert "e" not in text.lower()  # exact digits, never float's exponent form
+    assert money.loads(text)[0] == value
+
+
+def test_loads_parses_floats_as_decimal() -> None:
+    assert money.loads('{"a": 0.1, "b": 3}') == {"a": Decimal("0.1"), "b": 3}
+    assert isinstance(money.loads("[0.1]")[0], Decimal)
+
+
+@given(amounts)
+def test_quantize_is_half_up_to_two_places(value: Decimal) -> None:
+    q = money.quantize(value)
+    assert q.as_tuple().exponent == -2
+    assert abs(q - value) <= Decimal("0.005")
+    assert q == value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        ("2.345", "USD", "2.35"),
+        ("-2.345", "USD", "-2.35"),
+        ("2.344", "USD", "2.34"),
+        ("0.005", None, "0.01"),
+        ("1234.5", "JPY", "1235"),
+        ("1.0005", "KWD", "1.001"),
+    ],
+)
+def test_quantize_examples(value: str, currency: str | None, expected: str) -> None:
+    assert str(money.quantize(Decimal(value), currency)) == expected
+
+
+def test_explicit_number_of_decimals_wins() -> None:
+    assert str(money.quantize(Decimal("1.2345"), "USD", number_of_decimals=3)) == "1.235"
+
+
+@given(st.lists(amounts, min_size=1, max_size=30))
+def test_lines_plus_offset_always_balance(values: list[Decimal]) -> None:
+    lines = [money.quantize(v) for v in values]
+    offset = -money.total(lines)
+    assert money.balances([*lines, offset])
+    assert money.imbalance([*lines, offset]) == 0
+
+
+@given(st.lists(amounts, min_size=1, max_size=30), st.integers(min_value=1, max_value=99))
+def test_a_cent_off_does_not_balance(values: list[Decimal], cents: int) -> None:
+    lines = [money.quantize(v) for v in values]
+    off = -money.total(lines) + Decimal(cents) / 100
+    assert not money.balances([*lines, off])
+    assert money.imbalance([*lines, off]) == Decimal(cents) / 100
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "abc", "NaN", "Infinity", object()])
+def test_d_refuses_non_amounts(bad: object) -> None:
+    with pytest.raises(money.MoneyError):
+        money.D(bad)
+
+
+@given(amounts)
+def test_d_accepts_text_and_decimal(value: Decimal) -> None:
+    assert money.D(format(value, "f")) == value
+    assert money.D(value) is value
+    assert money.D(None) == 0

@@ -1,0 +1,346 @@
+"""State store: migrations on SQLite and PostgreSQL, durable state machine, exact JSON, run locks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import inspect, text, update
+
+from cwsage.errors import RunConflict
+from cwsage.state import DocState, RunStatus, StateStore, current_revision
+from cwsage.state.models import RunLockRow, dumps_exact, loads_exact
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TABLES = {"runs", "documents", "sage_batches", "audit_log", "watermarks", "run_locks", "alembic_version"}
+
+
+def _pg_reachable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL at 127.0.0.1:5432/test is unreachable: {type(exc).__name__}: {exc}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'state.db').as_posix()}"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    schema = f"cwsage_test_{uuid.uuid4().hex[:12]}"
+    yield schema
+    with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    if request.param == "sqlite":
+        opened = StateStore.open(f"sqlite:///{(tmp_path / 'state.db').as_posix()}")
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        opened = StateStore.open(PG_URL, schema=schema)
+    yield opened
+    opened.close()
+
+
+def test_migrations_create_every_table_on_sqlite(sqlite_url: str) -> None:
+    with StateStore.open(sqlite_url) as store:
+        assert set(inspect(store.engine).get_table_names()) >= TABLES
+        assert current_revision(store.engine) == "0001"
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    with StateStore.open(sqlite_url) as again:  # idempotent
+        assert current_revision(again.engine) == "0001"
+
+
+@pytest.mark.postgres
+def test_migrations_create_every_table_on_postgresql(pg_schema: str) -> None:
+    with StateStore.open(PG_URL, schema=pg_schema) as store:
+        assert set(inspect(store.engine).get_table_names(schema=pg_schema)) >= TABLES
+        assert current_revision(store.engine) == "0001"
+        with store.engine.connect() as conn:
+            assert conn.execute(text("select current_schema()")).scalar() == pg_schema
+
+
+def test_runs_lifecycle(store: StateStore) -> None:
+    first = store.create_run(kind="batch", batch_number="B-1", options={"through": "2024-03-31"}, actor="ann")
+    second = store.create_run(kind="sync_payments", batch_number=None, options={}, actor="bob", run_id="fixed-id")
+    assert first.status is RunStatus.RUNNING
+    assert first.started_at.tzinfo is not None
+    assert second.id == "fixed-id"
+    store.finish_run(first.id, RunStatus.PARTIAL, {"posted": 3, "rejected": 1, "total": Decimal("10.25")})
+    got = store.get_run(first.id)
+    assert got is not None
+    assert got.status is RunStatus.PARTIAL
+    assert got.summary == {"posted": 3, "rejected": 1, "total": Decimal("10.25")}
+    assert got.finished_at is not None
+    assert got.finished_at.utcoffset() == timedelta(0)
+    assert store.get_run("nope") is None
+    assert [r.id for r in store.list_runs()] == ["fixed-id", first.id]
+    assert [r.id for r in store.find_runs(batch_number="B-1")] == [first.id]
+    assert [r.id for r in store.find_runs(kind="sync_payments")] == ["fixed-id"]
+    assert [r.id for r in store.find_runs(status=RunStatus.PARTIAL)] == [first.id]
+    events = [a["event"] for a in store.audit_log(first.id)]
+    assert events == ["run.started", "run.finished"]
+    with pytest.raises(KeyError):
+        store.finish_run("missing", RunStatus.FAILED, {})
+
+
+def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
+    run = store.create_run(kind="batch", batch_number="B-2", options={}, actor="ann")
+    payload: dict[str, Any] = {
+        "Amount": Decimal("1234.50"),
+        "Whole": Decimal("100"),
+        "Tiny": Decimal("0.0001"),
+        "Neg": Decimal("-0.10"),
+        "Lines": [{"a": Decimal("1E+2")}],
+        "Name": "Zürich – ünïcødé",
+    }
+    doc = store.put_document(
+        run.id,
+        "invoice:10234",
+        kind="ar_invoice",
+        source_type="invoice",
+        source_id="10234",
+        document_number="INV-10234",
+        state=DocState.SELECTED,
+        content_hash="abc",
+        gl_entry_ids=[5, 6],
+        payload=payload,
+    )
+    assert doc.state is DocState.SELECTED
+    assert doc.payload == payload
+    assert doc.payload is not None
+    assert str(doc.payload["Amount"]) == "1234.50"
+    assert str(doc.payload["Whole"]) == "100"
+    assert isinstance(doc.payload["Whole"], Decimal)
+    assert str(doc.payload["Lines"][0]["a"]) == "1E+2"
+    # update in place
+    store.put_document(
+        run.id,
+        "invoice:10234",
+        kind="ar_invoice",
+        source_type="invoice",
+        source_id="10234",
+        document_number="INV-10234",
+        state=DocState.VALIDATED,
+        content_hash="abc",
+        gl_entry_ids=[5, 6],
+        payload=payload,
+    )
+    moved = store.set_state(run.id, "invoice:10234", DocState.POSTING, sage_batch_key="ar:1")
+    assert moved.state is DocState.POSTING
+    assert moved.sage_batch_key == "ar:1"
+    # a new store (another process would see the same): committed before returning
+    other = StateStore(store.engine)
+    assert other.documents(run.id)[0].state is DocState.POSTING
+    posted = store.set_state(
+        run.id, "invoice:10234", DocState.POSTED, event="sage.created", sage_location="AR/ARInvoiceBatches(12)"
+    )
+    assert posted.sage_batch_key == "ar:1"
+    assert posted.sage_location == "AR/ARInvoiceBatches(12)"
+    issue = {"code": "customer_missing", "message": "no customer ACME", "amount": Decimal("5.00")}
+    store.put_document(
+        run.id,
+        "invoice:2",
+        kind="ar_invoice",
+        source_type="invoice",
+        source_id="2",
+        document_number="INV-2",
+        state=DocState.SELECTED,
+        content_hash="x",
+        gl_entry_ids=[],
+    )
+    bad = store.set_state(run.id, "invoice:2", DocState.INVALID, issues=[issue])
+    assert bad.issues == [issue]
+    assert [d.key for d in store.documents(run.id)] == ["invoice:10234", "invoice:2"]
+    assert [d.key for d in store.documents(run.id, state=DocState.INVALID)] == ["invoice:2"]
+    assert store.get_document(run.id, "invoice:2") is not None
+    assert [d.run_id for d in store.find_documents(document_number="INV-2")] == [run.id]
+    audit = store.audit_log(run.id)
+    transitions = [(a["document_key"], a["event"]) for a in audit if a["document_key"]]
+    assert ("invoice:10234", "document.posting") in transitions
+    assert ("invoice:10234", "sage.created") in transitions
+    assert ("invoice:2", "document.invalid") in transitions
+    created = next(a for a in audit if a["event"] == "sage.created")
+    assert created["detail"]["from"] == "posting"
+    assert created["detail"]["to"] == "posted"
+    with pytest.raises(KeyError):
+        store.set_state(run.id, "missing", DocState.POSTED)
+
+
+def test_sage_batches_and_audit(store: StateStore) -> None:
+    run = store.create_run(kind="batch", batch_number=None, options={}, actor="ann")
+    store.put_sage_batch(
+        run.id, "ar:1", kind="ar_invoice", description="cwsage run", state="planned", document_keys=["a"]
+    )
+    batch = store.put_sage_batch(
+        run.id,
+        "ar:1",
+        kind="ar_invoice",
+        description="cwsage run",
+        state="created",
+        document_keys=["a", "b"],
+        sage_batch_number="000012",
+    )
+    assert batch.sage_batch_number == "000012"
+    kept = store.put_sage_batch(
+        run.id, "ar:1", kind="ar_invoice", description="cwsage run", state="posted", document_keys=["a", "b"]
+    )
+    assert kept.sage_batch_number == "000012"
+    assert [b.key for b in store.sage_batches(run.id)] == ["ar:1"]
+    store.audit(None, "login", {"user": "ann"}, actor="ann")
+    entries = store.audit_log()
+    assert entries[-1]["event"] == "login"
+    assert entries[-1]["at"].tzinfo is not None
+
+
+def test_watermarks(store: StateStore) -> None:
+    assert store.get_watermark("payments", "ann", "pc1") is None
+    when = datetime(2024, 3, 31, 23, 30, tzinfo=timezone(timedelta(hours=-4)))
+    store.set_watermark("payments", "ann", "pc1", when)
+    got = store.get_watermark("payments", "ann", "pc1")
+    assert got == when
+    assert got is not None
+    assert got.tzinfo is not None
+    store.set_watermark("payments", "ann", "pc1", datetime(2024, 4, 2, tzinfo=UTC))
+    assert store.get_watermark("payments", "ann", "pc1") == datetime(2024, 4, 2, tzinfo=UTC)
+    assert store.get_watermark("payments", "ann", "pc2") is None
+    with pytest.raises(Exception, match="naive"):
+        store.set_watermark("payments", "bob", "pc1", datetime(2024, 1, 1))
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.recursive(
+        st.decimals(allow_nan=False, allow_infinity=False) | st.integers() | st.text(),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+        max_leaves=10,
+    )
+)
+def test_exact_json_round_trips_any_decimal(value: Any) -> None:
+    back = loads_exact(dumps_exact(value))
+    assert back == value
+    assert repr(back) == repr(value)
+
+
+def test_run_lock_in_process(store: StateStore) -> None:
+    run = store.create_run(kind="batch", batch_number="B-9", options={}, actor="ann")
+    other = store.create_run(kind="batch", batch_number="B-10", options={}, actor="bob")
+    with store.run_lock(run.id):
+        holder = store.lock_holder()
+        assert holder is not None
+        assert holder.run_id == run.id
+        with pytest.raises(RunConflict) as caught, store.run_lock(other.id):
+            pass
+        message = caught.value.user_message
+        assert run.id in message
+        assert "B-9" in message
+        assert str(store.pid) in message
+        assert store.heartbeat(run.id)
+    assert store.lock_holder() is None
+    with store.run_lock(other.id):
+        pass
+
+
+def test_stale_heartbeat_is_taken_over(store: StateStore) -> None:
+    run = store.create_run(kind="batch", batch_number="OLD", options={}, actor="ann")
+    new = store.create_run(kind="batch", batch_number="NEW", options={}, actor="bob")
+    store.acquire_lock(run.id)
+    with store._write() as session:
+        session.execute(
+            update(RunLockRow)
+            .where(RunLockRow.name == "batch")
+            .values(host="another-host", heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    with pytest.raises(RunConflict):
+        store.acquire_lock(new.id, stale_after=timedelta(hours=2))
+    with store.run_lock(new.id, stale_after=timedelta(minutes=10)):
+        holder = store.lock_holder()
+        assert holder is not None
+        assert holder.run_id == new.id
+    taken = [a for a in store.audit_log(new.id) if a["event"] == "lock.taken_over"]
+    assert taken
+    assert taken[0]["detail"]["previous_run_id"] == run.id
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from cwsage.state import StateStore
+    store = StateStore.open(sys.argv[1], schema=sys.argv[2] or None)
+    run = store.create_run(kind="batch", batch_number="B-CHILD", options={}, actor="child")
+    with store.run_lock(run.id):
+        print(run.id, flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def _lock_across_processes(url: str, schema: str, parent: StateStore) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url, schema],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        child_run = proc.stdout.readline().strip()
+        assert child_run, proc.stderr.read() if proc.stderr else ""
+        mine = parent.create_run(kind="batch", batch_number="B-PARENT", options={}, actor="parent")
+        with pytest.raises(RunConflict) as caught, parent.run_lock(mine.id):
+            pass
+        message = caught.value.user_message
+        assert child_run in message
+        assert "B-CHILD" in message
+        assert f"pid {proc.pid}" in message
+        # the child dies without releasing: its lock is stale (dead pid on this host) and is taken over
+        proc.kill()
+        proc.wait(timeout=10)
+        with parent.run_lock(mine.id):
+            holder = parent.lock_holder()
+            assert holder is not None
+            assert holder.run_id == mine.id
+        taken = [a for a in parent.audit_log(mine.id) if a["event"] == "lock.taken_over"]
+        assert taken[0]["detail"]["previous_pid"] == proc.pid
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_run_lock_refuses_another_process_and_recovers_when_it_dies(sqlite_url: str) -> None:
+    with StateStore.open(sqlite_url) as parent:
+        _lock_across_processes(sqlite_url, "", parent)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_run_lock_across_processes_on_postgresql(pg_schema: str) -> None:
+    with StateStore.open(PG_URL, schema=pg_schema) as parent:
+        _lock_across_processes(PG_URL, pg_schema, parent)
