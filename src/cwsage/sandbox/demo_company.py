@@ -298,6 +298,12 @@ MEMBERS = (
 
 MEMBER_WITHOUT_VENDOR_WITH_EXPENSES = "intern"
 
+
+def member_currency(member: Member) -> str:
+    """The currency a member is reimbursed in: CAD in Toronto, USD elsewhere (one per employee vendor)."""
+    return "CAD" if member.location_id == 1 else "USD"
+
+
 _G = GLAccount
 GL_ACCOUNTS = (
     _G(("1200", "00"), "Accounts Receivable", "BalanceSheet", "Debit", "AR"),

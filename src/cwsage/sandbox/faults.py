@@ -109,9 +109,12 @@ class FaultInjector:
                 headers.append((b"retry-after", str(fault.retry_after).encode()))
             await _respond(send, fault.status, self.error_body(fault.status, fault.message), headers)
         elif fault.kind == "hang":
+            # Read the body before waiting: the client may give up and disconnect meanwhile, and a
+            # slow server that "still commits" must still see the request it was sent.
+            replay = await _buffered(receive)
             await asyncio.sleep(fault.delay_seconds or 30.0)
             if fault.apply:
-                await self.app(scope, receive, send)
+                await self.app(scope, replay, _ignore_disconnect(send))
             else:
                 body = self.error_body(504, "Gateway timeout (injected hang)")
                 await _respond(send, 504, body, [(b"content-type", b"application/json")])
@@ -126,6 +129,41 @@ class FaultInjector:
             )
             await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
             raise ConnectionAbortedError("injected fault: connection dropped after applying the change")
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the whole request body now; return a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _ignore_disconnect(send: Send) -> Send:
+    """A ``send`` that tolerates a client that already went away (the change is applied anyway)."""
+
+    async def wrapped(message: Message) -> None:
+        try:
+            await send(message)
+        except OSError:
+            return
+
+    return wrapped
 
 
 async def _swallow(message: Message) -> None:

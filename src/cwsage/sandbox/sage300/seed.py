@@ -149,15 +149,19 @@ def build(company: demo.DemoCompany = demo.DEMO, *, with_history: bool = True) -
         data["vendor_groups"].append(
             {"GroupCode": code, "Description": f"{code} vendors", "AccountSet": code, "Terms": "NET30"}
         )
-    data["ap_account_sets"].append(
-        {
-            "AccountSetCode": "EMP",
-            "Description": "Employee reimbursements",
-            "PayablesControlAccount": demo.EXPENSE_OFFSET_ACCOUNT,
-            "CurrencyCode": home,
-        }
-    )
-    data["vendor_groups"].append({"GroupCode": "EMP", "Description": "Employees", "AccountSet": "EMP", "Terms": "COD"})
+    for code in sorted({home, *(demo.member_currency(m) for m in company.members)}):
+        emp = "EMP" if code == home else f"EMP{code}"[:6]
+        data["ap_account_sets"].append(
+            {
+                "AccountSetCode": emp,
+                "Description": f"Employee reimbursements ({code})",
+                "PayablesControlAccount": demo.EXPENSE_OFFSET_ACCOUNT,
+                "CurrencyCode": code,
+            }
+        )
+        data["vendor_groups"].append(
+            {"GroupCode": emp, "Description": f"Employees ({code})", "AccountSet": emp, "Terms": "COD"}
+        )
     terms_by_id = {t.id: t.xref for t in company.terms}
     groups_by_code = {t.identifier: t.group_xref for t in company.tax_codes}
     for customer in company.customers:
@@ -199,14 +203,16 @@ def build(company: demo.DemoCompany = demo.DEMO, *, with_history: bool = True) -
         )
     for member in company.members:
         if member.vendor_number:
+            member_currency = demo.member_currency(member)
+            group = "EMP" if member_currency == home else f"EMP{member_currency}"[:6]
             data["vendors"].append(
                 vendor_row(
                     VendorNumber=member.vendor_number,
                     ShortName=member.identifier[:10],
-                    GroupCode="EMP",
+                    GroupCode=group,
                     VendorName=f"{member.first_name} {member.last_name}",
-                    AccountSet="EMP",
-                    CurrencyCode=home,
+                    AccountSet=group,
+                    CurrencyCode=member_currency,
                     Terms="COD",
                     TaxGroup="EXEMPT",
                     DateLastMaintained=iso(date(2026, 1, 5)),
