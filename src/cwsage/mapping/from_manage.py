@@ -1,0 +1,557 @@
+"""Translate Manage's ``GLExport`` into canonical documents — the one place Manage's signs are undone.
+
+Manage writes a receivable as a positive header (the AR debit) with negative detail lines (the revenue
+and tax credits); a credit memo is the mirror image. Payables come the same way round (positive AP
+credit header, negative lines) in the reference's samples, but cwsage does not trust one convention:
+for each document it orients the lines against the header (:func:`_orientation`), so that lines end up
+positive in the document's natural direction whichever way Manage wrote them. Journal lines keep
+Manage's signs (debit positive). Nothing here does I/O; problems in the data become :class:`Issue`\\ s.
+
+Document keys (stable across runs, see :mod:`cwsage.domain.documents`):
+
+=====================  =====================================  =================================
+Manage object          document                               key / Sage reference
+=====================  =====================================  =================================
+transactions[]         AR invoice or credit note              ``AR:{invoice number}``
+expenseBills[]         AP invoice to the member's vendor      ``AP:{vendor}:{document number}``
+expenses[]             GL journal entry                       ``GL:CW-E{gl entry id}``
+purchaseTransactions   AP invoice to the vendor               ``AP:{vendor}:{vendor invoice no}``
+adjustmentTransactions IC adjustment (or GL journal)          ``IC:CW-ADJ-{first gl entry id}``
+inventoryTransfers     IC transfer (or GL journal), per id    ``IC:CW-TRF-{transfer id}``
+=====================  =====================================  =================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from cwsage import money
+from cwsage.connectwise import models as cw
+from cwsage.domain.documents import (
+    DocKind,
+    Document,
+    InventoryDocument,
+    InventoryLine,
+    JournalDocument,
+    JournalLine,
+    Line,
+    PartyProfile,
+    PayableDocument,
+    ReceivableDocument,
+    SourceRef,
+    SourceType,
+    TaxLine,
+)
+from cwsage.domain.issues import FixIn, Issue
+
+TAX_GL_TYPES = frozenset({"ST"})
+"""Manage GL types of sales-tax lines."""
+
+_INT_RE = re.compile(r"\d+")
+_PO_RE = re.compile(r"PO\s*#\s*([^,]+)")
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    """Choices that shape translation.
+
+    Attributes:
+        ic_default_location: Sage IC location for inventory adjustments (Manage's adjustment lines
+            carry no warehouse). Empty means "not configured": validation reports it.
+    """
+
+    ic_default_location: str = ""
+
+
+@dataclass
+class Translation:
+    """Documents translated from one export, and the source-data issues found on the way."""
+
+    documents: list[Document] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _text(*values: str | None) -> str:
+    for value in values:
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
+def _currency(ref: cw.CurrencyReference | None, fallback: str = "") -> str:
+    if ref is None:
+        return fallback
+    return _text(ref.currency_code, ref.currency_identifier) or fallback
+
+
+def _amount(value: Decimal | int | None) -> Decimal:
+    return money.D(value) if value is not None else money.ZERO
+
+
+def _orientation(header_total: Decimal, line_totals: Iterable[Decimal]) -> tuple[int, int]:
+    """Factors (header, line) that make the header and its lines positive in the document's direction.
+
+    The header sign decides whether the document is a normal one (positive) or a reversal (negative).
+    Lines written against the header (Manage's credits) are flipped; lines written with it are kept.
+    """
+    header = -1 if header_total < 0 else 1
+    line_sum = money.total(line_totals)
+    if line_sum == 0:
+        return header, -header
+    same_direction = (line_sum > 0) == (header_total > 0)
+    return header, header if same_direction else -header
+
+
+def _ints(text: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in _INT_RE.findall(text or ""))
+
+
+def _issue(source: SourceRef, key: str, code: str, field_name: str, value: object, message: str, hint: str) -> Issue:
+    return Issue(
+        source_ref=source.label,
+        document_key=key,
+        code=code,
+        field=field_name,
+        value="" if value is None else str(value),
+        message=message,
+        hint=hint,
+        fix_in=FixIn.MANAGE,
+    )
+
+
+def translate(export: cw.GLExport, options: TranslateOptions | None = None) -> Translation:
+    """Translate every object of a ``GLExport`` into canonical documents.
+
+    Args:
+        export: The parsed export (from ``POST /finance/accounting/export`` or a batch re-export).
+        options: Translation choices.
+
+    Returns:
+        The documents (in the export's order) and the source-data issues found.
+    """
+    opts = options or TranslateOptions()
+    result = Translation()
+    customers = {c.account_number: c for c in export.customers if c.account_number}
+    for transaction in export.transactions:
+        _receivable(transaction, customers, result)
+    for bill in export.expense_bills:
+        _expense_bill(bill, result)
+    for expense in export.expenses:
+        _expense_journal(expense, result)
+    for purchase in export.purchase_transactions:
+        _purchase(purchase, result)
+    for adjustment in export.adjustment_transactions:
+        _adjustment(adjustment, opts, result)
+    for transfer_lines in _group_transfers(export.inventory_transfers):
+        _transfer(transfer_lines, result)
+    return result
+
+
+def _receivable(tx: cw.GLExportTransaction, customers: dict[str, cw.GLExportCustomer], result: Translation) -> None:
+    number = _text(tx.document_number)
+    billing_type = str(tx.billing_type or "")
+    header_total = _amount(tx.total)
+    is_credit = billing_type == "CreditMemo" or header_total < 0
+    source = SourceRef(
+        SourceType.INVOICE,
+        f"{billing_type or 'invoice'} invoice" if not is_credit else "credit memo",
+        str(tx.id or ""),
+        f"{'credit memo' if is_credit else 'invoice'} {number or tx.id}",
+    )
+    key = f"AR:{number}"
+    if not number:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "document-number-missing",
+                "GLExportTransaction.documentNumber",
+                "",
+                "the invoice has no invoice number",
+                "Give the invoice a number in Manage.",
+            )
+        )
+    account = _text(tx.company_account_number)
+    customer_export = customers.get(account)
+    if not account:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "customer-account-missing",
+                "Company.accountNumber",
+                tx.company.name if tx.company else "",
+                f"company {tx.company.name if tx.company else '?'} has no Account (the Sage customer number)",
+                "In Manage, open the company, Finance tab, and fill in Account with its Sage customer number.",
+            )
+        )
+    detail = list(tx.detail)
+    revenue = [d for d in detail if (d.gl_type_id or "").upper() not in TAX_GL_TYPES]
+    tax_rows = [d for d in detail if (d.gl_type_id or "").upper() in TAX_GL_TYPES]
+    header_sign, line_sign = _orientation(header_total, (_amount(d.total) for d in detail))
+    lines = tuple(
+        Line(
+            account=_text(d.account_number),
+            amount=_amount(d.total) * line_sign,
+            description=_text(d.memo, d.description, d.item_description) or billing_type or "Invoice line",
+            quantity=abs(_amount(d.quantity)) if d.quantity is not None else None,
+            item=_text(d.item.identifier if d.item else None, d.gl_item_id),
+            taxable_levels=frozenset(
+                lvl.tax_level for lvl in d.tax_levels if lvl.taxable_flag and lvl.tax_level is not None
+            ),
+            gl_type=(d.gl_type_id or "").upper(),
+        )
+        for d in revenue
+    )
+    levels_by_agency: dict[str, int] = {}
+    if customer_export is not None:
+        levels_by_agency = {
+            (lvl.agency_xref or "").upper(): lvl.tax_level
+            for lvl in customer_export.tax_levels
+            if lvl.agency_xref and lvl.tax_level is not None
+        }
+    tx_levels = {lvl.tax_level: lvl for lvl in tx.tax_levels if lvl.tax_level is not None}
+    taxes: list[TaxLine] = []
+    for position, row in enumerate(tax_rows, start=1):
+        agency = _text(row.tax_agency_xref)
+        level = levels_by_agency.get(agency.upper(), position)
+        base = tx_levels[level].taxable_amount if level in tx_levels else tx.taxable_total
+        taxes.append(
+            TaxLine(
+                level=level,
+                authority=agency,
+                base=abs(_amount(base)),
+                amount=_amount(row.total) * line_sign,
+                account=_text(row.account_number),
+            )
+        )
+    tax_group = _text(
+        *(row.tax_code_xref for row in tax_rows),
+        *(lvl.tax_code_xref for lvl in tx.tax_levels),
+        *((lvl.tax_code_xref for lvl in customer_export.tax_levels) if customer_export else ()),
+    )
+    currency = _currency(tx.currency, _currency(customer_export.currency if customer_export else None))
+    document_date = _day(tx.document_date)
+    if document_date is None:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "date-missing",
+                "GLExportTransaction.documentDate",
+                "",
+                "the invoice has no date",
+                "Check the invoice date in Manage.",
+            )
+        )
+        document_date = date.min
+    company_name = _text(tx.company.name if tx.company else None, account)
+    result.documents.append(
+        ReceivableDocument(
+            key=key,
+            kind=DocKind.AR_CREDIT_NOTE if is_credit else DocKind.AR_INVOICE,
+            source=source,
+            document_number=number,
+            document_date=document_date,
+            description=_text(tx.memo, f"{company_name} {billing_type} invoice {number}".strip()),
+            currency=currency,
+            gl_entry_ids=tuple(tx.gl_entry_id_list()),
+            customer=PartyProfile(
+                number=account,
+                name=company_name,
+                currency=currency,
+                terms=_text(tx.billing_terms_xref, customer_export.billing_terms_xref if customer_export else None),
+                tax_group=tax_group,
+            ),
+            lines=lines,
+            taxes=tuple(taxes),
+            tax_group=tax_group,
+            total=header_total * header_sign,
+            due_date=_day(tx.due_date),
+            terms=_text(tx.billing_terms_xref),
+            po_number=_text(tx.purchase_order.name if tx.purchase_order else None),
+            manage_type=billing_type,
+            control_account=_text(tx.account_number),
+        )
+    )
+
+
+def _expense_bill(bill: cw.GLExportExpenseBill, result: Translation) -> None:
+    member = bill.member
+    member_id = _text(member.identifier if member else None, member.name if member else None)
+    vendor = _text(bill.vendor_number)
+    gl_ids = ((bill.id,) if bill.id is not None else ()) + tuple(i for d in bill.detail for i in d.id)
+    number = _text(bill.document_number, f"EXP-{gl_ids[0] if gl_ids else '?'}")
+    source = SourceRef(SourceType.EXPENSE, "expense bill", number, f"expense bill {number} ({member_id})")
+    key = f"AP:{vendor}:{number}"
+    if not vendor:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "member-vendor-missing",
+                "Member.vendorNumber",
+                member_id,
+                f"member {member_id} has reimbursable expenses but no Vendor Nbr",
+                f"In Manage, System > Members > {member_id}: set Vendor Nbr to the member's Sage vendor number.",
+            )
+        )
+    header_total = _amount(bill.total)
+    header_sign, line_sign = _orientation(header_total, (_amount(d.total) for d in bill.detail))
+    currency = _currency(bill.currency)
+    lines = tuple(
+        Line(
+            account=_text(d.account_number),
+            amount=_amount(d.total) * line_sign,
+            description=_text(d.memo, d.company.name if d.company else None, "Reimbursable expense"),
+            gl_type=(d.gl_type_id or "").upper(),
+        )
+        for d in bill.detail
+    )
+    document_date = _day(bill.document_date) or date.min
+    result.documents.append(
+        PayableDocument(
+            key=key,
+            kind=DocKind.AP_INVOICE,
+            source=source,
+            document_number=number,
+            document_date=document_date,
+            description=_text(bill.memo, f"Reimbursable expenses {member_id}"),
+            currency=currency,
+            gl_entry_ids=gl_ids,
+            vendor=PartyProfile(
+                number=vendor,
+                name=_text(member.name if member else None, member_id),
+                currency=currency,
+                is_member=True,
+            ),
+            lines=lines,
+            total=header_total * header_sign,
+            control_account=_text(bill.ap_account_number),
+        )
+    )
+
+
+def _expense_journal(expense: cw.GLExportExpense, result: Translation) -> None:
+    offset = expense.offset
+    gl_ids = tuple(i for i in (expense.id, offset.id if offset else None) if i is not None)
+    reference = f"CW-E{gl_ids[0] if gl_ids else '?'}"
+    member_id = _text(expense.member.identifier if expense.member else None)
+    source = SourceRef(SourceType.EXPENSE, "expense", str(expense.id or ""), f"expense {reference} ({member_id})")
+    key = f"GL:{reference}"
+    text = _text(expense.memo, expense.description, "Reimbursable expense")
+    lines = [JournalLine(_text(expense.account_number), _amount(expense.total), text)]
+    if offset is None:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "offset-missing",
+                "GLExportExpense.offset",
+                "",
+                "the expense has no offset (credit) line",
+                "Check the expense's GL mapping in Manage.",
+            )
+        )
+    else:
+        lines.append(JournalLine(_text(offset.account_number), _amount(offset.total), _text(offset.memo, text)))
+    result.documents.append(
+        JournalDocument(
+            key=key,
+            kind=DocKind.GL_JOURNAL,
+            source=source,
+            document_number=reference,
+            document_date=_day(expense.document_date) or date.min,
+            description=_text(f"Expense {member_id} {text}")[:60],
+            currency=_currency(expense.currency),
+            gl_entry_ids=gl_ids,
+            lines=tuple(lines),
+        )
+    )
+
+
+def _purchase(purchase: cw.GLExportPurchaseTransaction, result: Translation) -> None:
+    vendor = _text(purchase.vendor_account_number, purchase.vendor_number)
+    number = _text(purchase.vendor_invoice_number, purchase.document_number)
+    po_match = _PO_RE.search(purchase.id or "")
+    po_number = po_match.group(1).strip() if po_match else ""
+    label = f"item receipt {po_number or purchase.id}" + (f" (vendor invoice {number})" if number else "")
+    source = SourceRef(SourceType.PROCUREMENT, "item receipt", str(purchase.id or ""), label)
+    key = f"AP:{vendor}:{number}"
+    if not vendor:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "vendor-xref-missing",
+                "Company.vendorIdentifier",
+                purchase.company.name if purchase.company else "",
+                f"vendor {purchase.company.name if purchase.company else '?'} has no Vendor XRef",
+                "In Manage, Company > Finance: set Vendor ID to the Sage vendor number.",
+            )
+        )
+    if not number:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "vendor-invoice-missing",
+                "PurchaseOrder.vendorInvoiceNumber",
+                "",
+                "the receipt has no vendor invoice number (it becomes the Sage document number)",
+                "In Manage, enter the vendor invoice number on the purchase order receipt.",
+            )
+        )
+    header_total = _amount(purchase.total)
+    amounts = [_amount(d.total) for d in purchase.purchase_detail] + [
+        _amount(t.total) for t in purchase.purchase_detail_tax
+    ]
+    header_sign, line_sign = _orientation(header_total, amounts)
+    lines = tuple(
+        Line(
+            account=_text(d.account_number),
+            amount=_amount(d.total) * line_sign,
+            description=_text(d.memo, d.description, d.item_description, d.item.identifier if d.item else None),
+            quantity=abs(_amount(d.quantity)) if d.quantity is not None else None,
+            item=_text(d.item.identifier if d.item else None),
+            gl_type=(d.gl_type_id or "").upper(),
+        )
+        for d in purchase.purchase_detail
+    )
+    by_agency: dict[str, Decimal] = defaultdict(Decimal)
+    accounts: dict[str, str] = {}
+    for tax in purchase.purchase_detail_tax:
+        agency = _text(tax.tax_agency_xref)
+        by_agency[agency] += _amount(tax.total) * line_sign
+        accounts.setdefault(agency, _text(tax.account_number))
+    taxable_base = money.total(line.amount for line in lines)
+    taxes = tuple(
+        TaxLine(level=i, authority=agency, base=taxable_base, amount=amount, account=accounts[agency])
+        for i, (agency, amount) in enumerate(by_agency.items(), start=1)
+    )
+    tax_group = _text(
+        purchase.purchase_header_tax_group,
+        *(t.purchase_header_tax_group for t in purchase.purchase_detail_tax),
+        *(lvl.tax_code_xref for lvl in purchase.tax_levels),
+    )
+    gl_ids = tuple(d.id for d in purchase.purchase_detail if d.id is not None) + tuple(
+        t.id for t in purchase.purchase_detail_tax if t.id is not None
+    )
+    currency = _currency(purchase.currency)
+    result.documents.append(
+        PayableDocument(
+            key=key,
+            kind=DocKind.AP_INVOICE,
+            source=source,
+            document_number=number,
+            document_date=_day(purchase.vendor_invoice_date) or _day(purchase.document_date) or date.min,
+            description=_text(purchase.description, purchase.memo, f"Receipt {po_number}".strip()),
+            currency=currency,
+            gl_entry_ids=gl_ids,
+            vendor=PartyProfile(
+                number=vendor,
+                name=_text(purchase.company.name if purchase.company else None, vendor),
+                currency=currency,
+                terms=_text(purchase.billing_terms_xref),
+            ),
+            lines=lines,
+            taxes=taxes,
+            tax_group=tax_group,
+            total=header_total * header_sign,
+            terms=_text(purchase.billing_terms_xref),
+            po_number=po_number,
+            control_account=_text(purchase.ap_account_number),
+        )
+    )
+
+
+def _adjustment(adj: cw.GLExportAdjustmentTransaction, opts: TranslateOptions, result: Translation) -> None:
+    gl_ids = _ints(adj.id)
+    reference = f"CW-ADJ-{gl_ids[0] if gl_ids else _text(adj.id)}"
+    source = SourceRef(
+        SourceType.PROCUREMENT, "inventory adjustment", _text(adj.id), f"inventory adjustment {reference}"
+    )
+    key = f"IC:{reference}"
+    lines = []
+    for d in adj.adjustment_detail:
+        quantity = _amount(d.quantity)
+        sign = -1 if quantity < 0 else 1
+        lines.append(
+            InventoryLine(
+                item=_text(d.item.identifier if d.item else None),
+                quantity=quantity,
+                cost=abs(_amount(d.total)) * sign,
+                location=opts.ic_default_location,
+                inventory_account=_text(d.inventory_account_number),
+                offset_account=_text(d.account_number, d.cost_account_number),
+                description=_text(d.memo, d.description),
+            )
+        )
+    result.documents.append(
+        InventoryDocument(
+            key=key,
+            kind=DocKind.IC_ADJUSTMENT,
+            source=source,
+            document_number=reference,
+            document_date=_day(adj.document_date) or date.min,
+            description=_text(adj.adjustment_description, adj.memo, "Inventory adjustment")[:60],
+            currency="",
+            gl_entry_ids=gl_ids,
+            lines=tuple(lines),
+        )
+    )
+
+
+def _group_transfers(rows: Sequence[cw.GLExportInventoryTransfer]) -> list[list[cw.GLExportInventoryTransfer]]:
+    groups: dict[str, list[cw.GLExportInventoryTransfer]] = {}
+    for row in rows:
+        group_key = str(row.transfer_id) if row.transfer_id is not None else _text(row.id)
+        groups.setdefault(group_key, []).append(row)
+    return list(groups.values())
+
+
+def _transfer(rows: list[cw.GLExportInventoryTransfer], result: Translation) -> None:
+    first = rows[0]
+    transfer_id = str(first.transfer_id) if first.transfer_id is not None else _text(first.id)
+    reference = f"CW-TRF-{transfer_id}"
+    source = SourceRef(SourceType.PROCUREMENT, "inventory transfer", transfer_id, f"inventory transfer {transfer_id}")
+    gl_ids: list[int] = []
+    lines = []
+    for row in rows:
+        for gl_id in (*_ints(row.id), *((row.offset.id,) if row.offset and row.offset.id is not None else ())):
+            if gl_id not in gl_ids:
+                gl_ids.append(gl_id)
+        lines.append(
+            InventoryLine(
+                item=_text(row.item.identifier if row.item else None),
+                quantity=abs(_amount(row.quantity)),
+                cost=abs(_amount(row.total)),
+                location=_text(row.transfer_to_location_xref, row.location_xref),
+                from_location=_text(row.transfer_from_location_xref),
+                inventory_account=_text(row.inventory_account_number, row.account_number),
+                offset_account=_text(row.offset.account_number if row.offset else None),
+                description=_text(row.memo, row.description, row.item_description),
+            )
+        )
+    result.documents.append(
+        InventoryDocument(
+            key=f"IC:{reference}",
+            kind=DocKind.IC_TRANSFER,
+            source=source,
+            document_number=reference,
+            document_date=_day(first.document_date) or date.min,
+            description=_text(first.description, f"Inventory transfer {transfer_id}")[:60],
+            currency=_currency(first.currency),
+            gl_entry_ids=tuple(gl_ids),
+            lines=tuple(lines),
+        )
+    )
