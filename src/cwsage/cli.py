@@ -1,8 +1,444 @@
-"""Command-line interface (placeholder until the CLI module lands)."""
+"""The ``cwsage`` command line (Typer + Rich).
+
+Why a module of its own: the CLI is one of the two interfaces (DESIGN §2, §6). It parses options, opens
+settings and the state store, calls services and shows results; it holds no business rules. Errors are
+caught once, at the top (:class:`CwsageGroup`): a :class:`cwsage.errors.CwsageError` becomes one readable
+red paragraph on stderr and exit status 1 (with ``--verbose`` also its detail and traceback).
+
+Adding a command::
+
+    @app.command()
+    def check(ctx: typer.Context) -> None:
+        state = app_context(ctx)
+        settings = state.settings()            # validated, secrets registered for redaction
+        with state.store(settings) as store:   # migrated StateStore, closed afterwards
+            ...
+"""
 
 from __future__ import annotations
+
+import contextlib
+import getpass
+import logging
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import SecretStr, ValidationError
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer._click.core import Context as ClickContext  # typer >= 0.2x vendors click here
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from cwsage import __version__
+from cwsage.config import (
+    SECTIONS,
+    ManageSettings,
+    RunDefaults,
+    SageSettings,
+    Settings,
+    default_database_url,
+    resolve_fields,
+    resolve_paths,
+    save_profile,
+    secret_key,
+)
+from cwsage.errors import ConfigurationError, CwsageError
+from cwsage.logging_setup import configure_logging
+from cwsage.redaction import MASK, redact, register_secret
+
+if TYPE_CHECKING:
+    from cwsage.state import StateStore
+
+log = logging.getLogger("cwsage.cli")
+
+CredentialChecker = Callable[[Settings], list[str]]
+"""Takes settings, returns readable problems (empty list: the credentials work)."""
+
+
+def _default_checker(settings: Settings) -> list[str]:
+    from cwsage.services.connectivity import check_credentials
+
+    return check_credentials(settings)
+
+
+CREDENTIAL_CHECKERS: list[CredentialChecker] = [_default_checker]
+"""What ``cwsage login`` runs to check credentials; tests replace it with fakes."""
+
+
+def _stdout() -> Console:
+    return Console(soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------ context
+
+
+@dataclass
+class AppContext:
+    """What the global options set up, shared by every command through ``ctx.obj``.
+
+    Attributes:
+        verbose: ``--verbose`` was given.
+        profile: ``--profile`` (``None``: CWSAGE_PROFILE, the file's default_profile, or ``default``).
+        env: The environment settings are read from.
+        log_file: This process's full log file.
+    """
+
+    verbose: bool = False
+    profile: str | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    log_file: Path | None = None
+
+    def settings(self, require: AbstractSet[str] = frozenset(SECTIONS)) -> Settings:
+        """Load the settings in force (see :func:`cwsage.config.load_settings`)."""
+        from cwsage.config import load_settings
+
+        return load_settings(self.profile, self.env, require)
+
+    @contextlib.contextmanager
+    def store(self, settings: Settings | None = None) -> Iterator[StateStore]:
+        """Open (and migrate) the state store for ``settings`` (loaded without requirements if omitted)."""
+        from cwsage.state import StateStore
+
+        chosen = settings or self.settings(require=frozenset())
+        store = StateStore.open(chosen.database_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def app_context(ctx: ClickContext) -> AppContext:
+    """The :class:`AppContext` of this invocation (a default one if the callback did not run)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext()
+    return root.obj
+
+
+def _report_error(ctx: ClickContext, err: BaseException) -> None:
+    verbose = isinstance(ctx.obj, AppContext) and ctx.obj.verbose
+    console = _stderr()
+    if isinstance(err, CwsageError):
+        text = redact(err.paragraph())
+        detail = redact(err.detail) if err.detail else ""
+    else:
+        text = redact(
+            f"cwsage stopped on an unexpected error ({type(err).__name__}: {err}). "
+            "This is a bug: run again with --verbose and send the full log to support."
+        )
+        detail = ""
+    log.debug("command failed: %s", type(err).__name__, exc_info=err)
+    console.print(Text(text, style="bold red"))
+    if verbose:
+        if detail:
+            console.print(Text(f"Detail: {detail}", style="red"))
+        formatted = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        console.print(Text(redact(formatted), style="dim"))
+    log_file = ctx.obj.log_file if isinstance(ctx.obj, AppContext) else None
+    if log_file is not None:
+        console.print(Text(f"Full log: {log_file}", style="dim"))
+
+
+class CwsageGroup(TyperGroup):
+    """The top-level command group: turns errors into one readable paragraph and exit status 1."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        """Run the command; report a CwsageError (or an unexpected error) instead of a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except CwsageError as err:
+            _report_error(ctx, err)
+            raise typer.Exit(1) from None
+        except Exception as err:  # noqa: BLE001 - last-resort handler of the CLI: report, log, exit 1
+            _report_error(ctx, err)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    name="cwsage",
+    cls=CwsageGroup,
+    help="Move ConnectWise Manage accounting data into Sage 300 exactly once, and bring payments back.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+config_app = typer.Typer(help="Show the settings in force and where each comes from.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show progress and full error traces.")] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Connection profile to use (default: CWSAGE_PROFILE).")
+    ] = None,
+) -> None:
+    """Global options shared by every command."""
+    env = dict(os.environ)
+    logs_dir: Path | None
+    try:
+        logs_dir = resolve_paths(env).logs_dir
+    except OSError:
+        logs_dir = None
+    try:
+        log_file = configure_logging(verbose=verbose, logs_dir=logs_dir)
+    except OSError:
+        log_file = configure_logging(verbose=verbose, logs_dir=None)
+    ctx.obj = AppContext(verbose=verbose, profile=profile, env=env, log_file=log_file)
+    log.debug("cwsage %s: %s", __version__, ctx.invoked_subcommand)
+
+
+# --------------------------------------------------------------------------------------- commands
+
+
+@app.command()
+def version() -> None:
+    """Show the cwsage version."""
+    _stdout().print(f"cwsage {__version__} (Python {platform.python_version()}, {platform.system()})")
+
+
+def _display(value: Any, secret: bool) -> str:
+    if value is None or value == "":
+        return "(not set)"
+    if secret:
+        return MASK
+    if isinstance(value, SecretStr):
+        return MASK
+    return redact(str(value))
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context) -> None:
+    """Show every setting of the profile, secrets masked, and where each value came from."""
+    state = app_context(ctx)
+    profile, layout, resolved = resolve_fields(state.profile, state.env)
+    from cwsage.secrets import SecretStore
+
+    store = SecretStore(layout.home, env=state.env)
+    table = Table(title=f"cwsage settings - profile '{profile}'", show_lines=False)
+    table.add_column("Setting", style="bold")
+    table.add_column("Value", overflow="fold")
+    table.add_column("Source", style="dim", overflow="fold")
+    for item in resolved:
+        table.add_row(item.spec.dotted, _display(item.value, item.spec.secret), item.source or "-")
+    try:
+        loaded = state.settings(require=frozenset())
+        database_url, db_source = loaded.database_url, loaded.sources.get("database_url", "")
+    except CwsageError as err:  # invalid values: show what we can, the error is for commands needing them
+        database_url, db_source = default_database_url(layout.home), f"default ({err.user_message})"
+    table.add_row("database_url", _display(database_url, False), db_source)
+    table.add_row("home", str(layout.home), "CWSAGE_HOME" if state.env.get("CWSAGE_HOME") else "platform default")
+    table.add_row("config file", str(layout.config_file), "exists" if layout.config_file.exists() else "absent")
+    table.add_row("secret store", store.describe(), store.backend_name)
+    _stdout().print(table)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show.")] = 20,
+) -> None:
+    """List the runs so far, newest first."""
+    state = app_context(ctx)
+    with state.store() as store:
+        runs = store.list_runs(limit=limit)
+    console = _stdout()
+    if not runs:
+        console.print("No runs yet.")
+        return
+    table = Table(title="Runs")
+    for column, width in (("Run", 8), ("Kind", 5), ("Batch", 6), ("Status", 9), ("Started (UTC)", 10)):
+        table.add_column(column, overflow="fold", min_width=width)
+    for column in ("Finished (UTC)", "By", "Summary"):
+        table.add_column(column, overflow="fold")
+    styles = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan", "dry_run": "blue"}
+    for run in runs:
+        summary = ", ".join(f"{k}={v}" for k, v in run.summary.items() if not isinstance(v, dict | list))
+        table.add_row(
+            run.id,
+            run.kind,
+            run.batch_number or "-",
+            Text(run.status.value, style=styles.get(run.status.value, "")),
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-",
+            run.actor,
+            redact(summary) or "-",
+        )
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------------- login
+
+
+def _ask(label: str, current: Any, given: str | None, *, default: str | None = None) -> str:
+    if given:
+        return given
+    shown = current if current not in (None, "") else default
+    answer: str = typer.prompt(label, default=str(shown) if shown not in (None, "") else None)
+    return answer.strip()
+
+
+def _ask_secret(label: str, current: Any) -> str:
+    if current:
+        answer: str = typer.prompt(
+            f"{label} (Enter keeps the saved one)", default="", hide_input=True, show_default=False
+        )
+        return answer or str(current)
+    entered: str = typer.prompt(label, hide_input=True)
+    return entered
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    manage_url: Annotated[str | None, typer.Option(help="ConnectWise Manage site URL.")] = None,
+    manage_company: Annotated[str | None, typer.Option(help="Manage company id.")] = None,
+    manage_auth: Annotated[str | None, typer.Option(help="apikey or impersonation.")] = None,
+    manage_public_key: Annotated[str | None, typer.Option(help="Manage API member public key.")] = None,
+    manage_integrator_user: Annotated[str | None, typer.Option(help="Manage integrator login.")] = None,
+    manage_member: Annotated[str | None, typer.Option(help="Member the integrator acts as.")] = None,
+    sage_url: Annotated[str | None, typer.Option(help="Sage 300 Web API root URL.")] = None,
+    sage_company: Annotated[str | None, typer.Option(help="Sage 300 company (database) id.")] = None,
+    sage_user: Annotated[str | None, typer.Option(help="Sage 300 user.")] = None,
+    save_password: Annotated[
+        bool,
+        typer.Option(
+            "--save-password/--no-save-password",
+            help="Keep the secrets in the OS keyring (or the encrypted secret file) for the next runs.",
+        ),
+    ] = True,
+    check: Annotated[bool, typer.Option("--check/--no-check", help="Check the credentials before saving.")] = True,
+) -> None:
+    """Enter (or change) the connection settings of a profile, check them, and save them.
+
+    Secrets (Manage private key, clientId, integrator password, Sage password) are read with hidden input
+    and never written to config.toml: with --save-password they go to the secret store; otherwise they
+    must be given again (for example through CWSAGE_* environment variables).
+    """
+    state = app_context(ctx)
+    profile, layout, resolved = resolve_fields(state.profile, state.env)
+    current = {item.spec.dotted: item.value for item in resolved}
+    console = _stdout()
+    console.print(f"Settings for profile '{profile}' (saved in {layout.config_file}).")
+
+    m: dict[str, Any] = {}
+    m["url"] = _ask("ConnectWise Manage URL", current["manage.url"], manage_url)
+    m["company"] = _ask("Manage company id", current["manage.company"], manage_company)
+    m["auth"] = _ask("Manage auth (apikey/impersonation)", current["manage.auth"], manage_auth, default="apikey")
+    if m["auth"] not in ("apikey", "impersonation"):
+        raise ConfigurationError(
+            f"Manage auth must be 'apikey' or 'impersonation', not {m['auth']!r}.",
+            hint="Run `cwsage login` again and answer apikey or impersonation.",
+        )
+    m["client_id"] = _ask_secret("Manage clientId", current["manage.client_id"])
+    if m["auth"] == "apikey":
+        m["public_key"] = _ask("Manage public key", current["manage.public_key"], manage_public_key)
+        m["private_key"] = _ask_secret("Manage private key", current["manage.private_key"])
+    else:
+        m["integrator_user"] = _ask("Manage integrator user", current["manage.integrator_user"], manage_integrator_user)
+        m["integrator_password"] = _ask_secret("Manage integrator password", current["manage.integrator_password"])
+        m["member"] = _ask("Manage member to act as", current["manage.member"], manage_member)
+    s: dict[str, Any] = {}
+    s["url"] = _ask("Sage 300 Web API URL", current["sage.url"], sage_url)
+    s["company"] = _ask("Sage 300 company", current["sage.company"], sage_company)
+    s["user"] = _ask("Sage 300 user", current["sage.user"], sage_user)
+    s["password"] = _ask_secret("Sage 300 password", current["sage.password"])
+    for key in ("accept_version", "verify_tls", "timeout_seconds"):
+        if current.get(f"manage.{key}") is not None:
+            m[key] = current[f"manage.{key}"]
+    for key in ("verify_tls", "timeout_seconds"):
+        if current.get(f"sage.{key}") is not None:
+            s[key] = current[f"sage.{key}"]
+    for name in ("client_id", "private_key", "integrator_password"):
+        register_secret(m.get(name))
+    register_secret(s["password"])
+
+    try:
+        manage = ManageSettings.model_validate(m)
+        sage = SageSettings.model_validate(s)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigurationError(f"The settings entered are not valid: {problems}.") from None
+    settings = Settings(
+        manage=manage,
+        sage=sage,
+        defaults=RunDefaults(),
+        database_url=default_database_url(layout.home),
+        home=layout.home,
+        profile=profile,
+        config_file=layout.config_file,
+    )
+
+    if check:
+        console.print("Checking the credentials ...")
+        failures: list[str] = []
+        for checker in CREDENTIAL_CHECKERS:
+            failures += checker(settings)
+        if failures:
+            raise ConfigurationError(
+                "The credentials did not work: " + " ".join(redact(p) for p in failures),
+                hint="Nothing was saved. Correct the settings and run `cwsage login` again.",
+            )
+        console.print(Text("Both systems accepted the credentials.", style="green"))
+
+    secrets = {f"manage.{k}": v for k, v in m.items() if k in ("client_id", "private_key", "integrator_password")}
+    secrets["sage.password"] = s["password"]
+    plain = {
+        "manage": {k: v for k, v in m.items() if f"manage.{k}" not in secrets},
+        "sage": {k: v for k, v in s.items() if f"sage.{k}" not in secrets},
+    }
+    path = save_profile(profile, plain, state.env)
+    console.print(f"Saved the settings of profile '{profile}' to {path}.")
+    if save_password:
+        from cwsage.secrets import SecretStore
+
+        store = SecretStore(layout.home, env=state.env)
+        used = {store.set(secret_key(profile, name), value) for name, value in secrets.items() if value}
+        where = (
+            "the OS keyring" if used == {"keyring"} else store.describe() if used == {"file"} else "the secret store"
+        )
+        console.print(f"Saved the passwords and keys in {where}.")
+    else:
+        console.print(
+            "The passwords and keys were not saved: give them again next time, e.g. with the "
+            "CWSAGE_MANAGE_PRIVATE_KEY, CWSAGE_MANAGE_CLIENT_ID and CWSAGE_SAGE_PASSWORD environment variables."
+        )
 
 
 def main() -> None:
     """Entry point of the ``cwsage`` command."""
-    raise SystemExit("cwsage: not built yet")
+    try:
+        app(prog_name="cwsage")
+    except KeyboardInterrupt:
+        _stderr().print(Text("Interrupted. Nothing is lost: run the same command again to resume.", style="red"))
+        sys.exit(130)
+
+
+def current_user() -> str:
+    """The OS user name, for ``actor`` fields of runs and audit rows."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+# The batch commands live in their own module; importing it registers them on ``app``.
+from cwsage import commands  # noqa: E402, F401

@@ -1,0 +1,248 @@
+"""The batch commands of the CLI: check, run, rerun, sync-payments, demo and sandbox.
+
+Each command parses options, opens settings, the state store and the clients, calls one service and
+shows its result (or prints it as one JSON object with ``--json``). Exit statuses: 0 all posted; 3 posted
+with some documents rejected or invalid; 4 failed before posting; 1 any other error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cwsage import money
+from cwsage.cli import app, app_context
+from cwsage.dates import DateParseError, parse_date
+from cwsage.errors import ConfigurationError
+from cwsage.render import RichProgress, show_run, show_sync
+from cwsage.services import batch as batch_service
+from cwsage.services.payments import sync_payments
+from cwsage.services.session import connect
+
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True)
+
+
+def _ids(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return parse_date(value)
+    except DateParseError as exc:
+        raise ConfigurationError(f"{option} {value!r} is not a date", hint="Use YYYY-MM-DD, e.g. 2026-10-31.") from exc
+
+
+def _detail(value: str) -> str:
+    if value.lower() not in batch_service.DETAIL_LEVELS:
+        raise ConfigurationError(f"--detail {value!r} is not one of default, condensed, detailed")
+    return value.lower()
+
+
+@contextlib.contextmanager
+def _session(ctx: typer.Context, as_json: bool) -> Iterator[batch_service.Context]:
+    """Settings, state store, progress bar and both clients for one command."""
+    state = app_context(ctx)
+    settings = state.settings()
+    with (
+        state.store(settings) as store,
+        RichProgress(_err, enabled=not as_json) as progress,
+        connect(settings, store, progress=progress) as context,
+    ):
+        yield context
+
+
+def _emit_json(data: object) -> None:
+    typer.echo(money.dumps(data, indent=2))
+
+
+InvoicesOpt = Annotated[bool, typer.Option("--invoices", help="Export invoices (default: all kinds).")]
+ExpensesOpt = Annotated[bool, typer.Option("--expenses", help="Export reimbursable expenses.")]
+InventoryOpt = Annotated[bool, typer.Option("--inventory", help="Export item receipts, adjustments, transfers.")]
+LocationOpt = Annotated[str | None, typer.Option("--location", help="Only this Manage location (name or id).")]
+ThroughOpt = Annotated[str | None, typer.Option("--through", help="Only records dated on or before (YYYY-MM-DD).")]
+DetailOpt = Annotated[str, typer.Option("--detail", help="Invoice line detail: default, condensed, detailed.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _request(
+    batch_number: str,
+    invoices: bool,
+    expenses: bool,
+    inventory: bool,
+    location: str | None,
+    through: str | None,
+    detail: str,
+    include: str | None = None,
+    exclude: str | None = None,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    create_missing: bool = False,
+) -> batch_service.RunRequest:
+    everything = not (invoices or expenses or inventory)
+    return batch_service.RunRequest(
+        batch_number=batch_number,
+        invoices=invoices or everything,
+        expenses=expenses or everything,
+        inventory=inventory or everything,
+        location=location,
+        through=_day(through, "--through"),
+        detail=_detail(detail),
+        include=_ids(include),
+        exclude=_ids(exclude),
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        create_missing=create_missing,
+    )
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    invoices: InvoicesOpt = False,
+    expenses: ExpensesOpt = False,
+    inventory: InventoryOpt = False,
+    location: LocationOpt = None,
+    through: ThroughOpt = None,
+    detail: DetailOpt = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate every unposted record against Sage 300 and list every problem; changes nothing."""
+    request = _request("check", invoices, expenses, inventory, location, through, detail)
+    with _session(ctx, as_json) as context:
+        result = batch_service.check(context, request)
+    if as_json:
+        _emit_json(result.as_dict())
+    else:
+        show_run(_out, result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    batch_number: Annotated[str, typer.Option("--batch-number", "-b", help="Your Batch Number, e.g. 20261125JD-I.")],
+    invoices: InvoicesOpt = False,
+    expenses: ExpensesOpt = False,
+    inventory: InventoryOpt = False,
+    location: LocationOpt = None,
+    through: ThroughOpt = None,
+    detail: DetailOpt = "default",
+    include: Annotated[
+        str | None, typer.Option(help="Only these records: ids or invoice numbers, comma-separated.")
+    ] = None,
+    exclude: Annotated[str | None, typer.Option(help="Leave out these records (ids or invoice numbers).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be posted; change nothing.")] = False,
+    skip_invalid: Annotated[bool, typer.Option(help="Post the valid documents even if others have problems.")] = False,
+    create_missing: Annotated[bool, typer.Option(help="Create missing customers, vendors and items in Sage.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a new batch: export from Manage, validate, post to Sage 300, mark as batched in Manage."""
+    request = _request(
+        batch_number,
+        invoices,
+        expenses,
+        inventory,
+        location,
+        through,
+        detail,
+        include,
+        exclude,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        create_missing=create_missing,
+    )
+    with _session(ctx, as_json) as context:
+        result = batch_service.run_batch(context, request)
+    if as_json:
+        _emit_json(result.as_dict())
+    else:
+        show_run(_out, result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def rerun(
+    ctx: typer.Context,
+    batch_number: Annotated[str, typer.Argument(help="The Batch Number of the Manage batch to send again.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be posted; change nothing.")] = False,
+    force: Annotated[bool, typer.Option(help="Post even the documents Sage 300 already has.")] = False,
+    detail: DetailOpt = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Rerun a previous batch (e.g. after a Sage restore), skipping what Sage 300 still has."""
+    with _session(ctx, as_json) as context:
+        result = batch_service.rerun_batch(context, batch_number, dry_run=dry_run, force=force, detail=_detail(detail))
+    if as_json:
+        _emit_json(result.as_dict())
+    else:
+        show_run(_out, result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("sync-payments")
+def sync_payments_command(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option(help="last-run, past-week, past-two-weeks, past-month, or a date (YYYY-MM-DD).")
+    ] = "last-run",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Update Invoice Payments: paid amounts and paid-in-full dates from Sage 300 onto Manage invoices."""
+    with _session(ctx, as_json) as context:
+        result = sync_payments(
+            context.manage, context.sage, context.store, since, dry_run=dry_run, progress=context.progress
+        )
+    if as_json:
+        _emit_json(result.as_dict())
+    else:
+        show_sync(_out, result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def demo(
+    home: Annotated[
+        Path | None, typer.Option(help="Keep the demo's state and reports here (default: a temporary folder).")
+    ] = None,
+) -> None:
+    """Try cwsage on the built-in sandbox: the demo MSP's batches, validation, posting and payments."""
+    from cwsage.sandbox.demo import run_demo
+
+    raise typer.Exit(run_demo(_out, home=home))
+
+
+@app.command()
+def sandbox(
+    manage_port: Annotated[int, typer.Option(help="Port of the ConnectWise Manage emulator.")] = 8701,
+    sage_port: Annotated[int, typer.Option(help="Port of the Sage 300 emulator.")] = 8702,
+    no_inventory_control: Annotated[bool, typer.Option(help="Sage company without Inventory Control.")] = False,
+    allow_admin: Annotated[bool, typer.Option(help="Let ADMIN use the Sage Web API.")] = False,
+) -> None:
+    """Serve both emulators with the demo company on 127.0.0.1 until Ctrl+C."""
+    from cwsage.sandbox.runner import start_sandbox
+
+    with start_sandbox(
+        manage_port=manage_port,
+        sage_port=sage_port,
+        inventory_control=not no_inventory_control,
+        allow_admin=allow_admin,
+    ) as box:
+        _out.print(box.describe())
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            _out.print("Stopping the sandbox.")

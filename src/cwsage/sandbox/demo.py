@@ -1,0 +1,217 @@
+"""``cwsage demo``: the guide's weekly routine on the demo MSP, against both emulators, offline.
+
+1. Check the mappings (validation finds the four things that are wrong on purpose).
+2. Run the three batches the guide recommends — invoices ``…-I``, expenses ``…-E``, procurement ``…-P`` —
+   posting what is valid (``--skip-invalid``) and marking exactly that in Manage.
+3. Record a few customer receipts in Sage 300 (full, partial, two payments, a credit note applied).
+4. Update Invoice Payments, so the paid amounts appear in Manage.
+5. A summary a bookkeeper can read: documents per kind, Sage batches, requests to each system.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from cwsage import money
+from cwsage.config import RunDefaults
+from cwsage.dates import SystemClock
+from cwsage.domain.issues import Issue
+from cwsage.render import RichProgress, issues_table, show_run, show_sync
+from cwsage.sage300 import models as sg
+from cwsage.sage300.client import Sage300Client
+from cwsage.sage300.resources import ARReceiptTransactionType
+from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.services.batch import RunRequest, check, run_batch
+from cwsage.services.payments import sync_payments
+from cwsage.services.results import RunResult
+from cwsage.services.session import connect
+from cwsage.state.store import StateStore
+
+
+@dataclass
+class DemoReport:
+    """What the demo did, for the closing summary (and the tests)."""
+
+    runs: list[RunResult] = field(default_factory=list)
+    receipts: list[str] = field(default_factory=list)
+    payments: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+
+
+def record_receipts(sage: Sage300Client, invoice_numbers: list[str], day: date) -> list[str]:
+    """Record customer receipts in the Sage sandbox: full, partial, two payments, a credit note applied."""
+    posted = {d.document_number: d for d in sage.posted_ar_documents(document_numbers=invoice_numbers)}
+    invoices = [
+        d for d in posted.values() if (d.document_type or "") == "Invoice" and (d.cust_currency_amount_due or 0) > 0
+    ]
+    credits = [d for d in posted.values() if (d.document_type or "") == "CreditNote"]
+    receipts: list[sg.ARReceipt] = []
+    notes: list[str] = []
+    plan = [("full", Decimal(1)), ("partial", Decimal("0.4")), ("first of two", Decimal("0.5"))]
+    for (label, share), doc in zip(plan, invoices, strict=False):
+        due = doc.cust_currency_amount_due or money.ZERO
+        amount = money.quantize(due * share, doc.currency_code)
+        receipts.append(_receipt(doc.customer_number, doc.document_number, amount, day, f"DEMO-{len(receipts) + 1}"))
+        notes.append(f"{label} payment of {amount} on {doc.document_number} ({doc.customer_number})")
+        if label == "first of two":
+            second = money.quantize(due - amount, doc.currency_code) / 2
+            receipts.append(_receipt(doc.customer_number, doc.document_number, second, day, "DEMO-2ND"))
+            notes.append(f"second payment of {second} on {doc.document_number}")
+    for credit in credits[:1]:
+        target = next((d for d in invoices[3:] if d.customer_number == credit.customer_number), None)
+        if target is None:
+            continue
+        amount = min(abs(credit.cust_currency_amount_due or money.ZERO), target.cust_currency_amount_due or money.ZERO)
+        receipts.append(
+            sg.ARReceipt(
+                customer_number=credit.customer_number,
+                transaction_type=ARReceiptTransactionType.APPLY_DOCUMENT,
+                document_date=day,
+                apply_to=credit.document_number,
+                applied_receipts_adjustments=[
+                    sg.ARAppliedReceipt(document_number=target.document_number, applied_amount=amount)
+                ],
+            )
+        )
+        notes.append(f"credit note {credit.document_number} applied to {target.document_number} ({amount})")
+    if receipts:
+        batch = sage.create_ar_receipt_batch(
+            sg.ARReceiptBatch(description="cwsage demo receipts", batch_date=day, receipts_adjustments=receipts)
+        )
+        if batch.batch_number is not None:
+            sage.set_ar_receipt_batch_ready(batch.batch_number)
+            sage.post_ar_receipt_batch(batch.batch_number)
+    return notes
+
+
+def _receipt(customer: str, document: str, amount: Decimal, day: date, check_no: str) -> sg.ARReceipt:
+    return sg.ARReceipt(
+        customer_number=customer,
+        document_date=day,
+        check_receipt_no=check_no,
+        bank_receipt_amount=amount,
+        customer_receipt_amount=amount,
+        applied_receipts_adjustments=[sg.ARAppliedReceipt(document_number=document, applied_amount=amount)],
+    )
+
+
+def run_demo(console: Console, *, home: Path | None = None) -> int:
+    """Run the whole demo; returns the process exit status (0 when the demo ran as designed)."""
+    home = home or Path(tempfile.mkdtemp(prefix="cwsage-demo-"))
+    console.print(Rule("cwsage demo — Northwind Managed IT (sandbox)"))
+    with start_sandbox() as box:
+        report = _demo(console, box, home)
+    _summary(console, report, home)
+    return 0
+
+
+def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
+    settings = box.settings(home, RunDefaults(auto_post=True, ic_default_location="MAIN", chunk_size=40))
+    console.print(
+        Text(
+            f"Manage emulator {box.manage_server.url}  ·  Sage 300 emulator {box.sage_server.url}  ·  state in {home}",
+            style="dim",
+        )
+    )
+    report = DemoReport()
+    clock = SystemClock()
+    today = clock.now().date()
+    stamp = today.strftime("%Y%m%d")
+    with (
+        StateStore.open(settings.database_url) as store,
+        RichProgress(console) as progress,
+        connect(settings, store, progress=progress, clock=clock) as ctx,
+    ):
+        if True:
+            console.print(Rule("1. Check the mappings"))
+            checked = check(ctx, RunRequest(batch_number="check"))
+            problems = [i for i in checked.issues if i.blocking]
+            console.print(
+                f"{len(checked.documents)} documents checked; {len(problems)} problem(s) on "
+                f"{len({i.document_key for i in problems})} document(s):"
+            )
+            console.print(issues_table(_first_per_code(problems), title="One example of each problem"))
+            console.print(
+                Text(
+                    "The guide's tool would stop here. cwsage can post everything else and leave these "
+                    "for later (--skip-invalid):",
+                    style="cyan",
+                )
+            )
+            for suffix, kinds in (("I", "invoices"), ("E", "expenses"), ("P", "inventory")):
+                console.print(Rule(f"2. Batch {stamp}DM-{suffix} ({kinds})"))
+                request = RunRequest(
+                    batch_number=f"{stamp}DM-{suffix}",
+                    invoices=kinds == "invoices",
+                    expenses=kinds == "expenses",
+                    inventory=kinds == "inventory",
+                    skip_invalid=True,
+                )
+                result = run_batch(ctx, request)
+                report.runs.append(result)
+                show_run(console, result)
+            console.print(Rule("3. Customers pay: receipts recorded in Sage 300"))
+            invoice_numbers = [
+                row.document_number for row in report.runs[0].documents if row.state in ("written_back", "posted")
+            ]
+            report.receipts = record_receipts(ctx.sage, invoice_numbers, today)
+            for note in report.receipts:
+                console.print(f"  · {note}")
+            console.print(Rule("4. Update Invoice Payments (past month)"))
+            synced = sync_payments(ctx.manage, ctx.sage, store, "past-month", clock=clock, progress=progress)
+            show_sync(console, synced)
+            report.payments = synced.counts()
+            report.requests = {"manage": ctx.manage.stats.total, "sage": ctx.sage.stats.total}
+    return report
+
+
+def _first_per_code(issues: list[Issue]) -> list[Issue]:
+    seen: set[str] = set()
+    result = []
+    for issue in issues:
+        if issue.code not in seen:
+            seen.add(issue.code)
+            result.append(issue)
+    return result
+
+
+def _summary(console: Console, report: DemoReport, home: Path) -> None:
+    console.print(Rule("Summary"))
+    table = Table(title_justify="left")
+    for column in ("Batch", "Result", "Posted", "Not posted", "Sage 300 batches"):
+        table.add_column(column)
+    per_kind: Counter[str] = Counter()
+    for run in report.runs:
+        posted = [row for row in run.documents if row.state in ("written_back", "posted")]
+        per_kind.update(row.kind for row in posted)
+        table.add_row(
+            run.batch_number,
+            str(run.outcome),
+            str(len(posted)),
+            str(len(run.documents) - len(posted)),
+            ", ".join(run.sage_batches) or "-",
+        )
+    console.print(table)
+    console.print("Posted per kind: " + ", ".join(f"{n} {kind}" for kind, n in sorted(per_kind.items())))
+    console.print(f"Payments: {', '.join(f'{n} {k}' for k, n in report.payments.items()) or 'none'}")
+    console.print(
+        f"HTTP requests: {report.requests.get('manage', 0)} to Manage, {report.requests.get('sage', 0)} to Sage 300"
+    )
+    console.print(Text(f"Reports and state: {home}", style="dim"))
+    console.print(
+        Text(
+            "Next: fix the problems listed in step 1 (in Manage or in Sage 300), then run them in new batches, "
+            "e.g. `cwsage run --batch-number …-I-1`.",
+            style="cyan",
+        )
+    )

@@ -1,0 +1,838 @@
+"""Run New Batch, Rerun Previous Batch and Check: the guide's routine, done exactly once.
+
+The steps of DESIGN §3 — select, export, translate, validate, post, write back, report — with the
+per-document state machine persisted before and after every remote call. Any run can be interrupted at
+any instant and started again with the same command: an unfinished run for the same Batch Number is
+resumed (documents already in Sage are found, not posted again; Manage is marked only for what Sage has).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from cwsage import money
+from cwsage.connectwise import models as cw
+from cwsage.connectwise.client import ManageClient
+from cwsage.dates import Clock, SystemClock
+from cwsage.domain.documents import (
+    DocKind,
+    Document,
+    InventoryDocument,
+    JournalDocument,
+    PayableDocument,
+    ReceivableDocument,
+    SourceType,
+)
+from cwsage.domain.issues import FixIn, Issue, Severity
+from cwsage.domain.master import SageMasterData
+from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
+from cwsage.mapping import to_sage
+from cwsage.mapping.from_manage import TranslateOptions, translate
+from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
+from cwsage.sage300 import models as sg
+from cwsage.sage300.client import Sage300Client
+from cwsage.sage300.resources import YesNo
+from cwsage.services.master import load_master
+from cwsage.services.posting import Poster, PostItem, PostSettings, Target
+from cwsage.services.progress import Progress, SilentProgress, checkpoint
+from cwsage.services.reports import write_reports
+from cwsage.services.results import DocumentRow, Outcome, RunResult, build_preview, document_party, document_total
+from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
+
+log = logging.getLogger("cwsage.batch")
+
+DETAIL_LEVELS = {"default": "Default", "condensed": "Condensed", "detailed": "Detailed"}
+BATCH_NUMBER_MAX = 50  # Manage's batchIdentifier
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Configuration that shapes every run (from ``[defaults]`` in the config file).
+
+    Attributes:
+        chunk_size: Most documents per Sage batch.
+        auto_post: Post the Sage batches too (otherwise they are left for review, as with the guide's tool).
+        posting: Options for the Sage payloads.
+        ic_default_location: Sage IC location for inventory adjustments.
+        customer_group: Group for customers created with ``--create-missing``.
+        vendor_group: Group for vendors created with ``--create-missing``.
+        item_account_set: Account set for items created with ``--create-missing``.
+    """
+
+    chunk_size: int = 50
+    auto_post: bool = False
+    posting: to_sage.PostingOptions = field(default_factory=to_sage.PostingOptions)
+    ic_default_location: str = ""
+    customer_group: str = ""
+    vendor_group: str = ""
+    item_account_set: str = ""
+
+
+@dataclass
+class Context:
+    """What a batch service needs: the two clients, the state store and the settings."""
+
+    manage: ManageClient
+    sage: Sage300Client
+    store: StateStore
+    settings: BatchSettings
+    reports_dir: Path
+    actor: str = "cwsage"
+    clock: Clock = field(default_factory=SystemClock)
+    progress: Progress = field(default_factory=SilentProgress)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """The user's choices on the Run New Batch screen."""
+
+    batch_number: str
+    invoices: bool = True
+    expenses: bool = True
+    inventory: bool = True
+    location: str | None = None
+    through: date | None = None
+    detail: str = "default"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    dry_run: bool = False
+    skip_invalid: bool = False
+    create_missing: bool = False
+
+    def options(self) -> dict[str, Any]:
+        """JSON-able form stored with the run."""
+        data = asdict(self)
+        data["through"] = self.through.isoformat() if self.through else None
+        return data
+
+
+@dataclass
+class Selection:
+    """The unposted records picked for a batch."""
+
+    invoices: list[cw.UnpostedInvoice] = field(default_factory=list)
+    expenses: list[cw.UnpostedExpense] = field(default_factory=list)
+    procurement: list[cw.UnpostedProcurement] = field(default_factory=list)
+    location_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing selected."""
+        return not (self.invoices or self.expenses or self.procurement)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Selection
+# --------------------------------------------------------------------------------------------------------
+
+
+def _matches(tokens: Sequence[str], kind: str, record_id: str, number: str = "") -> bool:
+    for token in tokens:
+        prefix, _, value = token.partition(":")
+        if value and prefix.lower() not in {kind, kind + "s"}:
+            continue
+        wanted = value or token
+        if wanted in (record_id, number):
+            return True
+    return False
+
+
+def resolve_location(manage: ManageClient, name: str | None) -> int | None:
+    """Manage location id for a name (case-insensitive) or id; None for all locations."""
+    if not name:
+        return None
+    locations = manage.locations()
+    for location in locations:
+        if str(location.id) == name or (location.name or "").lower() == name.lower():
+            return location.id
+    known = ", ".join(sorted(loc.name or str(loc.id) for loc in locations))
+    raise ConfigurationError(
+        f"there is no Manage location called {name!r}",
+        hint=f"Use one of: {known} (or leave --location out for all locations).",
+    )
+
+
+def select(ctx: Context, request: RunRequest) -> Selection:
+    """Unposted records for the request: kinds, location, through date, then include/exclude."""
+    ctx.progress.stage("Reading unposted records from Manage")
+    selection = Selection(location_id=resolve_location(ctx.manage, request.location))
+    kw: dict[str, Any] = {"location_id": selection.location_id, "through": request.through}
+
+    def keep(kind: str, record_id: str, number: str = "") -> bool:
+        if request.include and not _matches(request.include, kind, record_id, number):
+            return False
+        return not (request.exclude and _matches(request.exclude, kind, record_id, number))
+
+    if request.invoices:
+        selection.invoices = [
+            r for r in ctx.manage.unposted_invoices(**kw) if keep("invoice", str(r.id), r.invoice_number or "")
+        ]
+    if request.expenses:
+        selection.expenses = [r for r in ctx.manage.unposted_expenses(**kw) if keep("expense", str(r.id))]
+    if request.inventory:
+        selection.procurement = [
+            r
+            for r in ctx.manage.unposted_procurement(**kw)
+            if keep("procurement", str(r.unposted_product_id or r.id), str(r.id))
+        ]
+    return selection
+
+
+def export_selection(ctx: Context, request: RunRequest, selection: Selection) -> cw.GLExport:
+    """``POST /finance/accounting/export`` for exactly the selected records."""
+    ctx.progress.stage("Exporting the selected records from Manage")
+    through = request.through or ctx.clock.now().date()
+    return ctx.manage.export(
+        cw.ExportRequest(
+            batch_identifier=request.batch_number,
+            thru_date=to_datetime(through),
+            location_id=selection.location_id,
+            summarize_invoices=DETAIL_LEVELS.get(request.detail.lower(), "Default"),
+            export_invoices_flag=bool(selection.invoices),
+            included_invoice_ids=[r.id for r in selection.invoices if r.id is not None],
+            export_expenses_flag=bool(selection.expenses),
+            included_expense_ids=[r.id for r in selection.expenses if r.id is not None],
+            export_products_flag=bool(selection.procurement),
+            included_product_ids=[str(r.unposted_product_id or r.id) for r in selection.procurement],
+        )
+    )
+
+
+def to_datetime(day: date) -> datetime:
+    """End of ``day`` in UTC, so that records dated that day are included."""
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Translation to Sage payloads
+# --------------------------------------------------------------------------------------------------------
+
+
+def target_of(doc: Document, master: SageMasterData) -> Target:
+    """Where a document goes in Sage (inventory becomes a journal entry without Inventory Control)."""
+    if isinstance(doc, ReceivableDocument):
+        return Target.AR
+    if isinstance(doc, PayableDocument):
+        return Target.AP
+    if isinstance(doc, JournalDocument) or not master.inventory_control:
+        return Target.GL
+    return Target.IC_ADJUSTMENT if doc.kind is DocKind.IC_ADJUSTMENT else Target.IC_TRANSFER
+
+
+def post_item(doc: Document, master: SageMasterData, options: to_sage.PostingOptions) -> PostItem:
+    """The Sage payload of one document."""
+    target = target_of(doc, master)
+    payload: sg.SageModel
+    if isinstance(doc, ReceivableDocument):
+        payload = to_sage.ar_invoice(doc, master, options)
+    elif isinstance(doc, PayableDocument):
+        payload = to_sage.ap_invoice(doc, master, options)
+    elif target is Target.GL:
+        assert isinstance(doc, JournalDocument | InventoryDocument)
+        payload = to_sage.gl_header(doc, master, options)
+    elif target is Target.IC_ADJUSTMENT:
+        assert isinstance(doc, InventoryDocument)
+        payload = to_sage.ic_adjustment(doc)
+    else:
+        assert isinstance(doc, InventoryDocument)
+        payload = to_sage.ic_transfer(doc)
+    return PostItem(doc.key, target, doc.document_number, document_party(doc), doc.source.label, payload)
+
+
+def content_hash(item: PostItem) -> str:
+    """Fingerprint of what is sent to Sage (for the audit log)."""
+    return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _source_type(doc: Document) -> SourceType:
+    return doc.source.source_type
+
+
+def _row(doc: Document, state: str, where: str = "", messages: Iterable[str] = ()) -> DocumentRow:
+    return DocumentRow(
+        key=doc.key,
+        kind=doc.kind.label,
+        label=doc.source.label,
+        document_number=doc.document_number,
+        party=document_party(doc),
+        date=doc.document_date.isoformat(),
+        currency=doc.currency,
+        total=document_total(doc),
+        state=state,
+        where=where,
+        messages=list(messages),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# The job
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """Translated, located and validated documents of a batch."""
+
+    documents: list[Document]
+    items: dict[str, PostItem]
+    issues: list[Issue]
+    in_sage: dict[str, str]
+    master: SageMasterData
+
+
+class BatchJob:
+    """One run of the routine, new batch or rerun, from selection to report."""
+
+    def __init__(self, ctx: Context, *, kind: str, batch_number: str) -> None:
+        self.ctx = ctx
+        self.kind = kind
+        self.batch_number = batch_number
+
+    # -- preparation (no writes anywhere) --------------------------------------------------------------
+
+    def prepare(self, export: cw.GLExport, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
+        """Translate, read Sage master data once, look for documents already in Sage, validate."""
+        ctx = self.ctx
+        ctx.progress.stage("Translating documents")
+        translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
+        ctx.progress.stage("Reading Sage 300 master data")
+        master = load_master(ctx.sage)
+        checkpoint("during-validation")
+        items: dict[str, PostItem] = {}
+        for doc in translation.documents:
+            try:
+                items[doc.key] = post_item(doc, master, ctx.settings.posting)
+            except (ValueError, CwsageError) as exc:
+                translation.issues.append(
+                    Issue(
+                        doc.source.label,
+                        doc.key,
+                        "payload-invalid",
+                        "",
+                        doc.document_number,
+                        f"cannot build the Sage document: {exc}",
+                        "Check the record in Manage.",
+                        FixIn.MANAGE,
+                    )
+                )
+        ctx.progress.stage("Looking for documents already in Sage 300")
+        poster = Poster(ctx.sage, ctx.store, "", self._post_settings(), ctx.progress)
+        in_sage = poster.locate(items.values())
+        conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
+        ctx.progress.stage("Validating")
+        issues = translation.issues + validate(
+            translation.documents, master, ValidateOptions(create_missing=create_missing, conflicts=conflicts)
+        )
+        return Prepared(translation.documents, items, issues, in_sage, master)
+
+    def _ours(self, key: str, item: PostItem) -> bool:
+        """Whether a document found in Sage was put there by an earlier cwsage run (then it is not a conflict)."""
+        records = self.ctx.store.find_documents(document_number=item.document_number)
+        return any(r.key == key and r.state in (DocState.POSTING, DocState.POSTED) for r in records)
+
+    def _post_settings(self) -> PostSettings:
+        return PostSettings(
+            batch_number=self.batch_number,
+            chunk_size=max(1, self.ctx.settings.chunk_size),
+            auto_post=self.ctx.settings.auto_post,
+            batch_date=self.ctx.clock.now().date(),
+        )
+
+    def preview(self, prepared: Prepared, message: str, *, skip_in_sage: bool) -> RunResult:
+        """The result of a dry run or a check: every document, its issues, the GL impact."""
+        blocked = blocking_keys(prepared.issues)
+        by_key: dict[str, list[str]] = {}
+        for issue in prepared.issues:
+            by_key.setdefault(issue.document_key, []).append(issue.line())
+        rows = []
+        would_post: list[Document] = []
+        skipped: dict[str, str] = {}
+        for doc in prepared.documents:
+            if skip_in_sage and doc.key in prepared.in_sage:
+                skipped[doc.key] = prepared.in_sage[doc.key]
+                rows.append(_row(doc, "in Sage already", prepared.in_sage[doc.key]))
+            elif doc.key in blocked:
+                rows.append(_row(doc, "invalid", messages=by_key.get(doc.key, [])))
+            else:
+                would_post.append(doc)
+                rows.append(_row(doc, "would post", messages=by_key.get(doc.key, [])))
+        return RunResult(
+            kind=self.kind,
+            batch_number=self.batch_number,
+            outcome=Outcome.PREVIEW,
+            message=message,
+            documents=rows,
+            issues=prepared.issues,
+            skipped=skipped,
+            preview=build_preview(would_post),
+            requests=self._requests(),
+        )
+
+    def _requests(self) -> dict[str, int]:
+        return {"manage": self.ctx.manage.stats.total, "sage": self.ctx.sage.stats.total}
+
+    # -- execution ---------------------------------------------------------------------------------------
+
+    def persist(self, run: RunRecord, prepared: Prepared, *, skip: dict[str, str]) -> None:
+        """Record every document with its state, payload and issues before anything is posted."""
+        blocked = blocking_keys(prepared.issues)
+        issues_by_key: dict[str, list[dict[str, Any]]] = {}
+        for issue in prepared.issues:
+            issues_by_key.setdefault(issue.document_key, []).append(issue.as_dict())
+        for doc in prepared.documents:
+            item = prepared.items.get(doc.key)
+            if doc.key in skip:
+                state = DocState.SKIPPED
+            elif doc.key in blocked or item is None:
+                state = DocState.INVALID
+            elif doc.key in prepared.in_sage:
+                state = DocState.POSTED  # put there by an earlier cwsage run (conflicts were validation errors)
+            else:
+                state = DocState.VALIDATED
+            self.ctx.store.put_document(
+                run.id,
+                doc.key,
+                kind=str(doc.kind),
+                source_type=str(_source_type(doc)),
+                source_id=doc.source.record_id,
+                document_number=doc.document_number,
+                state=state,
+                content_hash=content_hash(item) if item else "",
+                gl_entry_ids=list(doc.gl_entry_ids),
+                payload={**(item.stored() if item else {}), "row": _row(doc, "").as_dict()},
+                issues=issues_by_key.get(doc.key, []),
+            )
+            if state in (DocState.SKIPPED, DocState.POSTED):
+                where = skip.get(doc.key) or prepared.in_sage.get(doc.key, "")
+                self.ctx.store.set_state(run.id, doc.key, state, event="found in Sage 300", sage_location=where)
+
+    def post(self, run: RunRecord) -> tuple[Poster, str | None]:
+        """Post what is ``validated`` (after resolving what a crash left ``posting``)."""
+        store = self.ctx.store
+        poster = Poster(self.ctx.sage, store, run.id, self._post_settings(), self.ctx.progress)
+        records = store.documents(run.id)
+        in_flight = [
+            PostItem.from_stored(r.key, r.document_number, r.payload or {})
+            for r in records
+            if r.state is DocState.POSTING
+        ]
+        poster.resolve_in_flight(in_flight)
+        ready = [
+            PostItem.from_stored(r.key, r.document_number, r.payload or {})
+            for r in store.documents(run.id, state=DocState.VALIDATED)
+        ]
+        error: str | None = None
+        try:
+            poster.post(ready)
+        except CwsageError as exc:
+            error = exc.paragraph()
+            store.audit(run.id, "posting-interrupted", {"error": exc.user_message, "detail": exc.detail})
+        return poster, error
+
+    def create_missing(self, run: RunRecord, prepared: Prepared) -> None:
+        """Create the customers, vendors and items Sage lacks (only what valid documents need)."""
+        ctx, master = self.ctx, prepared.master
+        blocked = blocking_keys(prepared.issues)
+        done: set[str] = set()
+        for doc in prepared.documents:
+            if doc.key in blocked:
+                continue
+            if isinstance(doc, ReceivableDocument) and doc.customer.number not in master.customers:
+                party = doc.customer
+                if party.number in done or ctx.sage.get_customer(party.number) is not None:
+                    continue
+                ctx.sage.create_customer(
+                    sg.ARCustomer(
+                        customer_number=party.number,
+                        customer_name=party.name[:60],
+                        group_code=ctx.settings.customer_group or None,
+                        currency_code=party.currency or None,
+                        terms=party.terms or None,
+                        tax_group=party.tax_group or None,
+                    )
+                )
+                done.add(party.number)
+                ctx.store.audit(run.id, "customer-created", {"customer": party.number, "name": party.name})
+            elif isinstance(doc, PayableDocument) and doc.vendor.number not in master.vendors:
+                party = doc.vendor
+                if party.number in done or ctx.sage.get_vendor(party.number) is not None:
+                    continue
+                ctx.sage.create_vendor(
+                    sg.APVendor(
+                        vendor_number=party.number,
+                        vendor_name=party.name[:60],
+                        group_code=ctx.settings.vendor_group or None,
+                        currency_code=party.currency or None,
+                        terms=party.terms or None,
+                    )
+                )
+                done.add(party.number)
+                ctx.store.audit(run.id, "vendor-created", {"vendor": party.number, "name": party.name})
+            elif isinstance(doc, InventoryDocument) and master.inventory_control:
+                for line in doc.lines:
+                    if line.item in master.items or line.item in done or ctx.sage.get_item(line.item) is not None:
+                        continue
+                    ctx.sage.create_item(
+                        sg.ICItem(
+                            item_number=line.item,
+                            description=(line.description or line.item)[:60],
+                            account_set=ctx.settings.item_account_set or None,
+                            stock_item=YesNo.YES,
+                        )
+                    )
+                    done.add(line.item)
+                    ctx.store.audit(run.id, "item-created", {"item": line.item})
+
+    def write_back(self, run: RunRecord, request_flags: dict[str, bool]) -> str | None:
+        """Mark in Manage exactly the documents Sage has: one batch with their GL entry ids."""
+        store, manage = self.ctx.store, self.ctx.manage
+        landed = store.documents(run.id, state=DocState.POSTED)
+        if not landed:
+            return None
+        self.ctx.progress.stage("Marking the posted records as batched in Manage")
+        ids = sorted({gl_id for record in landed for gl_id in record.gl_entry_ids})
+        existing = manage.find_batches(self.batch_number)
+        if not existing:
+            request = cw.CreateBatchRequest(
+                batch_identifier=self.batch_number,
+                export_invoices_flag=request_flags.get("invoices", False),
+                export_expenses_flag=request_flags.get("expenses", False),
+                export_products_flag=request_flags.get("inventory", False),
+                processed_record_ids=ids,
+            )
+            checkpoint("before-write-back")
+            try:
+                manage.create_batch(request)
+            except AmbiguousOutcome:
+                existing = manage.find_batches(self.batch_number)
+                if not existing:
+                    raise
+        batch = existing[0] if existing else manage.find_batches(self.batch_number)[0]
+        if batch.id is None:
+            raise SourceDataError(f"Manage returned batch {self.batch_number!r} without an id")
+        if existing:
+            batched = {entry.id for entry in manage.batch_entries(batch.id)}
+            missing = [i for i in ids if i not in batched]
+            if missing:
+                raise SourceDataError(
+                    f"Manage already has a batch {self.batch_number!r} that does not contain {len(missing)} of this "
+                    "run's GL entries",
+                    hint="Choose a new Batch Number (e.g. add -1) and run again; the documents are in Sage already "
+                    "and will be found, not posted twice.",
+                )
+        for index, record in enumerate(landed):
+            store.set_state(run.id, record.key, DocState.WRITTEN_BACK, event=f"batched in Manage ({self.batch_number})")
+            if index == 0:
+                checkpoint("during-write-back")
+        store.audit(run.id, "manage-batch", {"batch": self.batch_number, "id": batch.id, "gl_entries": len(ids)})
+        return f"{self.batch_number} (Manage batch id {batch.id})"
+
+    def finish(
+        self,
+        run: RunRecord,
+        poster: Poster | None,
+        *,
+        error: str | None,
+        manage_batch: str | None,
+        written_back: bool,
+        skipped: dict[str, str] | None = None,
+    ) -> RunResult:
+        """Decide the outcome, store it, save the reports and build the result."""
+        store = self.ctx.store
+        records = store.documents(run.id)
+        rows: list[DocumentRow] = []
+        issues: list[Issue] = []
+        counts = dict.fromkeys(DocState, 0)
+        for record in records:
+            counts[record.state] += 1
+            row_data = dict((record.payload or {}).get("row") or {})
+            record_issues = [Issue.from_dict(i) for i in record.issues]
+            issues.extend(record_issues)
+            row = DocumentRow(
+                key=record.key,
+                kind=row_data.get("kind", record.kind),
+                label=row_data.get("label", record.key),
+                document_number=record.document_number,
+                party=row_data.get("party", ""),
+                date=row_data.get("date", ""),
+                currency=row_data.get("currency", ""),
+                total=money.D(row_data.get("total", 0)),
+                state=str(record.state),
+                where=record.sage_location or "",
+                messages=[i.line() for i in record_issues],
+            )
+            rows.append(row)
+        done_state = DocState.WRITTEN_BACK if written_back else DocState.POSTED
+        good = counts[done_state] + (counts[DocState.POSTED] if written_back else 0)
+        bad = counts[DocState.REJECTED] + counts[DocState.INVALID]
+        open_work = (
+            counts[DocState.VALIDATED] + counts[DocState.POSTING] + (counts[DocState.POSTED] if written_back else 0)
+        )
+        if error or open_work:
+            outcome = Outcome.INTERRUPTED
+            message = (
+                f"The {self.kind} stopped before finishing: {error or 'some documents are still in progress'}\n"
+                f"Nothing is lost or doubled: run the same command again to finish batch {self.batch_number}."
+            )
+            status = RunStatus.RUNNING
+        elif good and not bad:
+            outcome, status = Outcome.SUCCEEDED, RunStatus.SUCCEEDED
+            message = f"Batch {self.batch_number} completed successfully: {good} document(s) are in Sage 300."
+        elif good:
+            outcome, status = Outcome.PARTIAL, RunStatus.PARTIAL
+            message = (
+                f"Batch {self.batch_number} completed, but {bad} document(s) had errors and were not posted; "
+                f"{good} are in Sage 300. Fix the errors and run them in a new batch "
+                f"(e.g. {self.batch_number}-1)."
+            )
+        elif counts[DocState.SKIPPED] and not bad:
+            outcome, status = Outcome.NOTHING_TO_DO, RunStatus.SUCCEEDED
+            message = f"Every document of batch {self.batch_number} is already in Sage 300; nothing was posted."
+        else:
+            outcome, status = Outcome.FAILED, RunStatus.FAILED
+            message = f"Batch {self.batch_number} failed: Sage 300 refused every document. Nothing was posted."
+        sage_batches = [
+            b
+            for r in store.audit_log(run.id)
+            if r["event"] == "sage-batch-created"
+            for b in [r["detail"].get("batch", "")]
+        ]
+        result = RunResult(
+            kind=self.kind,
+            batch_number=self.batch_number,
+            outcome=outcome,
+            message=message,
+            run_id=run.id,
+            documents=rows,
+            issues=issues,
+            sage_batches=sage_batches,
+            manage_batch=manage_batch,
+            skipped=skipped or {r.key: r.sage_location or "" for r in records if r.state is DocState.SKIPPED},
+            warnings=poster.outcome.warnings if poster else [],
+            requests=self._requests(),
+        )
+        if status is not RunStatus.RUNNING:
+            store.finish_run(
+                run.id,
+                status,
+                {
+                    "outcome": str(outcome),
+                    "counts": result.counts(),
+                    "sage_batches": sage_batches,
+                    "manage_batch": manage_batch,
+                },
+            )
+        result.reports = write_reports(self.ctx.reports_dir, result, store.audit_log(run.id))
+        return result
+
+    def fail_before_posting(self, run: RunRecord, prepared: Prepared) -> RunResult:
+        """The guide's first outcome: validation failed, nothing was posted, nothing was marked."""
+        errors = [i for i in prepared.issues if i.severity is Severity.ERROR]
+        docs = len({i.document_key for i in errors})
+        result = self.preview(prepared, "", skip_in_sage=False)
+        result.outcome = Outcome.FAILED_BEFORE_POSTING
+        result.run_id = run.id
+        result.preview = None
+        result.message = (
+            f"Batch {self.batch_number} failed before posting: {len(errors)} problem(s) on {docs} document(s) must "
+            "be fixed first. Nothing was sent to Sage 300 and nothing was marked in Manage. Fix them and run again, "
+            "or use --skip-invalid to post the others."
+        )
+        self.ctx.store.finish_run(run.id, RunStatus.FAILED, {"outcome": str(result.outcome), "errors": len(errors)})
+        result.reports = write_reports(self.ctx.reports_dir, result, self.ctx.store.audit_log(run.id))
+        return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------------------
+
+
+def _check_batch_number(batch_number: str) -> None:
+    if not batch_number.strip():
+        raise ConfigurationError("a Batch Number is required", hint="Pass --batch-number, e.g. 20261125JD-I.")
+    if len(batch_number) > BATCH_NUMBER_MAX:
+        raise ConfigurationError(
+            f"the Batch Number is {len(batch_number)} characters; Manage allows {BATCH_NUMBER_MAX}",
+            hint="Use a shorter Batch Number, e.g. 20261125JD-I.",
+        )
+
+
+def check(ctx: Context, request: RunRequest) -> RunResult:
+    """Validation only (``cwsage check``): every issue of the selection, nothing written anywhere."""
+    job = BatchJob(ctx, kind="check", batch_number=request.batch_number or "check")
+    selection = select(ctx, request)
+    if selection.empty:
+        return RunResult("check", job.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
+    export = export_selection(ctx, request, selection)
+    prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
+    errors = sum(1 for i in prepared.issues if i.blocking)
+    message = f"{len(prepared.documents)} document(s) checked: " + (
+        f"{errors} problem(s) must be fixed before posting." if errors else "everything maps to Sage 300."
+    )
+    result = job.preview(prepared, message, skip_in_sage=False)
+    if errors:
+        result.outcome = Outcome.FAILED_BEFORE_POSTING
+    return result
+
+
+def run_batch(ctx: Context, request: RunRequest) -> RunResult:
+    """Run New Batch: select, export, validate, post, write back — or resume an unfinished run."""
+    _check_batch_number(request.batch_number)
+    job = BatchJob(ctx, kind="run", batch_number=request.batch_number)
+    store = ctx.store
+    unfinished = store.find_runs(batch_number=request.batch_number, kind="run", status=RunStatus.RUNNING)
+    if request.dry_run:
+        selection = select(ctx, request)
+        if selection.empty:
+            return RunResult("run", request.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
+        prepared = job.prepare(
+            export_selection(ctx, request, selection), create_missing=request.create_missing, conflicts_are_errors=True
+        )
+        return job.preview(
+            prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
+        )
+    finished = [
+        r
+        for r in store.find_runs(batch_number=request.batch_number, kind="run")
+        if r.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+    ]
+    if not unfinished and (finished or ctx.manage.find_batches(request.batch_number)):
+        raise ConfigurationError(
+            f"Batch Number {request.batch_number!r} has already been used in Manage",
+            hint=f"Choose a new Batch Number (for example {request.batch_number}-1), or use "
+            f"`cwsage rerun {request.batch_number}` to send that batch to Sage again.",
+        )
+    run = (
+        unfinished[0]
+        if unfinished
+        else store.create_run(kind="run", batch_number=request.batch_number, options=request.options(), actor=ctx.actor)
+    )
+    if unfinished:
+        ctx.progress.note(f"Resuming the unfinished run {run.id} of batch {request.batch_number}.")
+        request = RunRequest(
+            **{
+                **run.options,
+                "through": _date_or_none(run.options.get("through")),
+                "include": tuple(run.options.get("include") or ()),
+                "exclude": tuple(run.options.get("exclude") or ()),
+            }
+        )
+    flags = {"invoices": request.invoices, "expenses": request.expenses, "inventory": request.inventory}
+    with store.run_lock(run.id):
+        started = any(r.state not in (DocState.SELECTED, DocState.EXPORTED) for r in store.documents(run.id))
+        if not started:
+            selection = select(ctx, request)
+            if selection.empty:
+                store.finish_run(run.id, RunStatus.SUCCEEDED, {"outcome": str(Outcome.NOTHING_TO_DO)})
+                return RunResult(
+                    "run",
+                    request.batch_number,
+                    Outcome.NOTHING_TO_DO,
+                    "No unposted records match: there is nothing to post.",
+                    run_id=run.id,
+                )
+            flags = {
+                "invoices": bool(selection.invoices),
+                "expenses": bool(selection.expenses),
+                "inventory": bool(selection.procurement),
+            }
+            store.audit(
+                run.id,
+                "selected",
+                {
+                    "invoices": len(selection.invoices),
+                    "expenses": len(selection.expenses),
+                    "procurement": len(selection.procurement),
+                },
+            )
+            export = export_selection(ctx, request, selection)
+            prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
+            if blocking_keys(prepared.issues) and not request.skip_invalid:
+                return job.fail_before_posting(run, prepared)
+            job.persist(run, prepared, skip={})
+            if request.create_missing:
+                job.create_missing(run, prepared)
+        else:
+            kinds = {r.source_type for r in store.documents(run.id)}
+            flags = {
+                "invoices": "invoice" in kinds,
+                "expenses": "expense" in kinds,
+                "inventory": "procurement" in kinds,
+            }
+        poster, error = job.post(run)
+        manage_batch = None
+        if error is None:
+            try:
+                manage_batch = job.write_back(run, flags)
+            except CwsageError as exc:
+                error = exc.paragraph()
+        return job.finish(run, poster, error=error, manage_batch=manage_batch, written_back=True)
+
+
+def _date_or_none(value: object) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
+def rerun_batch(
+    ctx: Context, batch_number: str, *, dry_run: bool = False, force: bool = False, detail: str = "default"
+) -> RunResult:
+    """Rerun Previous Batch: re-export a Manage batch and post again only what Sage no longer has."""
+    _check_batch_number(batch_number)
+    job = BatchJob(ctx, kind="rerun", batch_number=batch_number)
+    store = ctx.store
+    batches = ctx.manage.find_batches(batch_number)
+    if not batches:
+        raise ConfigurationError(
+            f"Manage has no batch {batch_number!r}",
+            hint="Check the Batch Number in Manage (Finance > Accounting Interface > Batches).",
+        )
+    batch = batches[0]
+    if batch.id is None:
+        raise SourceDataError(f"Manage returned batch {batch_number!r} without an id")
+    unfinished = store.find_runs(batch_number=batch_number, kind="rerun", status=RunStatus.RUNNING)
+    if dry_run or not unfinished:
+        ctx.progress.stage(f"Re-exporting batch {batch_number} from Manage")
+        export = ctx.manage.reexport_batch(
+            batch.id,
+            cw.ExportRequest(
+                batch_identifier=batch_number,
+                summarize_invoices=DETAIL_LEVELS.get(detail.lower(), "Default"),
+                export_invoices_flag=bool(batch.export_invoices_flag),
+                export_expenses_flag=bool(batch.export_expenses_flag),
+                export_products_flag=bool(batch.export_products_flag),
+            ),
+        )
+        prepared = job.prepare(export, create_missing=False, conflicts_are_errors=False)
+        skip = {} if force else dict(prepared.in_sage)
+        if dry_run:
+            message = (
+                f"Preview of rerunning batch {batch_number}: {len(skip)} document(s) are still in Sage 300 and "
+                "would be skipped" + (" (--force would post them anyway)." if skip else ".")
+            )
+            return job.preview(prepared, message, skip_in_sage=not force)
+        run = store.create_run(
+            kind="rerun",
+            batch_number=batch_number,
+            options={"force": force, "detail": detail, "manage_batch_id": batch.id},
+            actor=ctx.actor,
+        )
+        with store.run_lock(run.id):
+            if force and prepared.in_sage:
+                store.audit(run.id, "force", {"already_in_sage": prepared.in_sage})
+            # Found documents are skipped (or, with --force, posted again): never counted as posted by this rerun.
+            prepared.in_sage = {}
+            job.persist(run, prepared, skip=skip)
+            poster, error = job.post(run)
+            return job.finish(run, poster, error=error, manage_batch=None, written_back=False, skipped=skip)
+    run = unfinished[0]
+    ctx.progress.note(f"Resuming the unfinished rerun {run.id} of batch {batch_number}.")
+    with store.run_lock(run.id):
+        poster, error = job.post(run)
+        return job.finish(run, poster, error=error, manage_batch=None, written_back=False)

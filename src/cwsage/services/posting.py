@@ -1,0 +1,352 @@
+"""Post documents into Sage 300 exactly once.
+
+The rules, in the order they are applied to each group of documents:
+
+1. Before a creating call, the documents' state becomes ``posting`` — durably, in the state store.
+2. The call either succeeds (state ``posted``, with where Sage put them), or
+3. Sage refuses it (409): a batch POST is all-or-nothing, so the group is split in halves and each half
+   is sent again, down to single documents; a single document Sage refuses is ``rejected`` with Sage's
+   own words, and the good ones still land; or
+4. the outcome is unknown (timeout, dropped connection): cwsage *looks in Sage* for the documents; those
+   found are ``posted``; only those proven absent are sent again; or
+5. a transient refusal (rate limit, Day End lock): nothing landed, the documents go back to
+   ``validated`` and the run stops so that it can be resumed later.
+
+A process killed between 1 and 2 leaves documents in ``posting``; the next run resolves them the same
+way as rule 4 before posting anything else (:meth:`Poster.resolve_in_flight`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from cwsage.domain.documents import DocKind
+from cwsage.errors import AmbiguousOutcome, CwsageError, RemoteRejection, TransientError
+from cwsage.mapping.to_sage import batch_description
+from cwsage.sage300 import models as sg
+from cwsage.sage300.client import Sage300Client
+from cwsage.services.progress import Progress, checkpoint
+from cwsage.state.store import DocState, StateStore
+
+log = logging.getLogger("cwsage.posting")
+
+MAX_AMBIGUOUS_RETRIES = 3
+
+
+class Target(StrEnum):
+    """Where in Sage a document goes."""
+
+    AR = "ar"
+    AP = "ap"
+    GL = "gl"
+    IC_ADJUSTMENT = "ic_adjustment"
+    IC_TRANSFER = "ic_transfer"
+
+    @property
+    def doc_kind(self) -> DocKind:
+        """The document kind used to describe batches of this target."""
+        return {
+            Target.AR: DocKind.AR_INVOICE,
+            Target.AP: DocKind.AP_INVOICE,
+            Target.GL: DocKind.GL_JOURNAL,
+            Target.IC_ADJUSTMENT: DocKind.IC_ADJUSTMENT,
+            Target.IC_TRANSFER: DocKind.IC_TRANSFER,
+        }[self]
+
+    @property
+    def batched(self) -> bool:
+        """AR, AP and GL documents go into batches; IC documents are created one by one."""
+        return self in (Target.AR, Target.AP, Target.GL)
+
+
+_MODELS: dict[Target, type[sg.SageModel]] = {
+    Target.AR: sg.ARInvoice,
+    Target.AP: sg.APInvoice,
+    Target.GL: sg.GLJournalHeader,
+    Target.IC_ADJUSTMENT: sg.ICAdjustment,
+    Target.IC_TRANSFER: sg.ICTransfer,
+}
+
+
+@dataclass
+class PostItem:
+    """One document ready for Sage: its key, target and Sage payload."""
+
+    key: str
+    target: Target
+    document_number: str
+    party: str
+    label: str
+    payload: sg.SageModel
+
+    def stored(self) -> dict[str, Any]:
+        """The form kept in the state store, enough to finish the job after a crash."""
+        return {
+            "target": str(self.target),
+            "party": self.party,
+            "label": self.label,
+            "sage": self.payload.to_payload(),
+        }
+
+    @classmethod
+    def from_stored(cls, key: str, document_number: str, data: dict[str, Any]) -> PostItem:
+        """Rebuild an item from :meth:`stored`."""
+        target = Target(data["target"])
+        model = _MODELS[target].model_validate(data["sage"])
+        return cls(key, target, document_number, data.get("party", ""), data.get("label", key), model)
+
+
+@dataclass(frozen=True)
+class PostSettings:
+    """How to post.
+
+    Attributes:
+        batch_number: The user's Batch Number (goes into every Sage batch description).
+        chunk_size: Most documents per Sage batch (bounded POST bodies, bounded blast radius).
+        auto_post: Also set each batch Ready To Post and post it (otherwise the bookkeeper reviews and
+            posts them in Sage, as with the guide's tool).
+        batch_date: Date of the Sage batches.
+    """
+
+    batch_number: str
+    chunk_size: int
+    auto_post: bool
+    batch_date: date
+
+
+@dataclass
+class PostOutcome:
+    """What happened to the documents handed to :meth:`Poster.post`."""
+
+    posted: dict[str, str] = field(default_factory=dict)  # key -> where in Sage
+    rejected: dict[str, str] = field(default_factory=dict)  # key -> Sage's message
+    sage_batches: list[str] = field(default_factory=list)  # human names, e.g. "AR batch 12"
+    warnings: list[str] = field(default_factory=list)
+
+
+class Poster:
+    """Posts :class:`PostItem`\\ s for one run, keeping the state store one step ahead of Sage."""
+
+    def __init__(
+        self,
+        sage: Sage300Client,
+        store: StateStore,
+        run_id: str,
+        settings: PostSettings,
+        progress: Progress,
+    ) -> None:
+        self.sage = sage
+        self.store = store
+        self.run_id = run_id
+        self.settings = settings
+        self.progress = progress
+        self.outcome = PostOutcome()
+
+    # -- lookups ---------------------------------------------------------------------------------------
+
+    def locate(self, items: Iterable[PostItem]) -> dict[str, str]:
+        """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
+        by_target: dict[Target, list[PostItem]] = {}
+        for item in items:
+            by_target.setdefault(item.target, []).append(item)
+        found: dict[str, str] = {}
+        for target, group in by_target.items():
+            if target is Target.AR:
+                ar = self.sage.ar_document_locations(i.document_number for i in group)
+                found.update({i.key: ar[i.document_number].describe() for i in group if i.document_number in ar})
+            elif target is Target.AP:
+                ap = self.sage.ap_document_locations((i.party, i.document_number) for i in group)
+                found.update(
+                    {
+                        i.key: ap[(i.party, i.document_number)].describe()
+                        for i in group
+                        if (i.party, i.document_number) in ap
+                    }
+                )
+            elif target is Target.GL:
+                gl = self.sage.gl_document_locations(i.document_number for i in group)
+                found.update({i.key: gl[i.document_number].describe() for i in group if i.document_number in gl})
+            else:
+                ic = self.sage.ic_document_locations(i.document_number for i in group)
+                found.update({i.key: ic[i.document_number].describe() for i in group if i.document_number in ic})
+        return found
+
+    def resolve_in_flight(self, items: Sequence[PostItem]) -> list[PostItem]:
+        """After a crash: documents left in ``posting`` are looked up; returns those proven absent."""
+        if not items:
+            return []
+        found = self.locate(items)
+        absent = []
+        for item in items:
+            if item.key in found:
+                self._set(item, DocState.POSTED, "found in Sage after an interruption", found[item.key])
+                self.outcome.posted[item.key] = found[item.key]
+            else:
+                self._set(item, DocState.VALIDATED, "not in Sage after an interruption: will post again")
+                absent.append(item)
+        return absent
+
+    # -- posting ---------------------------------------------------------------------------------------
+
+    def post(self, items: Sequence[PostItem]) -> PostOutcome:
+        """Post every item, grouped by target and chunked; see the module docstring for the rules."""
+        by_target: dict[Target, list[PostItem]] = {}
+        for item in items:
+            by_target.setdefault(item.target, []).append(item)
+        for target in Target:
+            group = by_target.get(target, [])
+            if not group:
+                continue
+            size = self.settings.chunk_size if target.batched else 1
+            chunks = [group[i : i + size] for i in range(0, len(group), size)]
+            self.progress.stage(f"Posting {target.doc_kind.label}s", len(group))
+            for index, chunk in enumerate(chunks, start=1):
+                description = batch_description(self.settings.batch_number, target.doc_kind, index, len(chunks))
+                self._post_group(target, chunk, description, attempt=1)
+        return self.outcome
+
+    def _post_group(self, target: Target, items: list[PostItem], description: str, *, attempt: int) -> None:
+        for item in items:
+            self._set(item, DocState.POSTING, f"sending to Sage ({description})")
+        try:
+            where = self._create(target, items, description)
+        except AmbiguousOutcome as exc:
+            log.warning("ambiguous outcome for %d document(s): %s; looking in Sage", len(items), exc)
+            found = self.locate(items)
+            missing = []
+            for item in items:
+                if item.key in found:
+                    self._landed(item, found[item.key])
+                else:
+                    missing.append(item)
+            if missing:
+                if attempt >= MAX_AMBIGUOUS_RETRIES:
+                    raise
+                for item in missing:
+                    self._set(item, DocState.VALIDATED, "proven absent from Sage after an unclear answer")
+                self._post_group(target, missing, description, attempt=attempt + 1)
+            return
+        except RemoteRejection as exc:
+            for item in items:
+                self._set(item, DocState.VALIDATED, "Sage refused the batch it was in")
+            if len(items) == 1:
+                self._rejected(items[0], exc)
+                return
+            middle = len(items) // 2
+            self._post_group(target, items[:middle], description, attempt=attempt)
+            self._post_group(target, items[middle:], description, attempt=attempt)
+            return
+        except TransientError:
+            for item in items:
+                self._set(item, DocState.VALIDATED, "Sage was not available; nothing was created")
+            raise
+        for item in items:
+            self._landed(item, where(item))
+
+    def _create(self, target: Target, items: list[PostItem], description: str) -> Callable[[PostItem], str]:
+        """Send one creating call; return a function telling where each item landed."""
+        batch_date = self.settings.batch_date
+        if target is Target.AR:
+            ar = self.sage.create_ar_invoice_batch(
+                sg.ARInvoiceBatch(description=description, batch_date=batch_date, invoices=[i.payload for i in items])
+            )
+            number = ar.batch_number
+            checkpoint("after-sage-batch")
+            self._after_batch(f"AR invoice batch {number}", lambda: self._auto_post_ar(number))
+            entries = {inv.document_number: inv.entry_number for inv in ar.invoices}
+            return lambda i: f"AR invoice batch {number}, entry {entries.get(i.document_number, '?')}"
+        if target is Target.AP:
+            ap = self.sage.create_ap_invoice_batch(
+                sg.APInvoiceBatch(description=description, batch_date=batch_date, invoices=[i.payload for i in items])
+            )
+            number = ap.batch_number
+            checkpoint("after-sage-batch")
+            self._after_batch(f"AP invoice batch {number}", lambda: self._auto_post_ap(number))
+            return lambda i: f"AP invoice batch {number}"
+        if target is Target.GL:
+            gl = self.sage.create_gl_journal_batch(
+                sg.GLJournalBatch(
+                    description=description, source_ledger="GL", journal_headers=[i.payload for i in items]
+                )
+            )
+            gl_number = gl.batch_number or (gl.journal_headers[0].batch_number if gl.journal_headers else None)
+            checkpoint("after-sage-batch")
+            self._after_batch(f"GL journal batch {gl_number}", lambda: self._auto_post_gl(gl_number))
+            return lambda i: f"GL journal batch {gl_number}"
+        (item,) = items
+        if target is Target.IC_ADJUSTMENT:
+            adj = self.sage.create_ic_adjustment(item.payload)  # type: ignore[arg-type]
+            name = f"IC adjustment {adj.adjustment_number or adj.sequence_number}"
+        else:
+            trf = self.sage.create_ic_transfer(item.payload)  # type: ignore[arg-type]
+            name = f"IC transfer {trf.transfer_number or trf.sequence_number}"
+        checkpoint("after-sage-batch")
+        self.outcome.sage_batches.append(name)
+        return lambda i: name
+
+    def _after_batch(self, name: str, auto_post: Callable[[], None]) -> None:
+        self.outcome.sage_batches.append(name)
+        self.store.audit(self.run_id, "sage-batch-created", {"batch": name})
+        if not self.settings.auto_post:
+            return
+        try:
+            auto_post()
+            self.store.audit(self.run_id, "sage-batch-posted", {"batch": name})
+        except CwsageError as exc:
+            message = f"{name} was created but could not be posted automatically: {exc.user_message}. Post it in Sage."
+            self.outcome.warnings.append(message)
+            self.store.audit(self.run_id, "sage-batch-post-failed", {"batch": name, "error": exc.user_message})
+
+    def _auto_post_ar(self, number: int | None) -> None:
+        if number is not None:
+            self.sage.set_ar_batch_ready(number)
+            self.sage.post_ar_batch(number)
+
+    def _auto_post_ap(self, number: int | None) -> None:
+        if number is not None:
+            self.sage.set_ap_batch_ready(number)
+            self.sage.post_ap_batch(number)
+
+    def _auto_post_gl(self, number: str | None) -> None:
+        if number is not None:
+            self.sage.set_gl_batch_ready(number)
+            self.sage.post_gl_batch(number)
+
+    # -- state -----------------------------------------------------------------------------------------
+
+    def _landed(self, item: PostItem, where: str) -> None:
+        self._set(item, DocState.POSTED, "in Sage", where)
+        self.outcome.posted[item.key] = where
+        self.progress.advance()
+
+    def _rejected(self, item: PostItem, exc: CwsageError) -> None:
+        message = exc.user_message
+        issue = {
+            "source_ref": item.label,
+            "document_key": item.key,
+            "code": "sage-rejected",
+            "field": "",
+            "value": item.document_number,
+            "message": f"Sage 300 refused it: {message}",
+            "hint": exc.hint,
+            "fix_in": "Sage 300",
+            "severity": "error",
+        }
+        self.store.set_state(
+            self.run_id,
+            item.key,
+            DocState.REJECTED,
+            event="rejected by Sage",
+            issues=[issue],
+            detail={"message": message, "status": exc.status_code},
+        )
+        self.outcome.rejected[item.key] = message
+        self.progress.advance()
+
+    def _set(self, item: PostItem, state: DocState, event: str, where: str | None = None) -> None:
+        self.store.set_state(self.run_id, item.key, state, event=event, sage_location=where)

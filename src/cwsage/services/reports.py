@@ -1,0 +1,72 @@
+"""The guide's "Save List of Errors" and "Save Full Log", written for every run under the state directory.
+
+``errors.txt`` is for the bookkeeper: one line per problem, what to fix and where. ``full-log.txt`` is for
+support: every document with its state and where it is in Sage, every issue, and the audit trail of the
+run (each state change, each Sage batch, each Manage batch). ``result.json`` is the ``--json`` object.
+Everything passes through the redaction filter before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cwsage import money
+from cwsage.redaction import redact
+from cwsage.services.results import RunResult
+
+
+def error_lines(result: RunResult) -> list[str]:
+    """The list of errors, one readable line each."""
+    lines = [issue.line() for issue in result.issues if issue.blocking]
+    lines += [f"warning: {issue.line()}" for issue in result.issues if not issue.blocking]
+    lines += [f"warning: {text}" for text in result.warnings]
+    return lines
+
+
+def full_log(result: RunResult, audit: list[dict[str, Any]]) -> str:
+    """The full log as text."""
+    out = [
+        f"cwsage {result.kind} — batch {result.batch_number} — run {result.run_id}",
+        f"outcome: {result.outcome}",
+        result.message,
+        "",
+        f"Sage 300 batches: {', '.join(result.sage_batches) or 'none'}",
+        f"Manage batch: {result.manage_batch or 'none'}",
+        f"HTTP requests: {json.dumps(result.requests)}",
+        "",
+        "Documents:",
+    ]
+    for row in result.documents:
+        out.append(
+            f"  [{row.state}] {row.kind} {row.document_number} — {row.label} — {row.party} "
+            f"{row.currency} {row.total} {('— ' + row.where) if row.where else ''}"
+        )
+        out.extend(f"      {message}" for message in row.messages)
+    out += ["", "Issues:"]
+    out += [f"  {line}" for line in error_lines(result)] or ["  none"]
+    out += ["", "Audit trail:"]
+    for entry in audit:
+        detail = money.dumps(entry.get("detail") or {})
+        key = entry.get("document_key") or ""
+        out.append(f"  {entry.get('at')} {entry.get('event')} {key} {detail}")
+    return "\n".join(out) + "\n"
+
+
+def write_reports(reports_dir: Path, result: RunResult, audit: list[dict[str, Any]]) -> dict[str, Path]:
+    """Write errors.txt, full-log.txt and result.json for a run; return their paths."""
+    folder = reports_dir / (result.run_id or "preview")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "errors": folder / "errors.txt",
+        "full_log": folder / "full-log.txt",
+        "json": folder / "result.json",
+    }
+    errors = error_lines(result)
+    paths["errors"].write_text(redact("\n".join(errors) + "\n" if errors else "No errors.\n"), encoding="utf-8")
+    paths["full_log"].write_text(redact(full_log(result, audit)), encoding="utf-8")
+    data = result.as_dict()
+    data["reports"] = {name: str(path) for name, path in paths.items()}
+    paths["json"].write_text(redact(money.dumps(data, indent=2)), encoding="utf-8")
+    return paths

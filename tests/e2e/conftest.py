@@ -1,0 +1,81 @@
+"""Fixtures for end-to-end tests: both emulators served on loopback, and a cwsage context against them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cwsage.config import RunDefaults, Settings
+from cwsage.dates import FixedClock
+from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.services.batch import Context
+from cwsage.services.session import connect
+from cwsage.state.store import StateStore
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """Fresh emulators (demo company, Inventory Control on, expenses as bills) for one test."""
+    with start_sandbox() as box:
+        yield box
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """cwsage's home for one test (state database, reports)."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, home: Path) -> Settings:
+    """Settings pointing at the sandbox; adjust with ``settings.model_copy(update=...)``."""
+    return sandbox.settings(home, RunDefaults(ic_default_location="MAIN", chunk_size=25))
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[StateStore]:
+    """The state store of the test's home."""
+    with StateStore.open(settings.database_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def context(settings: Settings, store: StateStore) -> Iterator[Context]:
+    """A live :class:`Context` (both clients) against the sandbox."""
+    with connect(settings, store) as ctx:
+        yield ctx
+
+
+def run_cli(
+    sandbox: Sandbox, home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cwsage ARGS`` in a subprocess against the sandbox, with its own home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
+    env.update(sandbox.env())
+    env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", "COLUMNS": "200"})
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "cwsage", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def write_defaults(home: Path, **defaults: object) -> None:
+    """Write ``[profiles.default.defaults]`` into ``home/config.toml`` for CLI subprocess runs."""
+    lines = ["[profiles.default.defaults]"]
+    for key, value in {"ic_default_location": "MAIN", **defaults}.items():
+        text = (
+            str(value).lower() if isinstance(value, bool) else (str(value) if isinstance(value, int) else f'"{value}"')
+        )
+        lines.append(f"{key} = {text}")
+    (home / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+__all__ = ["FixedClock", "replace", "run_cli", "write_defaults"]
