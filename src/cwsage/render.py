@@ -74,17 +74,31 @@ class RichProgress:
         self.console.print(Text(text, style="cyan"))
 
 
-def issues_table(issues: list[Issue], *, title: str = "Problems to fix") -> Table:
-    """Every issue: the Manage record, what is wrong, the value, and what to change where."""
+def group_issues(issues: list[Issue]) -> list[tuple[Issue, list[str]]]:
+    """Issues that share a cause (same code and value) together, with every record they concern."""
+    groups: dict[tuple[str, str, str], tuple[Issue, list[str]]] = {}
+    for issue in issues:
+        key = (issue.code, issue.value, str(issue.fix_in))
+        if key not in groups:
+            groups[key] = (issue, [])
+        groups[key][1].append(issue.source_ref)
+    return list(groups.values())
+
+
+def issues_table(issues: list[Issue], *, title: str = "Problems to fix", shown_records: int = 4) -> Table:
+    """Every problem once, with the records it concerns, the value, and what to change where."""
     table = Table(title=title, show_lines=False, title_justify="left")
-    table.add_column("Record", style="bold")
+    table.add_column("Records", style="bold")
     table.add_column("Problem")
     table.add_column("Value", style="magenta")
     table.add_column("Fix in")
     table.add_column("What to do")
-    for issue in issues:
+    for issue, records in group_issues(issues):
         style = "yellow" if not issue.blocking else ""
-        table.add_row(issue.source_ref, Text(issue.message, style=style), issue.value, str(issue.fix_in), issue.hint)
+        shown = ", ".join(records[:shown_records])
+        if len(records) > shown_records:
+            shown += f" (+{len(records) - shown_records} more)"
+        table.add_row(shown, Text(issue.message, style=style), issue.value, str(issue.fix_in), issue.hint)
     return table
 
 

@@ -25,7 +25,6 @@ from rich.text import Text
 from cwsage import money
 from cwsage.config import RunDefaults
 from cwsage.dates import SystemClock
-from cwsage.domain.issues import Issue
 from cwsage.render import RichProgress, issues_table, show_run, show_sync
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
@@ -140,7 +139,7 @@ def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
                 f"{len(checked.documents)} documents checked; {len(problems)} problem(s) on "
                 f"{len({i.document_key for i in problems})} document(s):"
             )
-            console.print(issues_table(_first_per_code(problems), title="One example of each problem"))
+            console.print(issues_table(problems))
             console.print(
                 Text(
                     "The guide's tool would stop here. cwsage can post everything else and leave these "
@@ -173,16 +172,6 @@ def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
             report.payments = synced.counts()
             report.requests = {"manage": ctx.manage.stats.total, "sage": ctx.sage.stats.total}
     return report
-
-
-def _first_per_code(issues: list[Issue]) -> list[Issue]:
-    seen: set[str] = set()
-    result = []
-    for issue in issues:
-        if issue.code not in seen:
-            seen.add(issue.code)
-            result.append(issue)
-    return result
 
 
 def _summary(console: Console, report: DemoReport, home: Path) -> None:
