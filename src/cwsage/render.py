@@ -122,7 +122,7 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
         for row in result.documents:
             docs.add_row(row.kind, row.document_number, row.party, row.date, f"{row.currency} {row.total}", row.state)
         console.print(docs)
-    if result.preview is not None:
+    if result.preview is not None and result.preview.totals:
         impact = Table(title="GL impact per account", title_justify="left")
         for column in ("Account", "Currency", "Debit", "Credit"):
             impact.add_column(column, justify="right" if column in ("Debit", "Credit") else "left")

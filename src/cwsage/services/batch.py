@@ -370,7 +370,7 @@ class BatchJob:
             documents=rows,
             issues=prepared.issues,
             skipped=skipped,
-            preview=build_preview(would_post),
+            preview=build_preview(would_post, prepared.master.home_currency),
             requests=self._requests(),
         )
 
@@ -436,58 +436,92 @@ class BatchJob:
         return poster, error
 
     def create_missing(self, run: RunRecord, prepared: Prepared) -> None:
-        """Create the customers, vendors and items Sage lacks (only what valid documents need)."""
+        """Create the customers, vendors and items Sage lacks (only what valid documents need).
+
+        A record Sage refuses to create (e.g. no customer group configured) does not stop the run: the
+        documents that needed it become ``invalid`` with Sage's words, and the others are posted.
+        """
         ctx, master = self.ctx, prepared.master
         blocked = blocking_keys(prepared.issues)
         done: set[str] = set()
+        failed: dict[str, tuple[str, CwsageError]] = {}  # record -> (what, error)
+        needs: dict[str, list[Document]] = {}
+
+        def attempt(record: str, what: str, create: Any) -> None:
+            try:
+                create()
+            except CwsageError as exc:
+                failed[record] = (what, exc)
+                ctx.store.audit(run.id, "create-failed", {"record": record, "what": what, "error": exc.user_message})
+                return
+            done.add(record)
+
         for doc in prepared.documents:
             if doc.key in blocked:
                 continue
             if isinstance(doc, ReceivableDocument) and doc.customer.number not in master.customers:
                 party = doc.customer
-                if party.number in done or ctx.sage.get_customer(party.number) is not None:
+                needs.setdefault(party.number, []).append(doc)
+                if party.number in done or party.number in failed or ctx.sage.get_customer(party.number) is not None:
                     continue
-                ctx.sage.create_customer(
-                    sg.ARCustomer(
-                        customer_number=party.number,
-                        customer_name=party.name[:60],
-                        group_code=ctx.settings.customer_group or None,
-                        currency_code=party.currency or None,
-                        terms=party.terms or None,
-                        tax_group=party.tax_group or None,
-                    )
+                customer = sg.ARCustomer(
+                    customer_number=party.number,
+                    customer_name=party.name[:60],
+                    group_code=ctx.settings.customer_group or None,
+                    currency_code=party.currency or None,
+                    terms=party.terms or None,
+                    tax_group=party.tax_group or None,
                 )
-                done.add(party.number)
-                ctx.store.audit(run.id, "customer-created", {"customer": party.number, "name": party.name})
+                attempt(party.number, "customer", lambda c=customer: ctx.sage.create_customer(c))
+                if party.number in done:
+                    ctx.store.audit(run.id, "customer-created", {"customer": party.number, "name": party.name})
             elif isinstance(doc, PayableDocument) and doc.vendor.number not in master.vendors:
                 party = doc.vendor
-                if party.number in done or ctx.sage.get_vendor(party.number) is not None:
+                needs.setdefault(party.number, []).append(doc)
+                if party.number in done or party.number in failed or ctx.sage.get_vendor(party.number) is not None:
                     continue
-                ctx.sage.create_vendor(
-                    sg.APVendor(
-                        vendor_number=party.number,
-                        vendor_name=party.name[:60],
-                        group_code=ctx.settings.vendor_group or None,
-                        currency_code=party.currency or None,
-                        terms=party.terms or None,
-                    )
+                vendor = sg.APVendor(
+                    vendor_number=party.number,
+                    vendor_name=party.name[:60],
+                    group_code=ctx.settings.vendor_group or None,
+                    currency_code=party.currency or None,
+                    terms=party.terms or None,
                 )
-                done.add(party.number)
-                ctx.store.audit(run.id, "vendor-created", {"vendor": party.number, "name": party.name})
+                attempt(party.number, "vendor", lambda v=vendor: ctx.sage.create_vendor(v))
+                if party.number in done:
+                    ctx.store.audit(run.id, "vendor-created", {"vendor": party.number, "name": party.name})
             elif isinstance(doc, InventoryDocument) and master.inventory_control:
                 for line in doc.lines:
-                    if line.item in master.items or line.item in done or ctx.sage.get_item(line.item) is not None:
+                    if line.item in master.items:
                         continue
-                    ctx.sage.create_item(
-                        sg.ICItem(
-                            item_number=line.item,
-                            description=(line.description or line.item)[:60],
-                            account_set=ctx.settings.item_account_set or None,
-                            stock_item=YesNo.YES,
-                        )
+                    needs.setdefault(line.item, []).append(doc)
+                    if line.item in done or line.item in failed or ctx.sage.get_item(line.item) is not None:
+                        continue
+                    item = sg.ICItem(
+                        item_number=line.item,
+                        description=(line.description or line.item)[:60],
+                        account_set=ctx.settings.item_account_set or None,
+                        stock_item=YesNo.YES,
                     )
-                    done.add(line.item)
-                    ctx.store.audit(run.id, "item-created", {"item": line.item})
+                    attempt(line.item, "item", lambda i=item: ctx.sage.create_item(i))
+                    if line.item in done:
+                        ctx.store.audit(run.id, "item-created", {"item": line.item})
+        for record, (what, exc) in failed.items():
+            for doc in {d.key: d for d in needs.get(record, [])}.values():
+                issue = Issue(
+                    doc.source.label,
+                    doc.key,
+                    "create-missing-failed",
+                    what,
+                    record,
+                    f"Sage 300 refused to create {what} {record}: {exc.user_message}",
+                    f"Create {what} {record} in Sage 300, or set the {what} defaults (e.g. customer_group, "
+                    "vendor_group, item_account_set) in the configuration and run again.",
+                    FixIn.SAGE,
+                )
+                ctx.store.set_state(
+                    run.id, doc.key, DocState.INVALID, event=f"{what} could not be created", issues=[issue.as_dict()]
+                )
 
     def write_back(self, run: RunRecord, request_flags: dict[str, bool]) -> str | None:
         """Mark in Manage exactly the documents Sage has: one batch with their GL entry ids."""
@@ -596,7 +630,8 @@ class BatchJob:
             message = f"Every document of batch {self.batch_number} is already in Sage 300; nothing was posted."
         else:
             outcome, status = Outcome.FAILED, RunStatus.FAILED
-            message = f"Batch {self.batch_number} failed: Sage 300 refused every document. Nothing was posted."
+            why = "Sage 300 refused every document" if counts[DocState.REJECTED] else "no document could be posted"
+            message = f"Batch {self.batch_number} failed: {why}. Nothing was posted; see the errors."
         sage_batches = [
             b
             for r in store.audit_log(run.id)
@@ -754,7 +789,10 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
             )
             export = export_selection(ctx, request, selection)
             prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
-            if blocking_keys(prepared.issues) and not request.skip_invalid:
+            blocked = blocking_keys(prepared.issues)
+            postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
+            if blocked and (not request.skip_invalid or not postable):
+                # With --skip-invalid and nothing valid left there is nothing to post: the same outcome.
                 return job.fail_before_posting(run, prepared)
             job.persist(run, prepared, skip={})
             if request.create_missing:
@@ -783,7 +821,28 @@ def _date_or_none(value: object) -> date | None:
 def rerun_batch(
     ctx: Context, batch_number: str, *, dry_run: bool = False, force: bool = False, detail: str = "default"
 ) -> RunResult:
-    """Rerun Previous Batch: re-export a Manage batch and post again only what Sage no longer has."""
+    """Rerun Previous Batch: re-export a Manage batch and post again only what Sage no longer has.
+
+    The case of the guide: Sage 300 was restored from a backup, so some of the batch's documents are gone and
+    some are not. Every document Sage still has (posted, or in an open or ready-to-post batch) is skipped and
+    listed with where it was found. ``force`` sends those too, after listing them: Sage itself refuses a second
+    AR or AP document with the same number (they come back rejected, with Sage's words), while GL journal
+    entries have no such check and are duplicated — which is what ``--force`` asks for. Nothing is written
+    back to Manage (the batch exists there already). An interrupted rerun is resumed by the same command.
+
+    Args:
+        ctx: Clients, state store and settings.
+        batch_number: The Batch Number of the Manage batch.
+        dry_run: Show what would be posted and skipped; change nothing anywhere.
+        force: Post even the documents Sage 300 already has.
+        detail: Invoice line detail of the re-export (default, condensed, detailed).
+
+    Returns:
+        The same result (outcome, documents, errors, reports) as a new run, with ``skipped`` filled.
+
+    Raises:
+        ConfigurationError: Manage has no batch with this number.
+    """
     _check_batch_number(batch_number)
     job = BatchJob(ctx, kind="rerun", batch_number=batch_number)
     store = ctx.store
@@ -810,13 +869,28 @@ def rerun_batch(
             ),
         )
         prepared = job.prepare(export, create_missing=False, conflicts_are_errors=False)
-        skip = {} if force else dict(prepared.in_sage)
+        found = dict(prepared.in_sage)
+        skip = {} if force else found
         if dry_run:
-            message = (
-                f"Preview of rerunning batch {batch_number}: {len(skip)} document(s) are still in Sage 300 and "
-                "would be skipped" + (" (--force would post them anyway)." if skip else ".")
-            )
-            return job.preview(prepared, message, skip_in_sage=not force)
+            if force and found:
+                message = (
+                    f"Preview of rerunning batch {batch_number} with --force: {len(found)} document(s) are still in "
+                    "Sage 300 and would be sent again. Nothing was changed anywhere."
+                )
+            elif found:
+                message = (
+                    f"Preview of rerunning batch {batch_number}: {len(found)} document(s) are still in Sage 300 and "
+                    "would be skipped (--force would post them anyway). Nothing was changed anywhere."
+                )
+            else:
+                message = (
+                    f"Preview of rerunning batch {batch_number}: none of its documents is in Sage 300 any more; "
+                    "all would be posted. Nothing was changed anywhere."
+                )
+            result = job.preview(prepared, message, skip_in_sage=not force)
+            if force:
+                result.warnings.extend(_force_notes(prepared, found))
+            return result
         run = store.create_run(
             kind="rerun",
             batch_number=batch_number,
@@ -824,15 +898,55 @@ def rerun_batch(
             actor=ctx.actor,
         )
         with store.run_lock(run.id):
-            if force and prepared.in_sage:
-                store.audit(run.id, "force", {"already_in_sage": prepared.in_sage})
+            if force and found:
+                store.audit(run.id, "force", {"already_in_sage": found})
+                for note in _force_notes(prepared, found):
+                    ctx.progress.note(note)
             # Found documents are skipped (or, with --force, posted again): never counted as posted by this rerun.
             prepared.in_sage = {}
             job.persist(run, prepared, skip=skip)
             poster, error = job.post(run)
+            if force:
+                poster.outcome.warnings.extend(_forced_outcome(store, run.id, found))
             return job.finish(run, poster, error=error, manage_batch=None, written_back=False, skipped=skip)
     run = unfinished[0]
     ctx.progress.note(f"Resuming the unfinished rerun {run.id} of batch {batch_number}.")
     with store.run_lock(run.id):
         poster, error = job.post(run)
+        if run.options.get("force"):
+            forced: dict[str, Any] = next((r["detail"] for r in store.audit_log(run.id) if r["event"] == "force"), {})
+            poster.outcome.warnings.extend(_forced_outcome(store, run.id, dict(forced.get("already_in_sage") or {})))
         return job.finish(run, poster, error=error, manage_batch=None, written_back=False)
+
+
+def _force_notes(prepared: Prepared, found: dict[str, str]) -> list[str]:
+    """The list ``--force`` shows before posting: what Sage already has, and where."""
+    notes = []
+    for key, where in sorted(found.items()):
+        item = prepared.items.get(key)
+        label = item.label if item else key
+        notes.append(f"--force: {label} is already in Sage 300 ({where}) and is sent again")
+    return notes
+
+
+def _forced_outcome(store: StateStore, run_id: str, found: dict[str, str]) -> list[str]:
+    """After a forced rerun: which of the documents Sage already had were refused, and which were duplicated."""
+    if not found:
+        return []
+    records = {r.key: r for r in store.documents(run_id)}
+    refused = [k for k in found if k in records and records[k].state is DocState.REJECTED]
+    doubled = [k for k in found if k in records and records[k].state is DocState.POSTED]
+    notes = []
+    if refused:
+        notes.append(
+            f"--force: Sage 300 refused {len(refused)} document(s) it already had (it does not accept a second "
+            "AR or AP document with the same number); the copies already in Sage 300 stay as they are: "
+            + ", ".join(records[k].document_number for k in sorted(refused))
+        )
+    if doubled:
+        notes.append(
+            f"--force: {len(doubled)} document(s) Sage 300 already had were posted again and are now there twice "
+            "(check and delete the copies you do not want): "
+            + ", ".join(f"{records[k].document_number} (first copy: {found[k]})" for k in sorted(doubled))
+        )
+    return notes

@@ -142,12 +142,12 @@ def ledger_lines(doc: Document) -> list[JournalLine]:
     return list(doc.as_journal_lines())
 
 
-def build_preview(documents: list[Document]) -> Preview:
-    """GL impact per account and totals per kind for ``documents``."""
+def build_preview(documents: list[Document], home_currency: str) -> Preview:
+    """GL impact per account and totals per kind for ``documents`` (no currency means the home one)."""
     impact: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [money.ZERO, money.ZERO])
     totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, money.ZERO])
     for doc in documents:
-        currency = doc.currency or "home"
+        currency = doc.currency or home_currency
         for line in ledger_lines(doc):
             slot = impact[(line.account, currency)]
             if line.amount >= 0:
