@@ -32,7 +32,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -283,6 +284,29 @@ class ApiSession:
         self.stats.retries += 1
         log.info("%s failed (%s); retry %d in %.2fs", label, redact(str(cause))[:200], attempt, delay)
         self.policy.sleep(delay)
+
+
+class ApiClient:
+    """What the two API clients share: their :class:`ApiSession`, closing, ``with`` support, counters."""
+
+    _session: ApiSession
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests sent so far (by method, retries included)."""
+        return self._session.stats
 
 
 def json_of(response: httpx.Response) -> Any:

@@ -21,8 +21,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Literal, Protocol, Self, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -68,7 +67,7 @@ from cwsage.errors import (
     SourceDataError,
     TransientError,
 )
-from cwsage.http import ApiSession, RequestStats, RetryPolicy, json_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
 from cwsage.redaction import redact, register_secret
 
 log = logging.getLogger("cwsage.connectwise")
@@ -388,7 +387,7 @@ class ImpersonationAuth(httpx.Auth):
 # ------------------------------------------------------------------------------------------------------------------
 
 
-class ManageClient:
+class ManageClient(ApiClient):
     """Typed access to the ConnectWise Manage calls cwsage needs.
 
     Args:
@@ -471,25 +470,6 @@ class ManageClient:
             f"Unknown ConnectWise authentication mode {settings.auth!r}",
             hint="Use 'apikey' (API member keys) or 'impersonation'.",
         )
-
-    # -- lifecycle ---------------------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def stats(self) -> RequestStats:
-        """Requests sent so far (retries included)."""
-        return self._session.stats
 
     # -- plumbing ----------------------------------------------------------------------------------------------
 

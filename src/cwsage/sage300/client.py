@@ -14,7 +14,6 @@ import base64
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from types import TracebackType
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,7 +29,7 @@ from cwsage.errors import (
     RemoteRejection,
     TransientError,
 )
-from cwsage.http import ApiSession, RequestStats, RetryPolicy, json_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300 import resources as R
 from cwsage.sage300.models import (
@@ -287,7 +286,7 @@ def map_error(response: httpx.Response) -> CwsageError:
 # ------------------------------------------------------------------------------------------------
 
 
-class Sage300Client:
+class Sage300Client(ApiClient):
     """A session with one Sage 300 company through the Web API.
 
     Args:
@@ -331,25 +330,6 @@ class Sage300Client:
             transport=transport,
             verify=settings.verify_tls,
         )
-
-    # -- lifecycle ---------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._session.close()
-
-    def __enter__(self) -> Sage300Client:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def stats(self) -> RequestStats:
-        """Requests sent so far (by method) and retries."""
-        return self._session.stats
 
     # -- plumbing ----------------------------------------------------------------------------------
 
