@@ -178,7 +178,9 @@ class Store:
     def reset(self, company: dc.DemoCompany = dc.DEMO, extra_invoices: int = 0) -> None:
         """Back to the generated demo data for this store's seed number."""
         self.tokens.clear()
-        self.load(build_seed(company, self.seed_number, extra_invoices))
+        seed = build_seed(company, self.seed_number, extra_invoices)
+        seed["settings"]["transferExpensesAsBillFlag"] = self.transfer_expenses_as_bill  # the factory's choice wins
+        self.load(seed)
 
     def export_seed(self) -> dict[str, Any]:
         """A deep copy of the current state as a seed document."""
