@@ -420,7 +420,8 @@ def _purchase(purchase: cw.GLExportPurchaseTransaction, result: Translation) -> 
         Line(
             account=_text(d.account_number),
             amount=_amount(d.total) * line_sign,
-            description=_text(d.memo, d.description, d.item_description, d.item.identifier if d.item else None),
+            # The line's own text first: Manage repeats the receipt's "PO #…" memo on every line.
+            description=_text(d.description, d.item_description, d.memo, d.item.identifier if d.item else None),
             quantity=abs(_amount(d.quantity)) if d.quantity is not None else None,
             item=_text(d.item.identifier if d.item else None),
             gl_type=(d.gl_type_id or "").upper(),
@@ -433,7 +434,10 @@ def _purchase(purchase: cw.GLExportPurchaseTransaction, result: Translation) -> 
         agency = _text(tax.tax_agency_xref)
         by_agency[agency] += _amount(tax.total) * line_sign
         accounts.setdefault(agency, _text(tax.account_number))
-    taxable_base = money.total(line.amount for line in lines)
+    # The base is what the tax was computed on: the lines Manage marks taxable (freight and non-taxable items
+    # are not), or every line when Manage marks none of them.
+    taxable = [line for line, d in zip(lines, purchase.purchase_detail, strict=True) if d.taxable]
+    taxable_base = money.total(line.amount for line in taxable or lines)
     taxes = tuple(
         TaxLine(level=i, authority=agency, base=taxable_base, amount=amount, account=accounts[agency])
         for i, (agency, amount) in enumerate(by_agency.items(), start=1)
@@ -549,7 +553,8 @@ def _transfer(rows: list[cw.GLExportInventoryTransfer], result: Translation) -> 
             source=source,
             document_number=reference,
             document_date=_day(first.document_date) or date.min,
-            description=_text(first.description, f"Inventory transfer {transfer_id}")[:60],
+            # ``memo`` is the transfer's text ("Transfer #913 MAIN to VAN1"); ``description`` is the first item's.
+            description=_text(first.memo, f"Inventory transfer {transfer_id}")[:60],
             currency=_currency(first.currency),
             gl_entry_ids=tuple(gl_ids),
             lines=tuple(lines),

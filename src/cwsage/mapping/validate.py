@@ -372,6 +372,21 @@ def _tax(
         )
 
 
+def _line_descriptions(out: _Collector, descriptions: Iterable[str]) -> None:
+    """Warn about line descriptions that :func:`cwsage.mapping.to_sage.short` will cut to Sage's limit."""
+    for number, text in enumerate(descriptions, start=1):
+        if len(" ".join(text.split())) > DESCRIPTION_MAX:
+            out.add(
+                "description-shortened",
+                f"detail[{number}].description",
+                text,
+                f"line {number}'s description is longer than {DESCRIPTION_MAX} characters and will be shortened",
+                "Nothing to do, or shorten it in Manage.",
+                FixIn.MANAGE,
+                Severity.WARNING,
+            )
+
+
 def _balance(out: _Collector, expected: Decimal, computed: Decimal) -> None:
     doc = out.doc
     difference = money.quantize(expected - computed, doc.currency or None)
@@ -392,6 +407,7 @@ def _receivable(out: _Collector, doc: Document, master: SageMasterData, opts: Va
     _party(out, master, opts, doc.customer, customer=True)
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (revenue)")
+    _line_descriptions(out, (line.description for line in doc.lines))
     _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Sales")
     if not doc.lines:
         out.add("no-lines", "detail", "", "the invoice has no lines", "Check the invoice in Manage.", FixIn.MANAGE)
@@ -403,6 +419,7 @@ def _payable(out: _Collector, doc: Document, master: SageMasterData, opts: Valid
     _party(out, master, opts, doc.vendor, customer=False)
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (expense/inventory)")
+    _line_descriptions(out, (line.description for line in doc.lines))
     _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Purchases")
     if not doc.lines:
         out.add("no-lines", "detail", "", "the bill has no lines", "Check the record in Manage.", FixIn.MANAGE)
@@ -413,6 +430,7 @@ def _journal(out: _Collector, doc: Document, master: SageMasterData, opts: Valid
     assert isinstance(doc, JournalDocument)
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount")
+    _line_descriptions(out, (line.description for line in doc.lines))
     if doc.imbalance != 0:
         out.add(
             "unbalanced",
