@@ -177,6 +177,8 @@ def show_sync(console: Console, result: SyncResult) -> None:
     counts = Counter(str(row.action) for row in result.rows)
     summary = ", ".join(f"{n} {action}" for action, n in counts.most_common()) or "no invoices changed in Sage"
     console.print(Text(summary, style="bold"))
+    if result.ignored:
+        console.print(Text(f"{result.ignored} receipt(s) and other non-invoice documents ignored.", style="dim"))
     if result.error:
         console.print(Text(result.error, style="bold red"))
     elif result.dry_run:
