@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,6 +28,9 @@ from cwsage.services.session import connect
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True)
+
+
+_R = TypeVar("_R", bound="_Result")
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -62,8 +65,20 @@ def _session(ctx: typer.Context, as_json: bool) -> Iterator[batch_service.Contex
         yield context
 
 
-def _emit_json(data: object) -> None:
-    typer.echo(money.dumps(data, indent=2))
+class _Result(Protocol):
+    @property
+    def exit_code(self) -> int: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def _finish(result: _R, as_json: bool, show: Callable[[Console, _R], None]) -> NoReturn:
+    """Print the result as one JSON object or as tables, and exit with its status."""
+    if as_json:
+        typer.echo(money.dumps(result.as_dict(), indent=2))
+    else:
+        show(_out, result)
+    raise typer.Exit(result.exit_code)
 
 
 InvoicesOpt = Annotated[bool, typer.Option("--invoices", help="Export invoices (default: all kinds).")]
@@ -122,11 +137,7 @@ def check(
     request = _request("check", invoices, expenses, inventory, location, through, detail)
     with _session(ctx, as_json) as context:
         result = batch_service.check(context, request)
-    if as_json:
-        _emit_json(result.as_dict())
-    else:
-        show_run(_out, result)
-    raise typer.Exit(result.exit_code)
+    _finish(result, as_json, show_run)
 
 
 @app.command()
@@ -165,11 +176,7 @@ def run(
     )
     with _session(ctx, as_json) as context:
         result = batch_service.run_batch(context, request)
-    if as_json:
-        _emit_json(result.as_dict())
-    else:
-        show_run(_out, result)
-    raise typer.Exit(result.exit_code)
+    _finish(result, as_json, show_run)
 
 
 @app.command()
@@ -184,11 +191,7 @@ def rerun(
     """Rerun a previous batch (e.g. after a Sage restore), skipping what Sage 300 still has."""
     with _session(ctx, as_json) as context:
         result = batch_service.rerun_batch(context, batch_number, dry_run=dry_run, force=force, detail=_detail(detail))
-    if as_json:
-        _emit_json(result.as_dict())
-    else:
-        show_run(_out, result)
-    raise typer.Exit(result.exit_code)
+    _finish(result, as_json, show_run)
 
 
 @app.command("sync-payments")
@@ -205,11 +208,7 @@ def sync_payments_command(
         result = sync_payments(
             context.manage, context.sage, context.store, since, dry_run=dry_run, progress=context.progress
         )
-    if as_json:
-        _emit_json(result.as_dict())
-    else:
-        show_sync(_out, result)
-    raise typer.Exit(result.exit_code)
+    _finish(result, as_json, show_sync)
 
 
 @app.command()

@@ -618,6 +618,8 @@ class BatchJob:
         elif good and not bad:
             outcome, status = Outcome.SUCCEEDED, RunStatus.SUCCEEDED
             message = f"Batch {self.batch_number} completed successfully: {good} document(s) are in Sage 300."
+            if counts[DocState.SKIPPED]:
+                message += f" {counts[DocState.SKIPPED]} already in Sage 300 were skipped."
         elif good:
             outcome, status = Outcome.PARTIAL, RunStatus.PARTIAL
             message = (

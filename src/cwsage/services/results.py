@@ -39,13 +39,17 @@ class Outcome(StrEnum):
 
     @property
     def exit_code(self) -> int:
-        """CLI exit status: 0 all posted; 3 some rejected; 4 failed before posting; 1 other."""
+        """CLI exit status: 0 all posted; 3 posted with some rejected; 4 failed before posting; 1 anything else.
+
+        A batch of which Sage refused every document posted nothing, so it is not "posted with some
+        rejected": it exits 1 like any other failure after posting began.
+        """
         return {
             Outcome.SUCCEEDED: 0,
             Outcome.NOTHING_TO_DO: 0,
             Outcome.PREVIEW: 0,
             Outcome.PARTIAL: 3,
-            Outcome.FAILED: 3,
+            Outcome.FAILED: 1,
             Outcome.FAILED_BEFORE_POSTING: 4,
             Outcome.INTERRUPTED: 1,
         }[self]
