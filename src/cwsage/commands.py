@@ -212,6 +212,34 @@ def sync_payments_command(
 
 
 @app.command()
+def report(
+    ctx: typer.Context,
+    run_id: Annotated[
+        str | None, typer.Argument(help="Run id (or its first characters); default: the latest run.")
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="The full log instead of the list of errors.")] = False,
+) -> None:
+    """Print a run's list of errors (the guide's "Save List of Errors") or, with --full, its full log."""
+    state = app_context(ctx)
+    settings = state.settings(require=frozenset())
+    with state.store(settings) as store:
+        runs = [r for r in store.list_runs(limit=500) if run_id is None or r.id.startswith(run_id)]
+    if not runs:
+        raise ConfigurationError(
+            f"no run {run_id!r} in the history" if run_id else "there are no runs yet",
+            hint="List the runs with `cwsage history`.",
+        )
+    path = settings.paths().reports_dir / runs[0].id / ("full-log.txt" if full else "errors.txt")
+    if not path.exists():
+        raise ConfigurationError(
+            f"run {runs[0].id} has no saved report (it may still be running or was a preview)",
+            hint="Finish the run with the same command, then ask again.",
+        )
+    typer.echo(f"# {path}")
+    typer.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@app.command()
 def demo(
     home: Annotated[
         Path | None, typer.Option(help="Keep the demo's state and reports here (default: a temporary folder).")
