@@ -26,3 +26,12 @@ def cwsage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     from cwsage.logging_setup import reset_logging
 
     reset_logging()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_secrets() -> Iterator[None]:
+    """Secrets registered for redaction by one test (e.g. a deliberately wrong password) stay in that test."""
+    yield
+    from cwsage.redaction import forget_secrets
+
+    forget_secrets()

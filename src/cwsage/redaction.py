@@ -35,6 +35,12 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def forget_secrets() -> None:
+    """Forget every registered secret (after a logout, and between tests so they cannot leak into others)."""
+    with _lock:
+        _secrets.clear()
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret and every secret-looking pattern masked."""
     with _lock:
