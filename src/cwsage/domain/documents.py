@@ -27,6 +27,7 @@ class DocKind(StrEnum):
     AR_INVOICE = "ar_invoice"
     AR_CREDIT_NOTE = "ar_credit_note"
     AP_INVOICE = "ap_invoice"
+    AP_CREDIT_NOTE = "ap_credit_note"
     GL_JOURNAL = "gl_journal"
     IC_ADJUSTMENT = "ic_adjustment"
     IC_TRANSFER = "ic_transfer"
@@ -41,6 +42,7 @@ _LABELS = {
     DocKind.AR_INVOICE: "AR invoice",
     DocKind.AR_CREDIT_NOTE: "AR credit note",
     DocKind.AP_INVOICE: "AP invoice",
+    DocKind.AP_CREDIT_NOTE: "AP credit note",
     DocKind.GL_JOURNAL: "GL journal entry",
     DocKind.IC_ADJUSTMENT: "IC adjustment",
     DocKind.IC_TRANSFER: "IC transfer",
@@ -187,7 +189,8 @@ class ReceivableDocument(BaseDocument):
 
 @dataclass(frozen=True)
 class PayableDocument(BaseDocument):
-    """An AP invoice: an expense bill to a member's vendor, or an item receipt."""
+    """An AP invoice (an expense bill to a member's vendor, or an item receipt) or, when Manage's total is
+    negative (a returned purchase, a refunded expense), an AP credit note with positive lines."""
 
     vendor: PartyProfile = field(default_factory=lambda: PartyProfile("", "", ""))
     lines: tuple[Line, ...] = ()

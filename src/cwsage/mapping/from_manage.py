@@ -48,11 +48,12 @@ from cwsage.domain.documents import (
     TaxLine,
 )
 from cwsage.domain.issues import FixIn, Issue
+from cwsage.errors import SourceDataError
 
 TAX_GL_TYPES = frozenset({"ST"})
 """Manage GL types of sales-tax lines."""
 
-_INT_RE = re.compile(r"\d+")
+_ID_LIST_RE = re.compile(r"\d+(?:,\d+)*")
 _PO_RE = re.compile(r"PO\s*#\s*([^,]+)")
 
 
@@ -112,7 +113,13 @@ def _orientation(header_total: Decimal, line_totals: Iterable[Decimal]) -> tuple
 
 
 def _ints(text: str | None) -> tuple[int, ...]:
-    return tuple(int(part) for part in _INT_RE.findall(text or ""))
+    """GL entry ids from a comma-separated list (``"91001,91002"``); anything else gives none.
+
+    Used for adjustment and transfer ids, whose content the reference leaves open: cwsage only trusts a
+    strict list of integers, never digits picked out of descriptive text (that would mark the wrong
+    entries in Manage). A document left without ids is reported by :func:`_check_common`.
+    """
+    return tuple(int(part) for part in (text or "").split(",")) if _ID_LIST_RE.fullmatch(text or "") else ()
 
 
 def _issue(source: SourceRef, key: str, code: str, field_name: str, value: object, message: str, hint: str) -> Issue:
@@ -153,7 +160,56 @@ def translate(export: cw.GLExport, options: TranslateOptions | None = None) -> T
         _adjustment(adjustment, opts, result)
     for transfer_lines in _group_transfers(export.inventory_transfers):
         _transfer(transfer_lines, result)
+    for doc in result.documents:
+        _check_common(doc, result)
     return result
+
+
+def _check_common(doc: Document, result: Translation) -> None:
+    """What every document needs from Manage: a date, and GL entry ids to mark it batched afterwards."""
+    if doc.document_date == date.min:
+        result.issues.append(
+            _issue(
+                doc.source,
+                doc.key,
+                "date-missing",
+                "documentDate",
+                "",
+                f"the {doc.source.record_type} has no date",
+                "Check the record's date in Manage.",
+            )
+        )
+    if not doc.gl_entry_ids:
+        result.issues.append(
+            _issue(
+                doc.source,
+                doc.key,
+                "gl-entries-missing",
+                "glEntryIds",
+                "",
+                f"Manage sent no GL entry ids for this {doc.source.record_type}, so it could not be marked as "
+                "batched after posting",
+                "Re-close the record in Manage so that it regenerates its GL entries.",
+            )
+        )
+
+
+def _receivable_gl_ids(tx: cw.GLExportTransaction, source: SourceRef, key: str, result: Translation) -> tuple[int, ...]:
+    try:
+        return tuple(tx.gl_entry_id_list())
+    except SourceDataError as exc:
+        result.issues.append(
+            _issue(
+                source,
+                key,
+                "gl-entries-unreadable",
+                "GLExportTransaction.glEntryIds",
+                tx.gl_entry_ids,
+                exc.user_message,
+                "Re-close the invoice in Manage so that it regenerates its GL entries.",
+            )
+        )
+        return ()
 
 
 def _receivable(tx: cw.GLExportTransaction, customers: dict[str, cw.GLExportCustomer], result: Translation) -> None:
@@ -240,20 +296,7 @@ def _receivable(tx: cw.GLExportTransaction, customers: dict[str, cw.GLExportCust
         *((lvl.tax_code_xref for lvl in customer_export.tax_levels) if customer_export else ()),
     )
     currency = _currency(tx.currency, _currency(customer_export.currency if customer_export else None))
-    document_date = _day(tx.document_date)
-    if document_date is None:
-        result.issues.append(
-            _issue(
-                source,
-                key,
-                "date-missing",
-                "GLExportTransaction.documentDate",
-                "",
-                "the invoice has no date",
-                "Check the invoice date in Manage.",
-            )
-        )
-        document_date = date.min
+    document_date = _day(tx.document_date) or date.min
     company_name = _text(tx.company.name if tx.company else None, account)
     result.documents.append(
         ReceivableDocument(
@@ -264,7 +307,7 @@ def _receivable(tx: cw.GLExportTransaction, customers: dict[str, cw.GLExportCust
             document_date=document_date,
             description=_text(tx.memo, f"{company_name} {billing_type} invoice {number}".strip()),
             currency=currency,
-            gl_entry_ids=tuple(tx.gl_entry_id_list()),
+            gl_entry_ids=_receivable_gl_ids(tx, source, key, result),
             customer=PartyProfile(
                 number=account,
                 name=company_name,
@@ -321,7 +364,7 @@ def _expense_bill(bill: cw.GLExportExpenseBill, result: Translation) -> None:
     result.documents.append(
         PayableDocument(
             key=key,
-            kind=DocKind.AP_INVOICE,
+            kind=DocKind.AP_CREDIT_NOTE if header_sign < 0 else DocKind.AP_INVOICE,
             source=source,
             document_number=number,
             document_date=document_date,
@@ -371,7 +414,7 @@ def _expense_journal(expense: cw.GLExportExpense, result: Translation) -> None:
             source=source,
             document_number=reference,
             document_date=_day(expense.document_date) or date.min,
-            description=_text(f"Expense {member_id} {text}")[:60],
+            description=_text(f"Expense {member_id} {text}"),
             currency=_currency(expense.currency),
             gl_entry_ids=gl_ids,
             lines=tuple(lines),
@@ -454,7 +497,7 @@ def _purchase(purchase: cw.GLExportPurchaseTransaction, result: Translation) -> 
     result.documents.append(
         PayableDocument(
             key=key,
-            kind=DocKind.AP_INVOICE,
+            kind=DocKind.AP_CREDIT_NOTE if header_sign < 0 else DocKind.AP_INVOICE,
             source=source,
             document_number=number,
             document_date=_day(purchase.vendor_invoice_date) or _day(purchase.document_date) or date.min,
@@ -507,7 +550,7 @@ def _adjustment(adj: cw.GLExportAdjustmentTransaction, opts: TranslateOptions, r
             source=source,
             document_number=reference,
             document_date=_day(adj.document_date) or date.min,
-            description=_text(adj.adjustment_description, adj.memo, "Inventory adjustment")[:60],
+            description=_text(adj.adjustment_description, adj.memo, "Inventory adjustment"),
             currency="",
             gl_entry_ids=gl_ids,
             lines=tuple(lines),
@@ -554,7 +597,7 @@ def _transfer(rows: list[cw.GLExportInventoryTransfer], result: Translation) -> 
             document_number=reference,
             document_date=_day(first.document_date) or date.min,
             # ``memo`` is the transfer's text ("Transfer #913 MAIN to VAN1"); ``description`` is the first item's.
-            description=_text(first.memo, f"Inventory transfer {transfer_id}")[:60],
+            description=_text(first.memo, f"Inventory transfer {transfer_id}"),
             currency=_currency(first.currency),
             gl_entry_ids=tuple(gl_ids),
             lines=tuple(lines),

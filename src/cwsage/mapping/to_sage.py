@@ -60,17 +60,22 @@ def short(text: str, limit: int = DESCRIPTION_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def batch_description(batch_number: str, kind: DocKind, chunk: int, chunks: int) -> str:
-    """The description that lets cwsage (and a person) find a Sage batch again, ≤ 60 characters."""
+def batch_description(batch_number: str, kind: DocKind, chunk: int, chunks: int, run_id: str = "") -> str:
+    """The description that lets a person (and cwsage) find a Sage batch again, ≤ 60 characters.
+
+    ``cwsage <Batch Number> <AR|AP|GL|IC> <chunk>/<chunks> <run id prefix>``; the Batch Number is cut to
+    fit, the rest never is.
+    """
     code = {
         DocKind.AR_INVOICE: "AR",
         DocKind.AR_CREDIT_NOTE: "AR",
         DocKind.AP_INVOICE: "AP",
+        DocKind.AP_CREDIT_NOTE: "AP",
         DocKind.GL_JOURNAL: "GL",
         DocKind.IC_ADJUSTMENT: "IC",
         DocKind.IC_TRANSFER: "IC",
     }[kind]
-    suffix = f" {code} {chunk}/{chunks}"
+    suffix = f" {code} {chunk}/{chunks}" + (f" {run_id[:8]}" if run_id else "")
     return f"cwsage {batch_number}"[: DESCRIPTION_MAX - len(suffix)] + suffix
 
 
@@ -107,13 +112,16 @@ def _tax_fields(
     group = master.tax_groups.get((tax_group, transaction_type))
     authorities = list(group.authorities if group else (t.authority for t in taxes))[:MAX_AUTHORITIES]
     fields: dict[str, Any] = {"tax_group": tax_group, "tax_amount_control": TaxAmountControl.ENTER}
-    by_authority = {t.authority: t for t in taxes}
+    base: dict[str, Decimal] = {}
+    amount: dict[str, Decimal] = {}
+    for tax in taxes:  # several Manage tax lines for one authority add up (one Sage field per authority)
+        base[tax.authority] = base.get(tax.authority, money.ZERO) + tax.base
+        amount[tax.authority] = amount.get(tax.authority, money.ZERO) + tax.amount
     for index, authority in enumerate(authorities, start=1):
-        tax = by_authority.get(authority)
         fields[f"tax_authority_{index}"] = authority
         fields[f"tax_class_{index}"] = options.tax_class
-        fields[f"tax_base_{index}"] = _q(tax.base, currency) if tax else money.ZERO
-        fields[f"tax_amount_{index}"] = _q(tax.amount, currency) if tax else money.ZERO
+        fields[f"tax_base_{index}"] = _q(base.get(authority, money.ZERO), currency)
+        fields[f"tax_amount_{index}"] = _q(amount.get(authority, money.ZERO), currency)
     return fields
 
 
@@ -165,7 +173,7 @@ def ap_invoice(doc: PayableDocument, master: SageMasterData, options: PostingOpt
     return sg.APInvoice(
         vendor_number=doc.vendor.number,
         document_number=doc.document_number,
-        document_type=APDocumentType.INVOICE,
+        document_type=APDocumentType.CREDIT_NOTE if doc.kind is DocKind.AP_CREDIT_NOTE else APDocumentType.INVOICE,
         invoice_description=short(doc.description),
         po_number=short(doc.po_number, 22) or None,
         document_date=doc.document_date,

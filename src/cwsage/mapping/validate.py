@@ -324,8 +324,18 @@ def _tax(
     tax_group: str,
     authorities: Iterable[str],
     transaction_type: str,
+    taxes_charged: bool,
 ) -> None:
     if not tax_group:
+        if taxes_charged:
+            out.add(
+                "tax-group-missing",
+                "TaxCode.levelOneTaxCodeXref",
+                "",
+                "the document carries tax but its Manage tax code has no Tax Code XRef (the Sage tax group)",
+                "In Manage, fill the Tax Code XRef of each level of the tax code with the Sage tax group.",
+                FixIn.MANAGE,
+            )
         return
     group = master.tax_groups.get((tax_group, transaction_type))
     if group is None:
@@ -408,7 +418,7 @@ def _receivable(out: _Collector, doc: Document, master: SageMasterData, opts: Va
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (revenue)")
     _line_descriptions(out, (line.description for line in doc.lines))
-    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Sales")
+    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Sales", any(t.amount for t in doc.taxes))
     if not doc.lines:
         out.add("no-lines", "detail", "", "the invoice has no lines", "Check the invoice in Manage.", FixIn.MANAGE)
     _balance(out, doc.total, doc.computed_total)
@@ -420,7 +430,7 @@ def _payable(out: _Collector, doc: Document, master: SageMasterData, opts: Valid
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (expense/inventory)")
     _line_descriptions(out, (line.description for line in doc.lines))
-    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Purchases")
+    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Purchases", any(t.amount for t in doc.taxes))
     if not doc.lines:
         out.add("no-lines", "detail", "", "the bill has no lines", "Check the record in Manage.", FixIn.MANAGE)
     _balance(out, doc.total, doc.computed_total)

@@ -7,8 +7,12 @@ The rules, in the order they are applied to each group of documents:
 3. Sage refuses it (409): a batch POST is all-or-nothing, so the group is split in halves and each half
    is sent again, down to single documents; a single document Sage refuses is ``rejected`` with Sage's
    own words, and the good ones still land; or
-4. the outcome is unknown (timeout, dropped connection): cwsage *looks in Sage* for the documents; those
-   found are ``posted``; only those proven absent are sent again; or
+4. the outcome is unknown (timeout, dropped connection): cwsage *looks in Sage* for the documents;
+   those found are ``posted``. Those not found are sent again only where Sage itself refuses a
+   duplicate (AR and AP document numbers): if the first, slow request lands after all, one of the two
+   is refused and the refusal is resolved by looking again. GL and IC documents have no such guard,
+   so they stay ``posting`` and the run stops: the next run looks again, by which time the slow
+   request has either landed or not; or
 5. a transient refusal (rate limit, Day End lock): nothing landed, the documents go back to
    ``validated`` and the run stops so that it can be resumed later.
 
@@ -26,7 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from cwsage.domain.documents import DocKind
-from cwsage.errors import AmbiguousOutcome, CwsageError, RemoteRejection, TransientError
+from cwsage.errors import AmbiguousOutcome, CwsageError, DuplicateDocument, RemoteRejection, TransientError
 from cwsage.mapping.to_sage import batch_description
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
@@ -57,6 +61,11 @@ class Target(StrEnum):
             Target.IC_ADJUSTMENT: DocKind.IC_ADJUSTMENT,
             Target.IC_TRANSFER: DocKind.IC_TRANSFER,
         }[self]
+
+    @property
+    def unique_numbers(self) -> bool:
+        """Whether Sage refuses a second document with the same number (AR and AP do; GL and IC do not)."""
+        return self in (Target.AR, Target.AP)
 
     @property
     def batched(self) -> bool:
@@ -129,6 +138,13 @@ class PostOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def _by_target(items: Iterable[PostItem]) -> dict[Target, list[PostItem]]:
+    by_target: dict[Target, list[PostItem]] = {}
+    for item in items:
+        by_target.setdefault(item.target, []).append(item)
+    return by_target
+
+
 class Poster:
     """Posts :class:`PostItem`\\ s for one run, keeping the state store one step ahead of Sage."""
 
@@ -151,29 +167,19 @@ class Poster:
 
     def locate(self, items: Iterable[PostItem]) -> dict[str, str]:
         """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
-        by_target: dict[Target, list[PostItem]] = {}
-        for item in items:
-            by_target.setdefault(item.target, []).append(item)
         found: dict[str, str] = {}
-        for target, group in by_target.items():
-            if target is Target.AR:
-                ar = self.sage.ar_document_locations(i.document_number for i in group)
-                found.update({i.key: ar[i.document_number].describe() for i in group if i.document_number in ar})
-            elif target is Target.AP:
+        for target, group in _by_target(items).items():
+            if target is Target.AP:
                 ap = self.sage.ap_document_locations((i.party, i.document_number) for i in group)
-                found.update(
-                    {
-                        i.key: ap[(i.party, i.document_number)].describe()
-                        for i in group
-                        if (i.party, i.document_number) in ap
-                    }
-                )
-            elif target is Target.GL:
-                gl = self.sage.gl_document_locations(i.document_number for i in group)
-                found.update({i.key: gl[i.document_number].describe() for i in group if i.document_number in gl})
+                places = {i.key: ap.get((i.party, i.document_number)) for i in group}
             else:
-                ic = self.sage.ic_document_locations(i.document_number for i in group)
-                found.update({i.key: ic[i.document_number].describe() for i in group if i.document_number in ic})
+                lookup = {
+                    Target.AR: self.sage.ar_document_locations,
+                    Target.GL: self.sage.gl_document_locations,
+                }.get(target, self.sage.ic_document_locations)
+                by_number = lookup(i.document_number for i in group)
+                places = {i.key: by_number.get(i.document_number) for i in group}
+            found.update({key: place.describe() for key, place in places.items() if place is not None})
         return found
 
     def resolve_in_flight(self, items: Sequence[PostItem]) -> list[PostItem]:
@@ -195,9 +201,7 @@ class Poster:
 
     def post(self, items: Sequence[PostItem]) -> PostOutcome:
         """Post every item, grouped by target and chunked; see the module docstring for the rules."""
-        by_target: dict[Target, list[PostItem]] = {}
-        for item in items:
-            by_target.setdefault(item.target, []).append(item)
+        by_target = _by_target(items)
         for target in Target:
             group = by_target.get(target, [])
             if not group:
@@ -206,7 +210,9 @@ class Poster:
             chunks = [group[i : i + size] for i in range(0, len(group), size)]
             self.progress.stage(f"Posting {target.doc_kind.label}s", len(group))
             for index, chunk in enumerate(chunks, start=1):
-                description = batch_description(self.settings.batch_number, target.doc_kind, index, len(chunks))
+                description = batch_description(
+                    self.settings.batch_number, target.doc_kind, index, len(chunks), self.run_id
+                )
                 self._post_group(target, chunk, description, attempt=1)
         return self.outcome
 
@@ -216,22 +222,25 @@ class Poster:
         try:
             where = self._create(target, items, description)
         except AmbiguousOutcome as exc:
-            log.warning("ambiguous outcome for %d document(s): %s; looking in Sage", len(items), exc)
+            log.warning("unclear answer for %d document(s): %s; looking in Sage", len(items), exc)
             found = self.locate(items)
-            missing = []
+            missing = [item for item in items if item.key not in found]
             for item in items:
                 if item.key in found:
-                    self._landed(item, found[item.key])
-                else:
-                    missing.append(item)
+                    self._landed(item, found[item.key], found_after_unclear_answer=True)
+            if missing and (not target.unique_numbers or attempt >= MAX_AMBIGUOUS_RETRIES):
+                raise  # left in ``posting``: the next run looks again before anything is sent
             if missing:
-                if attempt >= MAX_AMBIGUOUS_RETRIES:
-                    raise
-                for item in missing:
-                    self._set(item, DocState.VALIDATED, "proven absent from Sage after an unclear answer")
                 self._post_group(target, missing, description, attempt=attempt + 1)
             return
         except RemoteRejection as exc:
+            if attempt > 1 and isinstance(exc, DuplicateDocument):
+                # Sent again after an unclear answer and refused as a duplicate: the first request landed.
+                found = self.locate(items)
+                if all(item.key in found for item in items):
+                    for item in items:
+                        self._landed(item, found[item.key], found_after_unclear_answer=True)
+                    return
             for item in items:
                 self._set(item, DocState.VALIDATED, "Sage refused the batch it was in")
             if len(items) == 1:
@@ -319,9 +328,12 @@ class Poster:
 
     # -- state -----------------------------------------------------------------------------------------
 
-    def _landed(self, item: PostItem, where: str) -> None:
-        self._set(item, DocState.POSTED, "in Sage", where)
+    def _landed(self, item: PostItem, where: str, *, found_after_unclear_answer: bool = False) -> None:
+        event = "found in Sage after an unclear answer" if found_after_unclear_answer else "in Sage"
+        self._set(item, DocState.POSTED, event, where)
         self.outcome.posted[item.key] = where
+        if found_after_unclear_answer and where not in self.outcome.sage_batches:
+            self.outcome.sage_batches.append(where)
         self.progress.advance()
 
     def _rejected(self, item: PostItem, exc: CwsageError) -> None:

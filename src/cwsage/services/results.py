@@ -136,9 +136,10 @@ def ledger_lines(doc: Document) -> list[JournalLine]:
         lines += [JournalLine(t.account or f"(tax {t.authority})", -t.amount * sign, "tax") for t in doc.taxes]
         return lines
     if isinstance(doc, PayableDocument):
-        lines = [JournalLine(doc.control_account or "(AP control)", -doc.total, "payable")]
-        lines += [JournalLine(line.account, line.amount, line.description) for line in doc.lines]
-        lines += [JournalLine(t.account or f"(tax {t.authority})", t.amount, "tax") for t in doc.taxes]
+        sign = -1 if doc.kind is DocKind.AP_CREDIT_NOTE else 1
+        lines = [JournalLine(doc.control_account or "(AP control)", -doc.total * sign, "payable")]
+        lines += [JournalLine(line.account, line.amount * sign, line.description) for line in doc.lines]
+        lines += [JournalLine(t.account or f"(tax {t.authority})", t.amount * sign, "tax") for t in doc.taxes]
         return lines
     if isinstance(doc, JournalDocument):
         return list(doc.lines)

@@ -1,0 +1,78 @@
+"""What cwsage does after an unclear answer from Sage, per kind of document.
+
+AR and AP document numbers are unique in Sage, so a document proven absent is sent again at once (if the
+first request lands late, Sage refuses one copy). GL journal entries have no such guard: they are left
+``posting`` and the run stops; the next run looks again before sending anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cwsage.config import RunDefaults
+from cwsage.sandbox.faults import Fault
+from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.services.batch import RunRequest, run_batch
+from cwsage.services.results import Outcome
+from cwsage.services.session import connect
+from cwsage.state.store import DocState, StateStore
+
+
+@pytest.fixture
+def journal_sandbox() -> Iterator[Sandbox]:
+    """Expenses as GL journal entries ("Transfer Expense as Bill" off)."""
+    with start_sandbox(transfer_expenses_as_bill=False) as box:
+        yield box
+
+
+def _gl_document_numbers(box: Sandbox) -> list[str]:
+    return [
+        header["DocumentNumber"] for batch in box.sage.store.gl_batches() for header in batch.get("JournalHeaders", [])
+    ]
+
+
+def test_gl_entries_are_not_sent_again_in_the_same_run_after_an_unclear_answer(
+    journal_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    settings = journal_sandbox.settings(tmp_path, RunDefaults(chunk_size=500))
+    request = RunRequest(batch_number="GL-UNCLEAR", invoices=False, expenses=True, inventory=False, skip_invalid=True)
+    journal_sandbox.sage.faults.add(Fault(kind="status", method="POST", path="GLJournalBatches$", status=503))
+    with StateStore.open(settings.database_url) as store:
+        with connect(settings, store) as ctx:
+            first = run_batch(ctx, request)
+        assert first.outcome is Outcome.INTERRUPTED
+        assert first.exit_code == 1
+        assert _gl_document_numbers(journal_sandbox) == []  # the 503 created nothing, and nothing was resent
+        (run,) = store.find_runs(batch_number="GL-UNCLEAR")
+        left = store.documents(run.id, state=DocState.POSTING)
+        assert left, "the journal entries must stay 'posting' until a later run has looked again"
+
+        with connect(settings, store) as ctx:
+            second = run_batch(ctx, request)
+    assert second.outcome in (Outcome.SUCCEEDED, Outcome.PARTIAL)
+    numbers = _gl_document_numbers(journal_sandbox)
+    assert len(numbers) == len(set(numbers)) == len(left)
+
+
+def test_ar_invoices_proven_absent_are_sent_again_in_the_same_run(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = sandbox.settings(tmp_path, RunDefaults(chunk_size=500))
+    request = RunRequest(
+        batch_number="AR-UNCLEAR", invoices=True, expenses=False, inventory=False, location="Toronto", skip_invalid=True
+    )
+    before = {inv["DocumentNumber"] for batch in sandbox.sage.store.ar_batches() for inv in batch.get("Invoices", [])}
+    sandbox.sage.faults.add(Fault(kind="status", method="POST", path="ARInvoiceBatches$", status=503))
+    with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
+        result = run_batch(ctx, request)
+    assert result.outcome in (Outcome.SUCCEEDED, Outcome.PARTIAL)
+    numbers = [
+        inv["DocumentNumber"]
+        for batch in sandbox.sage.store.ar_batches()
+        for inv in batch.get("Invoices", [])
+        if inv["DocumentNumber"] not in before
+    ]
+    posted = [row.document_number for row in result.documents if row.state == "written_back"]
+    assert sorted(numbers) == sorted(posted)
+    assert len(numbers) == len(set(numbers))
