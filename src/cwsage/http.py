@@ -17,9 +17,11 @@ status         action               note
 other 4xx      fail                 the client's ``error_mapper`` decides the exception
 =============  ===================  ==========================================================
 
-Network failures follow the same rule: a connect error (nothing was sent) is always retried; a read
-timeout or a dropped connection is retried only for safe calls, and raises :class:`AmbiguousOutcome`
-for creating calls, because the server may have applied the change before the connection broke.
+Network failures follow the same rule: a connect error or connect timeout (nothing was sent) is always
+retried; any other transport failure (a read timeout, a dropped or broken connection) is retried only for
+safe calls, and raises :class:`AmbiguousOutcome` for creating calls, because the server may have applied
+the change before the connection broke. A refused TLS certificate, a malformed URL or a proxy failure is
+a :class:`ConfigurationError`: retrying would not help.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ import httpx
 
 from cwsage import money
 from cwsage.dates import now
-from cwsage.errors import AmbiguousOutcome, AuthenticationError, CwsageError, RemoteRejection, TransientError
+from cwsage.errors import (
+    AmbiguousOutcome,
+    AuthenticationError,
+    ConfigurationError,
+    CwsageError,
+    TransientError,
+)
 from cwsage.redaction import redact
 
 log = logging.getLogger("cwsage.http")
@@ -219,16 +227,25 @@ class ApiSession:
             started = time.monotonic()
             try:
                 response = self.client.send(request)
-            except httpx.ConnectError as exc:
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
+                raise ConfigurationError(
+                    f"{self.system} cannot be reached at {redact(str(request.url.copy_with(query=None)))}",
+                    detail=redact(f"{type(exc).__name__}: {exc}"),
+                    hint="Check the server address (and any proxy settings) with `cwsage config show`.",
+                ) from exc
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if "CERTIFICATE" in str(exc).upper():
+                    raise ConfigurationError(
+                        f"{self.system}'s TLS certificate was not accepted",
+                        detail=redact(f"{type(exc).__name__}: {exc}"),
+                        hint="Install the server's CA certificate, or point verify_tls at a CA bundle file; "
+                        "cwsage never turns TLS verification off.",
+                    ) from exc
                 # Nothing reached the server: repeating is always safe.
                 self._give_up_or_wait(attempt, label, exc, self.policy.backoff(attempt))
                 continue
-            except (
-                httpx.TimeoutException,
-                httpx.RemoteProtocolError,
-                httpx.ReadError,
-                httpx.WriteError,
-            ) as exc:
+            except httpx.TransportError as exc:
+                # The request may have reached the server (timeout, dropped or broken connection).
                 if not is_safe:
                     raise AmbiguousOutcome(
                         f"{self.system} did not answer a creating request ({method} {request.url.path}); "
@@ -275,8 +292,6 @@ class ApiSession:
 
     def _give_up_or_wait(self, attempt: int, label: str, cause: BaseException, delay: float) -> None:
         if attempt >= self.policy.max_attempts:
-            if isinstance(cause, CwsageError) and not isinstance(cause, TransientError | RemoteRejection):
-                raise cause
             raise TransientError(
                 f"{label} still failing after {attempt} attempts",
                 detail=redact(f"{type(cause).__name__}: {cause}"),

@@ -302,7 +302,7 @@ class BatchJob:
         ctx.progress.stage("Translating documents")
         translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
         ctx.progress.stage("Reading Sage 300 master data")
-        master = load_master(ctx.sage)
+        master = load_master(ctx.sage, rate_type=ctx.settings.posting.rate_type)
         checkpoint("during-validation")
         items: dict[str, PostItem] = {}
         for doc in translation.documents:

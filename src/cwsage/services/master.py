@@ -21,8 +21,12 @@ def _active(status: str | None) -> bool:
     return (status or "Active").lower() != "inactive"
 
 
-def load_master(sage: Sage300Client) -> SageMasterData:
-    """One bulk read of every table validation needs (about fifteen requests, whatever the batch size)."""
+def load_master(sage: Sage300Client, *, rate_type: str = "SP") -> SageMasterData:
+    """One bulk read of every table validation needs (about fifteen requests, whatever the batch size).
+
+    Only exchange rates of ``rate_type`` (the one the documents declare) are kept: converting at a rate of
+    another type would disagree with what Sage applies.
+    """
     profile = sage.company_profile()
     home = profile.home_currency or profile.functional_currency or "USD"
     inventory_control = sage.has_inventory_control()
@@ -38,7 +42,7 @@ def load_master(sage: Sage300Client) -> SageMasterData:
         accounts[account_key(info.formatted)] = info
     rates: dict[str, list[tuple[date, Decimal]]] = {}
     for rate in sage.currency_rates():
-        if rate.home_currency == home:
+        if rate.home_currency == home and (rate.rate_type or rate_type) == rate_type:
             rates.setdefault(rate.source_currency, []).append((rate.rate_date, rate.rate))
     periods = [
         FiscalPeriod(int(cal.fiscal_year), p.number, p.start_date, p.end_date, p.is_open and cal.active is not YesNo.NO)
