@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cwsage.config import RunDefaults
+from cwsage.errors import RunConflict
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.batch import RunRequest, run_batch
@@ -76,3 +77,11 @@ def test_ar_invoices_proven_absent_are_sent_again_in_the_same_run(sandbox: Sandb
     posted = [row.document_number for row in result.documents if row.state == "written_back"]
     assert sorted(numbers) == sorted(posted)
     assert len(numbers) == len(set(numbers))
+
+
+def test_a_refused_second_run_leaves_no_run_behind(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = sandbox.settings(tmp_path, RunDefaults())
+    with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
+        with store.run_lock("someone-else"), pytest.raises(RunConflict):
+            run_batch(ctx, RunRequest(batch_number="LOCKED-I", invoices=True, expenses=False, inventory=False))
+        assert store.find_runs(batch_number="LOCKED-I") == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -382,6 +383,11 @@ class BatchJob:
     def persist(self, run: RunRecord, prepared: Prepared, *, skip: dict[str, str]) -> None:
         """Record every document with its state, payload and issues before anything is posted."""
         blocked = blocking_keys(prepared.issues)
+        current = {doc.key for doc in prepared.documents}
+        for record in self.ctx.store.documents(run.id):
+            if record.key not in current and record.state is DocState.VALIDATED:
+                # Stored by an attempt that stopped before it was prepared, and no longer selected.
+                self.ctx.store.set_state(run.id, record.key, DocState.SKIPPED, event="no longer in the selection")
         issues_by_key: dict[str, list[dict[str, Any]]] = {}
         for issue in prepared.issues:
             issues_by_key.setdefault(issue.document_key, []).append(issue.as_dict())
@@ -735,23 +741,28 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         return job.preview(
             prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
         )
+    # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
+    run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
+    with store.run_lock(run_id):
+        return _run_locked(ctx, job, request, run_id, resume=bool(unfinished))
+
+
+def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:
+    store = ctx.store
     finished = [
         r
         for r in store.find_runs(batch_number=request.batch_number, kind="run")
         if r.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
     ]
-    if not unfinished and (finished or ctx.manage.find_batches(request.batch_number)):
+    if not resume and (finished or ctx.manage.find_batches(request.batch_number)):
         raise ConfigurationError(
             f"Batch Number {request.batch_number!r} has already been used in Manage",
             hint=f"Choose a new Batch Number (for example {request.batch_number}-1), or use "
             f"`cwsage rerun {request.batch_number}` to send that batch to Sage again.",
         )
-    run = (
-        unfinished[0]
-        if unfinished
-        else store.create_run(kind="run", batch_number=request.batch_number, options=request.options(), actor=ctx.actor)
-    )
-    if unfinished:
+    if resume:
+        run = store.get_run(run_id)
+        assert run is not None
         ctx.progress.note(f"Resuming the unfinished run {run.id} of batch {request.batch_number}.")
         request = RunRequest(
             **{
@@ -761,59 +772,64 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
                 "exclude": tuple(run.options.get("exclude") or ()),
             }
         )
+    else:
+        run = store.create_run(
+            kind="run", batch_number=request.batch_number, options=request.options(), actor=ctx.actor, run_id=run_id
+        )
     flags = {"invoices": request.invoices, "expenses": request.expenses, "inventory": request.inventory}
-    with store.run_lock(run.id):
-        started = any(r.state not in (DocState.SELECTED, DocState.EXPORTED) for r in store.documents(run.id))
-        if not started:
-            selection = select(ctx, request)
-            if selection.empty:
-                store.finish_run(run.id, RunStatus.SUCCEEDED, {"outcome": str(Outcome.NOTHING_TO_DO)})
-                return RunResult(
-                    "run",
-                    request.batch_number,
-                    Outcome.NOTHING_TO_DO,
-                    "No unposted records match: there is nothing to post.",
-                    run_id=run.id,
-                )
-            flags = {
-                "invoices": bool(selection.invoices),
-                "expenses": bool(selection.expenses),
-                "inventory": bool(selection.procurement),
-            }
-            store.audit(
-                run.id,
-                "selected",
-                {
-                    "invoices": len(selection.invoices),
-                    "expenses": len(selection.expenses),
-                    "procurement": len(selection.procurement),
-                },
+    # "prepared" is written once every document is stored: a crash before it means start again from selection.
+    started = any(entry["event"] == "prepared" for entry in store.audit_log(run.id))
+    if not started:
+        selection = select(ctx, request)
+        if selection.empty:
+            store.finish_run(run.id, RunStatus.SUCCEEDED, {"outcome": str(Outcome.NOTHING_TO_DO)})
+            return RunResult(
+                "run",
+                request.batch_number,
+                Outcome.NOTHING_TO_DO,
+                "No unposted records match: there is nothing to post.",
+                run_id=run.id,
             )
-            export = export_selection(ctx, request, selection)
-            prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
-            blocked = blocking_keys(prepared.issues)
-            postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
-            if blocked and (not request.skip_invalid or not postable):
-                # With --skip-invalid and nothing valid left there is nothing to post: the same outcome.
-                return job.fail_before_posting(run, prepared)
-            job.persist(run, prepared, skip={})
-            if request.create_missing:
-                job.create_missing(run, prepared)
-        else:
-            kinds = {r.source_type for r in store.documents(run.id)}
-            flags = {
-                "invoices": "invoice" in kinds,
-                "expenses": "expense" in kinds,
-                "inventory": "procurement" in kinds,
-            }
-        poster, error = job.post(run)
-        manage_batch = None
-        if error is None:
-            try:
-                manage_batch = job.write_back(run, flags)
-            except CwsageError as exc:
-                error = exc.paragraph()
-        return job.finish(run, poster, error=error, manage_batch=manage_batch, written_back=True)
+        flags = {
+            "invoices": bool(selection.invoices),
+            "expenses": bool(selection.expenses),
+            "inventory": bool(selection.procurement),
+        }
+        store.audit(
+            run.id,
+            "selected",
+            {
+                "invoices": len(selection.invoices),
+                "expenses": len(selection.expenses),
+                "procurement": len(selection.procurement),
+            },
+        )
+        export = export_selection(ctx, request, selection)
+        prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
+        blocked = blocking_keys(prepared.issues)
+        postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
+        if blocked and (not request.skip_invalid or not postable):
+            # With --skip-invalid and nothing valid left there is nothing to post: the same outcome.
+            return job.fail_before_posting(run, prepared)
+        job.persist(run, prepared, skip={})
+        if request.create_missing:
+            job.create_missing(run, prepared)
+        store.audit(run.id, "prepared", {"documents": len(prepared.documents)})
+    else:
+        kinds = {r.source_type for r in store.documents(run.id)}
+        flags = {
+            "invoices": "invoice" in kinds,
+            "expenses": "expense" in kinds,
+            "inventory": "procurement" in kinds,
+        }
+    poster, error = job.post(run)
+    manage_batch = None
+    if error is None:
+        try:
+            manage_batch = job.write_back(run, flags)
+        except CwsageError as exc:
+            error = exc.paragraph()
+    return job.finish(run, poster, error=error, manage_batch=manage_batch, written_back=True)
 
 
 def _date_or_none(value: object) -> date | None:
@@ -893,13 +909,15 @@ def rerun_batch(
             if force:
                 result.warnings.extend(_force_notes(prepared, found))
             return result
-        run = store.create_run(
-            kind="rerun",
-            batch_number=batch_number,
-            options={"force": force, "detail": detail, "manage_batch_id": batch.id},
-            actor=ctx.actor,
-        )
-        with store.run_lock(run.id):
+        run_id = str(uuid.uuid4())
+        with store.run_lock(run_id):
+            run = store.create_run(
+                kind="rerun",
+                batch_number=batch_number,
+                options={"force": force, "detail": detail, "manage_batch_id": batch.id},
+                actor=ctx.actor,
+                run_id=run_id,
+            )
             if force and found:
                 store.audit(run.id, "force", {"already_in_sage": found})
                 for note in _force_notes(prepared, found):
