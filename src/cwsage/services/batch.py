@@ -640,12 +640,7 @@ class BatchJob:
             outcome, status = Outcome.FAILED, RunStatus.FAILED
             why = "Sage 300 refused every document" if counts[DocState.REJECTED] else "no document could be posted"
             message = f"Batch {self.batch_number} failed: {why}. Nothing was posted; see the errors."
-        sage_batches = [
-            b
-            for r in store.audit_log(run.id)
-            if r["event"] == "sage-batch-created"
-            for b in [r["detail"].get("batch", "")]
-        ]
+        sage_batches = [batch.key for batch in store.sage_batches(run.id)]
         result = RunResult(
             kind=self.kind,
             batch_number=self.batch_number,

@@ -266,7 +266,9 @@ class Poster:
             )
             number = ar.batch_number
             checkpoint("after-sage-batch")
-            self._after_batch(f"AR invoice batch {number}", lambda: self._auto_post_ar(number))
+            self._record(
+                f"AR invoice batch {number}", target, description, items, number, lambda: self._auto_post_ar(number)
+            )
             entries = {inv.document_number: inv.entry_number for inv in ar.invoices}
             return lambda i: f"AR invoice batch {number}, entry {entries.get(i.document_number, '?')}"
         if target is Target.AP:
@@ -275,7 +277,9 @@ class Poster:
             )
             number = ap.batch_number
             checkpoint("after-sage-batch")
-            self._after_batch(f"AP invoice batch {number}", lambda: self._auto_post_ap(number))
+            self._record(
+                f"AP invoice batch {number}", target, description, items, number, lambda: self._auto_post_ap(number)
+            )
             return lambda i: f"AP invoice batch {number}"
         if target is Target.GL:
             gl = self.sage.create_gl_journal_batch(
@@ -285,7 +289,14 @@ class Poster:
             )
             gl_number = gl.batch_number or (gl.journal_headers[0].batch_number if gl.journal_headers else None)
             checkpoint("after-sage-batch")
-            self._after_batch(f"GL journal batch {gl_number}", lambda: self._auto_post_gl(gl_number))
+            self._record(
+                f"GL journal batch {gl_number}",
+                target,
+                description,
+                items,
+                gl_number,
+                lambda: self._auto_post_gl(gl_number),
+            )
             return lambda i: f"GL journal batch {gl_number}"
         (item,) = items
         if target is Target.IC_ADJUSTMENT:
@@ -295,21 +306,45 @@ class Poster:
             trf = self.sage.create_ic_transfer(item.payload)  # type: ignore[arg-type]
             name = f"IC transfer {trf.transfer_number or trf.sequence_number}"
         checkpoint("after-sage-batch")
-        self.outcome.sage_batches.append(name)
+        self._record(name, target, description, items, None, None)
         return lambda i: name
 
-    def _after_batch(self, name: str, auto_post: Callable[[], None]) -> None:
-        self.outcome.sage_batches.append(name)
-        self.store.audit(self.run_id, "sage-batch-created", {"batch": name})
-        if not self.settings.auto_post:
+    def _record(
+        self,
+        name: str,
+        target: Target,
+        description: str,
+        items: list[PostItem],
+        number: object,
+        auto_post: Callable[[], None] | None,
+        *,
+        state: str = "created",
+    ) -> None:
+        """Keep what Sage created (in the state store and the outcome), then post it if asked to."""
+        if name not in self.outcome.sage_batches:
+            self.outcome.sage_batches.append(name)
+
+        def put(new_state: str) -> None:
+            self.store.put_sage_batch(
+                self.run_id,
+                name,
+                kind=str(target),
+                description=description,
+                state=new_state,
+                document_keys=[i.key for i in items],
+                sage_batch_number=None if number is None else str(number),
+            )
+
+        put(state)
+        if auto_post is None or not self.settings.auto_post:
             return
         try:
             auto_post()
-            self.store.audit(self.run_id, "sage-batch-posted", {"batch": name})
+            put("posted")
         except CwsageError as exc:
             message = f"{name} was created but could not be posted automatically: {exc.user_message}. Post it in Sage."
             self.outcome.warnings.append(message)
-            self.store.audit(self.run_id, "sage-batch-post-failed", {"batch": name, "error": exc.user_message})
+            put("created; automatic posting failed")
 
     def _auto_post_ar(self, number: int | None) -> None:
         if number is not None:
@@ -332,8 +367,8 @@ class Poster:
         event = "found in Sage after an unclear answer" if found_after_unclear_answer else "in Sage"
         self._set(item, DocState.POSTED, event, where)
         self.outcome.posted[item.key] = where
-        if found_after_unclear_answer and where not in self.outcome.sage_batches:
-            self.outcome.sage_batches.append(where)
+        if found_after_unclear_answer:
+            self._record(where, item.target, "", [item], None, None, state="found after an unclear answer")
         self.progress.advance()
 
     def _rejected(self, item: PostItem, exc: CwsageError) -> None:
