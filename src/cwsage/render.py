@@ -185,3 +185,11 @@ def show_sync(console: Console, result: SyncResult) -> None:
         console.print(Text("Preview only: nothing was changed in Manage.", style="cyan"))
     elif result.watermark_moved:
         console.print(Text("Saved as the last successful sync for this user on this computer.", style="dim"))
+        if any(row.action in ERROR_ACTIONS for row in result.rows):
+            console.print(
+                Text(
+                    "The invoices marked in red will not come back with --since last-run unless they change in "
+                    f"Sage again: after fixing them, sync with --since {result.since.isoformat()}.",
+                    style="yellow",
+                )
+            )
