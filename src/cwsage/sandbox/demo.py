@@ -174,6 +174,14 @@ def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
     return report
 
 
+def _batches(names: list[str]) -> str:
+    """Sage batches by name, IC documents (one per adjustment or transfer) counted rather than listed."""
+    ic = Counter(name.rsplit(" ", 1)[0] for name in names if name.startswith("IC "))
+    listed = [name for name in names if not name.startswith("IC ")]
+    listed += [f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(ic.items())]
+    return ", ".join(listed) or "-"
+
+
 def _summary(console: Console, report: DemoReport, home: Path) -> None:
     console.print(Rule("Summary"))
     table = Table(title_justify="left")
@@ -188,7 +196,7 @@ def _summary(console: Console, report: DemoReport, home: Path) -> None:
             str(run.outcome),
             str(len(posted)),
             str(len(run.documents) - len(posted)),
-            ", ".join(run.sage_batches) or "-",
+            _batches(run.sage_batches),
         )
     console.print(table)
     console.print("Posted per kind: " + ", ".join(f"{n} {kind}" for kind, n in sorted(per_kind.items())))
