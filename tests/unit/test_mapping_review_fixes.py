@@ -110,3 +110,22 @@ def test_adjustment_ids_are_trusted_only_as_a_strict_list_of_integers() -> None:
     strict = run(adjustmentTransactions=[{**adjustment, "id": "9001,9002"}])
     assert strict.documents[0].gl_entry_ids == (9001, 9002)
     assert "gl-entries-missing" not in codes(strict)
+
+
+def test_terms_and_tax_classes_sent_to_sage_are_validated_first() -> None:
+    from dataclasses import replace
+
+    from cwsage.mapping.validate import ValidateOptions
+
+    master = replace(
+        MASTER,
+        terms=frozenset({"NET30"}),
+        tax_classes=frozenset({("STATE", "Sales", "Customers", 1), ("CITY", "Sales", "Customers", 1)}),
+    )
+    doc = replace(_receivable((TaxLine(1, "STATE", Decimal(110), Decimal(11)),)), terms="NET45")
+    found = {i.code: i for i in validate([doc], master)}
+    assert found["terms-not-in-sage"].value == "NET45"
+    assert "tax-class-not-in-sage" not in found
+    other_class = {i.code for i in validate([doc], master, ValidateOptions(tax_class=3))}
+    assert "tax-class-not-in-sage" in other_class
+    assert "terms-not-in-sage" not in {i.code for i in validate([replace(doc, terms="NET30")], master)}

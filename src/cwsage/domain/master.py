@@ -75,7 +75,9 @@ class SageMasterData:
     fiscal_periods: tuple[FiscalPeriod, ...] = ()
     items: Mapping[str, bool] = field(default_factory=dict)  # item number -> is a stock item
     ic_locations: frozenset[str] = frozenset()
-    terms: frozenset[str] = frozenset()
+    terms: frozenset[str] = frozenset()  # AR terms codes
+    ap_terms: frozenset[str] = frozenset()
+    tax_classes: frozenset[tuple[str, str, str, int]] = frozenset()  # (authority, Sales|Purchases, class type, class)
 
     def account(self, account: str) -> AccountInfo | None:
         """The Sage account for a Manage account string, formatted or not."""

@@ -42,10 +42,12 @@ class ValidateOptions:
             their absence is a warning, not an error.
         conflicts: Document key → where Sage already has a document with that number that cwsage did not
             create (an error: posting would duplicate or collide).
+        tax_class: The tax class documents are sent with for every authority (``default_tax_class``).
     """
 
     create_missing: bool = False
     conflicts: Mapping[str, str] | None = None
+    tax_class: int = 1
 
 
 class _Collector:
@@ -325,6 +327,7 @@ def _tax(
     authorities: Iterable[str],
     transaction_type: str,
     taxes_charged: bool,
+    tax_class: int = 1,
 ) -> None:
     if not tax_group:
         if taxes_charged:
@@ -371,6 +374,19 @@ def _tax(
                 f"Add {authority} to tax group {tax_group} in Sage 300, or fix the Agency XRef in Manage.",
                 FixIn.SAGE,
             )
+    class_type = "Customers" if transaction_type == "Sales" else "Vendors"
+    for authority in group.authorities:
+        if master.tax_classes and (authority, transaction_type, class_type, tax_class) not in master.tax_classes:
+            out.add(
+                "tax-class-not-in-sage",
+                "defaults.default_tax_class",
+                tax_class,
+                f"tax class {tax_class} is not set up for {class_type.lower()} of tax authority {authority} "
+                f"({transaction_type.lower()}) in Sage 300",
+                f"Add tax class {tax_class} to authority {authority} in Sage 300 Tax Services, or set "
+                "`default_tax_class` in cwsage's configuration.",
+                FixIn.CWSAGE,
+            )
     if len(list(group.authorities)) > 5:
         out.add(
             "tax-group-too-many",
@@ -397,6 +413,18 @@ def _line_descriptions(out: _Collector, descriptions: Iterable[str]) -> None:
             )
 
 
+def _terms(out: _Collector, terms: str, known: frozenset[str], screen: str) -> None:
+    if terms and known and terms not in known:
+        out.add(
+            "terms-not-in-sage",
+            "BillingTerm.termsXref",
+            terms,
+            f"terms code {terms} does not exist in Sage 300",
+            f"Create terms code {terms} in Sage 300 ({screen}), or fix the billing terms' XRef in Manage.",
+            FixIn.SAGE,
+        )
+
+
 def _balance(out: _Collector, expected: Decimal, computed: Decimal) -> None:
     doc = out.doc
     difference = money.quantize(expected - computed, doc.currency or None)
@@ -418,7 +446,9 @@ def _receivable(out: _Collector, doc: Document, master: SageMasterData, opts: Va
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (revenue)")
     _line_descriptions(out, (line.description for line in doc.lines))
-    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Sales", any(t.amount for t in doc.taxes))
+    charged = any(t.amount for t in doc.taxes)
+    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Sales", charged, opts.tax_class)
+    _terms(out, doc.terms, master.terms, "A/R Terms")
     if not doc.lines:
         out.add("no-lines", "detail", "", "the invoice has no lines", "Check the invoice in Manage.", FixIn.MANAGE)
     _balance(out, doc.total, doc.computed_total)
@@ -430,7 +460,9 @@ def _payable(out: _Collector, doc: Document, master: SageMasterData, opts: Valid
     for line in doc.lines:
         _account(out, master, line.account, "GLAccount (expense/inventory)")
     _line_descriptions(out, (line.description for line in doc.lines))
-    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Purchases", any(t.amount for t in doc.taxes))
+    charged = any(t.amount for t in doc.taxes)
+    _tax(out, master, doc.tax_group, (t.authority for t in doc.taxes), "Purchases", charged, opts.tax_class)
+    _terms(out, doc.terms, master.ap_terms, "A/P Terms")
     if not doc.lines:
         out.add("no-lines", "detail", "", "the bill has no lines", "Check the record in Manage.", FixIn.MANAGE)
     _balance(out, doc.total, doc.computed_total)

@@ -328,7 +328,11 @@ class BatchJob:
         conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
         ctx.progress.stage("Validating")
         issues = translation.issues + validate(
-            translation.documents, master, ValidateOptions(create_missing=create_missing, conflicts=conflicts)
+            translation.documents,
+            master,
+            ValidateOptions(
+                create_missing=create_missing, conflicts=conflicts, tax_class=ctx.settings.posting.tax_class
+            ),
         )
         return Prepared(translation.documents, items, issues, in_sage, master)
 

@@ -77,4 +77,8 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP") -> SageMasterData
         items={i.item_number: i.stock_item is not YesNo.NO for i in sage.items()} if inventory_control else {},
         ic_locations=frozenset(loc.location for loc in sage.ic_locations()) if inventory_control else frozenset(),
         terms=frozenset(t.terms_code for t in sage.ar_terms()),
+        ap_terms=frozenset(t.terms_code for t in sage.ap_terms()),
+        tax_classes=frozenset(
+            (c.tax_authority, c.transaction_type or "", c.class_type or "", c.tax_class) for c in sage.tax_classes()
+        ),
     )
