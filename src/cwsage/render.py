@@ -188,8 +188,7 @@ def show_sync(console: Console, result: SyncResult) -> None:
         if any(row.action in ERROR_ACTIONS for row in result.rows):
             console.print(
                 Text(
-                    "The invoices marked in red will not come back with --since last-run unless they change in "
-                    f"Sage again: after fixing them, sync with --since {result.since.isoformat()}.",
+                    "The invoices marked in red are looked at again by the next sync, once you have fixed them.",
                     style="yellow",
                 )
             )

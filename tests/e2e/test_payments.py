@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -516,3 +516,18 @@ def test_demo_flow_sync_still_works(tmp_path: Path) -> None:
     assert "payment recorded" in text
     assert "PY000000" not in text.split("4. Update Invoice Payments")[-1]
     assert "not found in Manage" not in text.split("4. Update Invoice Payments")[-1]
+
+
+def test_invoices_needing_attention_are_looked_at_again_by_the_next_last_run_sync(
+    posted: Context, store: StateStore
+) -> None:
+    first = sync(posted, store, "2026-08-01")
+    missing = sorted(n for n, r in rows(first).items() if r.action is PaymentAction.MISSING_IN_MANAGE)
+    assert missing and first.watermark_moved
+    # Nothing changes in Sage for them, so "changed since the last run" alone would never show them again.
+    later = sync(posted, store, "last-run", at=NOW + timedelta(days=1))
+    again = sorted(n for n, r in rows(later).items() if r.action is PaymentAction.MISSING_IN_MANAGE)
+    assert again == missing
+    assert later.exit_code == 3
+    (latest, *_) = store.find_runs(kind="sync-payments")
+    assert latest.summary["attention"] == missing

@@ -35,11 +35,14 @@ from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
 from cwsage.services.progress import Progress, SilentProgress
-from cwsage.state.store import StateStore
+from cwsage.state.store import RunStatus, StateStore
 
 log = logging.getLogger("cwsage.payments")
 
 WATERMARK_SCOPE = "payment-sync"
+SYNC_RUN_KIND = "sync-payments"
+"""Each sync is recorded as a run (``cwsage history`` lists it) whose summary keeps the invoices that still
+need attention, so that the next ``last-run`` sync looks at them again."""
 SINCE_CHOICES = ("last-run", "past-week", "past-two-weeks", "past-month")
 
 
@@ -206,13 +209,24 @@ def sync_payments(
     clock = clock or SystemClock()
     progress = progress or SilentProgress()
     user, machine = who_and_where()
+    actor = f"{user}@{machine}"
     started = clock.now()
     start = start_date(since, store, clock, user, machine)
     result = SyncResult(since=start, dry_run=dry_run)
+    pending = _needing_attention(store, actor)
+    run = None
+    if not dry_run:
+        run = store.create_run(
+            kind=SYNC_RUN_KIND, batch_number=None, options={"since": since, "start": start.isoformat()}, actor=actor
+        )
     try:
         progress.stage(f"Reading AR documents changed in Sage 300 since {start.isoformat()}")
-        everything = sage.posted_ar_documents(changed_since=start)
-        documents = [d for d in everything if document_kind(d) != "other"]
+        everything = {d.document_number: d for d in sage.posted_ar_documents(changed_since=start)}
+        if pending:
+            # Invoices a previous sync could not settle come back even if nothing changed for them in Sage.
+            for doc in sage.posted_ar_documents(document_numbers=sorted(pending - set(everything))):
+                everything.setdefault(doc.document_number, doc)
+        documents = [d for d in everything.values() if document_kind(d) != "other"]
         result.ignored = len(everything) - len(documents)
         invoices = manage.find_invoices_by_number(d.document_number for d in documents if document_kind(d) == "invoice")
         progress.stage("Updating payments in Manage", len(documents))
@@ -228,7 +242,32 @@ def sync_payments(
         store.set_watermark(WATERMARK_SCOPE, user, machine, started)
         result.watermark_moved = True
     result.requests = {"manage": manage.stats.total, "sage": sage.stats.total}
+    if run is not None:
+        attention = sorted(row.document_number for row in result.rows if row.action in ERROR_ACTIONS)
+        status = (
+            RunStatus.FAILED if result.error or failed else (RunStatus.PARTIAL if attention else RunStatus.SUCCEEDED)
+        )
+        store.finish_run(
+            run.id,
+            status,
+            {"counts": result.counts(), "attention": attention, "watermark_moved": result.watermark_moved},
+        )
     return result
+
+
+def _needing_attention(store: StateStore, actor: str) -> set[str]:
+    """Invoices the last syncs by this user on this computer reported as needing attention.
+
+    A failed sync may have stopped before it reached them, so its list is added to the one before it.
+    """
+    pending: set[str] = set()
+    for run in store.find_runs(kind=SYNC_RUN_KIND):
+        if run.actor != actor or run.status is RunStatus.RUNNING:
+            continue
+        pending.update(run.summary.get("attention") or ())
+        if run.status is not RunStatus.FAILED:
+            break
+    return pending
 
 
 def _sync_one(
