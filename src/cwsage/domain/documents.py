@@ -167,18 +167,15 @@ class BaseDocument:
 
 
 @dataclass(frozen=True)
-class ReceivableDocument(BaseDocument):
-    """An AR invoice or credit note."""
+class TradeDocument(BaseDocument):
+    """What AR and AP documents share: distribution lines, tax as Manage computed it, and the total."""
 
-    customer: PartyProfile = field(default_factory=lambda: PartyProfile("", "", ""))
     lines: tuple[Line, ...] = ()
     taxes: tuple[TaxLine, ...] = ()
     tax_group: str = ""
     total: Decimal = money.ZERO
-    due_date: date | None = None
     terms: str = ""
     po_number: str = ""
-    manage_type: str = ""
     control_account: str = ""
 
     @property
@@ -188,23 +185,20 @@ class ReceivableDocument(BaseDocument):
 
 
 @dataclass(frozen=True)
-class PayableDocument(BaseDocument):
+class ReceivableDocument(TradeDocument):
+    """An AR invoice or credit note."""
+
+    customer: PartyProfile = field(default_factory=lambda: PartyProfile("", "", ""))
+    due_date: date | None = None
+    manage_type: str = ""
+
+
+@dataclass(frozen=True)
+class PayableDocument(TradeDocument):
     """An AP invoice (an expense bill to a member's vendor, or an item receipt) or, when Manage's total is
     negative (a returned purchase, a refunded expense), an AP credit note with positive lines."""
 
     vendor: PartyProfile = field(default_factory=lambda: PartyProfile("", "", ""))
-    lines: tuple[Line, ...] = ()
-    taxes: tuple[TaxLine, ...] = ()
-    tax_group: str = ""
-    total: Decimal = money.ZERO
-    terms: str = ""
-    po_number: str = ""
-    control_account: str = ""
-
-    @property
-    def computed_total(self) -> Decimal:
-        """Lines plus taxes: must equal :attr:`total` to the cent."""
-        return money.total(line.amount for line in self.lines) + money.total(t.amount for t in self.taxes)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from cwsage.domain.documents import (
     JournalDocument,
     PayableDocument,
     ReceivableDocument,
-    SourceType,
 )
 from cwsage.domain.issues import FixIn, Issue, Severity
 from cwsage.domain.master import SageMasterData
@@ -40,7 +39,7 @@ from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.resources import YesNo
 from cwsage.services.master import load_master
-from cwsage.services.posting import Poster, PostItem, PostSettings, Target
+from cwsage.services.posting import Poster, PostItem, PostSettings, Target, locate
 from cwsage.services.progress import Progress, SilentProgress, checkpoint
 from cwsage.services.reports import write_reports
 from cwsage.services.results import DocumentRow, Outcome, RunResult, build_preview, document_party, document_total
@@ -251,10 +250,6 @@ def content_hash(item: PostItem) -> str:
     return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _source_type(doc: Document) -> SourceType:
-    return doc.source.source_type
-
-
 def _row(doc: Document, state: str, where: str = "", messages: Iterable[str] = ()) -> DocumentRow:
     return DocumentRow(
         key=doc.key,
@@ -323,8 +318,7 @@ class BatchJob:
                     )
                 )
         ctx.progress.stage("Looking for documents already in Sage 300")
-        poster = Poster(ctx.sage, ctx.store, "", self._post_settings(), ctx.progress)
-        in_sage = poster.locate(items.values())
+        in_sage = locate(ctx.sage, items.values())
         conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
         ctx.progress.stage("Validating")
         issues = translation.issues + validate(
@@ -409,7 +403,7 @@ class BatchJob:
                 run.id,
                 doc.key,
                 kind=str(doc.kind),
-                source_type=str(_source_type(doc)),
+                source_type=str(doc.source.source_type),
                 source_id=doc.source.record_id,
                 document_number=doc.document_number,
                 state=state,

@@ -281,7 +281,6 @@ def _sync_one(
     row = PaymentRow(number, doc.customer_number, PaymentAction.UNCHANGED, paid, original, date_paid)
     if document_kind(doc) == "credit":
         row.action = PaymentAction.CREDIT_NOTE
-        row.paid = money.quantize(original - due, doc.currency_code)
         if row.paid:
             row.message = f"{row.paid} of it applied in Sage 300"
         return row

@@ -145,6 +145,24 @@ def _by_target(items: Iterable[PostItem]) -> dict[Target, list[PostItem]]:
     return by_target
 
 
+def locate(sage: Sage300Client, items: Iterable[PostItem]) -> dict[str, str]:
+    """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
+    found: dict[str, str] = {}
+    for target, group in _by_target(items).items():
+        if target is Target.AP:
+            ap = sage.ap_document_locations((i.party, i.document_number) for i in group)
+            places = {i.key: ap.get((i.party, i.document_number)) for i in group}
+        else:
+            lookup = {
+                Target.AR: sage.ar_document_locations,
+                Target.GL: sage.gl_document_locations,
+            }.get(target, sage.ic_document_locations)
+            by_number = lookup(i.document_number for i in group)
+            places = {i.key: by_number.get(i.document_number) for i in group}
+        found.update({key: place.describe() for key, place in places.items() if place is not None})
+    return found
+
+
 class Poster:
     """Posts :class:`PostItem`\\ s for one run, keeping the state store one step ahead of Sage."""
 
@@ -166,21 +184,8 @@ class Poster:
     # -- lookups ---------------------------------------------------------------------------------------
 
     def locate(self, items: Iterable[PostItem]) -> dict[str, str]:
-        """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
-        found: dict[str, str] = {}
-        for target, group in _by_target(items).items():
-            if target is Target.AP:
-                ap = self.sage.ap_document_locations((i.party, i.document_number) for i in group)
-                places = {i.key: ap.get((i.party, i.document_number)) for i in group}
-            else:
-                lookup = {
-                    Target.AR: self.sage.ar_document_locations,
-                    Target.GL: self.sage.gl_document_locations,
-                }.get(target, self.sage.ic_document_locations)
-                by_number = lookup(i.document_number for i in group)
-                places = {i.key: by_number.get(i.document_number) for i in group}
-            found.update({key: place.describe() for key, place in places.items() if place is not None})
-        return found
+        """Where Sage already has each of ``items`` (see :func:`locate`)."""
+        return locate(self.sage, items)
 
     def resolve_in_flight(self, items: Sequence[PostItem]) -> list[PostItem]:
         """After a crash: documents left in ``posting`` are looked up; returns those proven absent."""
