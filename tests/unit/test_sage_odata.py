@@ -1,4 +1,4 @@
-"""OData query building for the Sage 300 Web API (reference section 1.5)."""
+"""OData query building for the Sage 300 Web API: quoting, precedence, and the v3/v4 literal dialects (DR22, PM)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cwsage.sage300.odata import F, ODataError, Query, literal, quote_string, unquote_string
-from cwsage.sage300.resources import BatchStatus
+from cwsage.sage300.odata import (
+    Dialect,
+    F,
+    ODataError,
+    Query,
+    dialect_from_metadata,
+    literal,
+    quote_string,
+    unquote_string,
+)
+from cwsage.sage300.vocabulary import BatchStatus
 
 
 def test_brief_example_renders_every_option() -> None:
@@ -146,3 +155,68 @@ def test_datetime_literals_are_utc_z(value: datetime) -> None:
     rendered = literal(value)
     assert rendered.endswith("Z")
     assert datetime.strptime(rendered, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) == value.replace(microsecond=0)
+
+
+# -- dialects: v3 ``datetime'…'``/``99.99m`` (DR22, MD16) vs v4 bare literals (PM) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "v3", "v4"),
+    [
+        (date(2015, 12, 31), "datetime'2015-12-31T00:00:00'", "2015-12-31T00:00:00Z"),
+        (datetime(2015, 12, 31, 12, 0, tzinfo=UTC), "datetime'2015-12-31T12:00:00'", "2015-12-31T12:00:00Z"),
+        (Decimal("99.99"), "99.99m", "99.99"),
+        ("1200", "'1200'", "'1200'"),
+        (25, "25", "25"),
+        (True, "true", "true"),
+    ],
+)
+def test_literals_follow_the_dialect(value: object, v3: str, v4: str) -> None:
+    assert literal(value, Dialect.V3) == v3  # type: ignore[arg-type]
+    assert literal(value, Dialect.V4) == v4  # type: ignore[arg-type]
+
+
+def test_one_query_renders_in_either_dialect_and_says_when_it_matters() -> None:
+    plain = Query().filter(F.eq("CustomerNumber", "1200") & F.eq("Status", "Active"))
+    assert not plain.needs_dialect()
+    assert plain.params(Dialect.V3) == plain.params(Dialect.V4)
+    dated = Query().filter(
+        F.gt("BalanceDueInCustomerCurrency", Decimal("1000.00")) & F.gt("DateOfLastInvoice", date(2016, 12, 31))
+    )
+    assert dated.needs_dialect()
+    assert dated.params(Dialect.V4)["$filter"] == (
+        "BalanceDueInCustomerCurrency gt 1000.00 and DateOfLastInvoice gt 2016-12-31T00:00:00Z"
+    )
+    assert dated.params(Dialect.V3)["$filter"] == (
+        "BalanceDueInCustomerCurrency gt 1000.00m and DateOfLastInvoice gt datetime'2016-12-31T00:00:00'"
+    )
+
+
+def test_property_names_of_a_query() -> None:
+    q = Query().filter(F.eq("A", 1) | ~F.eq("B", 2)).select("C").orderby("D", desc=True)
+    assert q.property_names() == {"A", "B", "C", "D"}
+
+
+V4_EDMX = """<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
+<Schema Namespace="Sage.CA.SBS.ERP.Sage300.AR.WebApi.Models" xmlns="http://docs.oasis-open.org/odata/ns/edm"/>
+</edmx:DataServices></edmx:Edmx>"""
+V3_EDMX = """<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx">
+<edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" m:DataServiceVersion="3.0"
+ m:MaxDataServiceVersion="3.0"><Schema Namespace="Sage300AR"/></edmx:DataServices></edmx:Edmx>"""
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [
+        (V4_EDMX, Dialect.V4),
+        (V3_EDMX, Dialect.V3),
+        ("<Edmx Version='4.01'/>", Dialect.V4),
+        ("not xml at all", None),
+        ("", None),
+        ('{"$Version": "4.0"}', None),
+    ],
+)
+def test_dialect_from_metadata(text: str, dialect: Dialect | None) -> None:
+    assert dialect_from_metadata(text) is dialect

@@ -2,9 +2,13 @@
 
 Why it exists: a customer number with an apostrophe (``O'Hara``) or a date written the wrong way is
 enough to turn a lookup into Sage's ``InvalidParameters`` error or, worse, into a different query. Every
-``$filter`` cwsage sends is built here from typed values, with one quoting rule per type (reference
-section 1.5): strings in single quotes with ``'`` doubled, numbers bare, dates unquoted ISO with ``Z``,
-booleans ``true``/``false``; property names are checked against a strict pattern.
+``$filter`` cwsage sends is built here from typed values, with one quoting rule per type and per OData
+dialect (DR22, PM): strings in single quotes with ``'`` doubled, integers bare, booleans ``true``/``false``
+in both; datetimes ``datetime'2015-12-31T12:00:00'`` and decimals ``99.99m`` on an OData v3 server (MD16,
+DR22), bare ``2015-12-31T12:00:00Z`` and ``99.99`` on a v4 server (PM). Which dialect a server speaks is
+read from its ``$metadata`` (:func:`dialect_from_metadata`); queries are rendered for it at the last moment,
+so one query object serves both. Property names are checked against a strict pattern here, and against the
+vocabulary by the client.
 
 Example::
 
@@ -19,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Literal
 from urllib.parse import quote
 
@@ -31,6 +35,36 @@ Literalish = str | int | Decimal | bool | date | datetime | Enum | None
 
 class ODataError(ValueError):
     """A query cannot be built (bad property name, unsupported literal, contradictory option)."""
+
+
+class Dialect(StrEnum):
+    """The OData version a server speaks, as far as filter literals are concerned."""
+
+    V3 = "v3"
+    V4 = "v4"
+
+
+_EDMX_VERSION_RE = re.compile(r"""<(?:[A-Za-z_][\w.-]*:)?Edmx\b[^>]*?\bVersion\s*=\s*["']([0-9.]+)["']""", re.DOTALL)
+_DATA_SERVICE_VERSION_RE = re.compile(r"""\bDataServiceVersion\s*=\s*["']([0-9.]+)["']""")
+
+
+def dialect_from_metadata(text: str) -> Dialect | None:
+    """The dialect an EDMX document declares, or None when it cannot be read.
+
+    EDMX ``Version="4.0"`` is OData v4 (DR22's sample); ``Version="1.0"`` (MD16), with its
+    ``DataServiceVersion`` 1.0 to 3.0, is OData v3 or older, whose literals are the same.
+    """
+    match = _EDMX_VERSION_RE.search(text or "")
+    if match is None:
+        return None
+    major = match.group(1).split(".", 1)[0]
+    if major == "4":
+        return Dialect.V4
+    if major == "1":
+        service = _DATA_SERVICE_VERSION_RE.search(text)
+        if service is None or service.group(1).split(".", 1)[0] in {"1", "2", "3"}:
+            return Dialect.V3
+    return None
 
 
 def check_name(name: str) -> str:
@@ -55,12 +89,19 @@ def unquote_string(literal: str) -> str:
     return body.replace("''", "'")
 
 
-def literal(value: Literalish) -> str:
-    """Render a Python value as an OData literal.
+def differs_by_dialect(value: Literalish) -> bool:
+    """Whether ``value``'s literal is written differently by OData v3 and v4 (datetimes and decimals)."""
+    return isinstance(value, Decimal | date)
+
+
+def literal(value: Literalish, dialect: Dialect = Dialect.V4) -> str:
+    """Render a Python value as an OData literal of ``dialect``.
 
     Args:
-        value: str/Enum (quoted), int/Decimal (bare), bool (``true``/``false``), date
-            (``YYYY-MM-DDT00:00:00Z``), aware datetime (UTC, ``…Z``), None (``null``).
+        value: str/Enum (quoted), int (bare), Decimal (v4 ``99.99``, v3 ``99.99m``), bool
+            (``true``/``false``), date (v4 ``YYYY-MM-DDT00:00:00Z``, v3 ``datetime'YYYY-MM-DDT00:00:00'``),
+            aware datetime (in UTC, likewise), None (``null``).
+        dialect: The server's OData dialect.
 
     Raises:
         ODataError: for floats, naive datetimes, non-finite Decimals and anything else.
@@ -78,14 +119,19 @@ def literal(value: Literalish) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ODataError(f"{value!r} is not a finite number")
-        return format(value, "f")
+        text = format(value, "f")
+        return f"{text}m" if dialect is Dialect.V3 else text
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ODataError(f"{value!r} has no time zone; OData dates must be absolute")
-        return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+        return _datetime_literal(value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat(), dialect)
     if isinstance(value, date):
-        return f"{value.isoformat()}T00:00:00Z"
+        return _datetime_literal(f"{value.isoformat()}T00:00:00", dialect)
     raise ODataError(f"cannot use a {type(value).__name__} in an OData filter (floats are refused: use Decimal)")
+
+
+def _datetime_literal(naive_utc_iso: str, dialect: Dialect) -> str:
+    return f"datetime'{naive_utc_iso}'" if dialect is Dialect.V3 else f"{naive_utc_iso}Z"
 
 
 class Expr:
@@ -93,12 +139,16 @@ class Expr:
 
     precedence = 9
 
-    def render(self) -> str:
-        """The expression text."""
+    def render(self, dialect: Dialect = Dialect.V4) -> str:
+        """The expression text in ``dialect``."""
         raise NotImplementedError
 
-    def _wrapped(self, outer: int) -> str:
-        text = self.render()
+    def comparisons(self) -> Iterable[_Comparison]:
+        """Every comparison in the expression (for the names and literals it uses)."""
+        raise NotImplementedError
+
+    def _wrapped(self, outer: int, dialect: Dialect) -> str:
+        text = self.render(dialect)
         return f"({text})" if self.precedence < outer else text
 
     def __and__(self, other: Expr) -> Expr:
@@ -123,8 +173,11 @@ class _Comparison(Expr):
     def __post_init__(self) -> None:
         literal(self.value)  # fail when the query is built, not when it is sent
 
-    def render(self) -> str:
-        return f"{self.name} {self.op} {literal(self.value)}"
+    def render(self, dialect: Dialect = Dialect.V4) -> str:
+        return f"{self.name} {self.op} {literal(self.value, dialect)}"
+
+    def comparisons(self) -> Iterable[_Comparison]:
+        return (self,)
 
 
 class _Junction(Expr):
@@ -144,8 +197,11 @@ class _Junction(Expr):
         self.parts = tuple(flat)
         self.precedence = 2 if op == "and" else 1
 
-    def render(self) -> str:
-        return f" {self.op} ".join(part._wrapped(self.precedence + 1) for part in self.parts)
+    def render(self, dialect: Dialect = Dialect.V4) -> str:
+        return f" {self.op} ".join(part._wrapped(self.precedence + 1, dialect) for part in self.parts)
+
+    def comparisons(self) -> Iterable[_Comparison]:
+        return [c for part in self.parts for c in part.comparisons()]
 
 
 class _Not(Expr):
@@ -154,8 +210,11 @@ class _Not(Expr):
     def __init__(self, inner: Expr) -> None:
         self.inner = inner
 
-    def render(self) -> str:
-        return f"not ({self.inner.render()})"
+    def render(self, dialect: Dialect = Dialect.V4) -> str:
+        return f"not ({self.inner.render(dialect)})"
+
+    def comparisons(self) -> Iterable[_Comparison]:
+        return self.inner.comparisons()
 
 
 class F:
@@ -263,7 +322,7 @@ class Query:
         return self
 
     def count(self, flag: bool = True) -> Query:
-        """Ask for ``@odata.count`` (``$count=true``)."""
+        """Ask for the total count (``$count=true``; answered as ``@odata.count`` or ``odata.count``)."""
         self._count = flag
         return self
 
@@ -272,16 +331,27 @@ class Query:
         """Whether a sort key was given."""
         return bool(self._orderby)
 
-    def filter_text(self) -> str | None:
-        """The combined ``$filter`` text, or None."""
+    def property_names(self) -> set[str]:
+        """Every property name the query uses (in ``$filter``, ``$select`` and ``$orderby``)."""
+        names = {c.name for expr in self._filters for c in expr.comparisons()}
+        names.update(self._select)
+        names.update(item.split(" ", 1)[0] for item in self._orderby)
+        return names
+
+    def needs_dialect(self) -> bool:
+        """Whether the filter holds a literal that OData v3 and v4 write differently."""
+        return any(differs_by_dialect(c.value) for expr in self._filters for c in expr.comparisons())
+
+    def filter_text(self, dialect: Dialect = Dialect.V4) -> str | None:
+        """The combined ``$filter`` text in ``dialect``, or None."""
         if not self._filters:
             return None
-        return F.all_of(self._filters).render()
+        return F.all_of(self._filters).render(dialect)
 
-    def params(self) -> dict[str, str]:
-        """The query options as a dict (``{"$filter": "…", "$top": "100", …}``)."""
+    def params(self, dialect: Dialect = Dialect.V4) -> dict[str, str]:
+        """The query options as a dict (``{"$filter": "…", "$top": "100", …}``), literals in ``dialect``."""
         result: dict[str, str] = {}
-        text = self.filter_text()
+        text = self.filter_text(dialect)
         if text is not None:
             result["$filter"] = text
         if self._select:
@@ -296,9 +366,9 @@ class Query:
             result["$count"] = "true"
         return result
 
-    def to_query_string(self) -> str:
+    def to_query_string(self, dialect: Dialect = Dialect.V4) -> str:
         """Percent-encoded ``$filter=…&$top=…`` with spaces as ``%20`` (never ``+``), ``$`` kept literal."""
-        return "&".join(f"{key}={quote(value, safe=_SAFE)}" for key, value in self.params().items())
+        return "&".join(f"{key}={quote(value, safe=_SAFE)}" for key, value in self.params(dialect).items())
 
     def __repr__(self) -> str:
         return f"Query({self.params()!r})"
