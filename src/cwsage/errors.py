@@ -46,6 +46,8 @@ class CwsageError(Exception):
         source_ref: The Manage or Sage record concerned, e.g. ``invoice 10234``.
         status_code: The HTTP status of the remote answer, when there was one.
         request_id: The remote system's request id, when it sent one.
+        remote_code: The remote system's own error code (Sage 300: ``RecordDuplicate`` …), when it sent one.
+        remote_message: The remote system's own message, verbatim, when it sent one.
     """
 
     actor: Actor = Actor.BUG
@@ -60,6 +62,8 @@ class CwsageError(Exception):
         source_ref: str | None = None,
         status_code: int | None = None,
         request_id: str | None = None,
+        remote_code: str | None = None,
+        remote_message: str | None = None,
     ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
@@ -68,6 +72,8 @@ class CwsageError(Exception):
         self.source_ref = source_ref
         self.status_code = status_code
         self.request_id = request_id
+        self.remote_code = remote_code
+        self.remote_message = remote_message
 
     def paragraph(self) -> str:
         """The one readable paragraph the CLI prints."""

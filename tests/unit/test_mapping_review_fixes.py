@@ -18,7 +18,7 @@ from cwsage.domain.documents import (
 from cwsage.domain.master import AccountInfo, PartyInfo, SageMasterData, TaxGroupInfo
 from cwsage.mapping import to_sage
 from cwsage.mapping.validate import validate
-from cwsage.sage300.resources import APDocumentType
+from cwsage.sage300.vocabulary import APDocumentType
 
 from .test_mapping_from_manage import bill, codes, invoice, run
 
@@ -39,7 +39,7 @@ def test_negative_expense_bill_becomes_an_ap_credit_note_with_positive_lines() -
     assert doc.total == Decimal("50.00")
     assert [line.amount for line in doc.lines] == [Decimal("50.00")]
     payload = to_sage.ap_invoice(doc, MASTER, to_sage.PostingOptions())
-    assert payload.document_type is APDocumentType.CREDIT_NOTE
+    assert payload.document_type == APDocumentType.CREDIT_NOTE
     assert payload.document_total_including_tax == Decimal("50.00")
 
 

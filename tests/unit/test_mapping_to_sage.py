@@ -1,4 +1,5 @@
-"""Canonical documents → Sage 300 payloads: rounding at the edge, tax as Manage computed it, balanced journals."""
+"""Canonical documents → Sage 300 payloads: rounding at the edge, tax as Manage computed it, balanced journals,
+and only names the vocabulary declares (``DoNotCalculationTax``, no GL header ``Reference``, the IC names of PL)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ from cwsage.domain.documents import (
     SourceType,
     TaxLine,
 )
-from cwsage.domain.master import AccountInfo, SageMasterData, TaxGroupInfo
+from cwsage.domain.master import AccountInfo, RateRule, SageMasterData, TaxGroupInfo
 from cwsage.mapping import to_sage
 from cwsage.mapping.from_manage import translate
-from cwsage.sage300.resources import ARDocumentType, ICAdjustmentType, TaxAmountControl
+from cwsage.sage300 import vocabulary as V
+from cwsage.sage300.vocabulary import ARDocumentType, ICAdjustmentType
 
 DAY = date(2026, 9, 23)
 OPTIONS = to_sage.PostingOptions()
@@ -74,7 +76,8 @@ def test_ar_invoice_rounds_at_the_edge_and_sends_tax_in_group_order() -> None:
     assert [d["LineNumber"] for d in payload["InvoiceDetails"]] == [20, 40]
     assert [payload[f"TaxAuthority{i}"] for i in (1, 2, 3)] == ["ILSTATE", "COOKCTY", "CHICITY"]
     assert [payload[f"TaxAmount{i}"] for i in (1, 2, 3)] == [Decimal("9.00"), Decimal("0.00"), Decimal("1.88")]
-    assert payload["TaxAmountControl"] == TaxAmountControl.ENTER
+    assert payload["DoNotCalculationTax"] == "Yes"  # I10: tax as Manage computed it
+    assert "TaxAmountControl" not in payload
     assert payload["DocumentTotalBeforeTax"] == Decimal("150.00")
     assert payload["DocumentTotalIncludingTax"] == Decimal("160.88")
     assert payload["InvoiceDescription"] == "Services September 2026"
@@ -119,6 +122,8 @@ def test_ap_invoice_with_authorities_of_an_unknown_group_uses_the_documents() ->
     )
     assert payload["DocumentTotalIncludingTax"] == Decimal("113.00")
     assert payload["InvoiceDetails"][0]["DistributedAmount"] == Decimal("100.00")
+    assert payload["DoNotCalculationTax"] == "Yes"
+    assert not V.AP_INVOICE.undeclared(payload)
 
 
 def test_home_amounts_put_the_rounding_on_the_largest_line() -> None:
@@ -147,19 +152,39 @@ def journal(currency: str, *amounts: str) -> JournalDocument:
     )
 
 
-def test_foreign_journal_is_converted_and_keeps_source_amounts() -> None:
+def test_foreign_journal_is_converted_to_home_and_found_by_its_key() -> None:
     header = to_sage.gl_header(journal("CAD", "66.86", "-33.43", "-33.43"), MASTER, OPTIONS).to_payload()
     details = header["JournalDetails"]
-    assert sum(d["Amount"] for d in details) == 0
-    assert [d["SourceCurrencyAmount"] for d in details] == [Decimal("66.86"), Decimal("-33.43"), Decimal("-33.43")]
-    assert {d["SourceCurrency"] for d in details} == {"CAD"}
+    assert [d["Amount"] for d in details] == [Decimal("48.94"), Decimal("-24.47"), Decimal("-24.47")]
+    assert all(d["SourceCurrencyAmount"] == d["Amount"] for d in details)  # no source names a source currency
+    assert all(d["Reference"] == "CW-E1" for d in details)  # I15
     assert details[0]["AccountNumber"] == "210000"
-    assert (header["SourceLedger"], header["SourceType"], header["Reference"]) == ("GL", "JE", "CW-E1")
+    assert (header["SourceLedger"], header["SourceType"]) == ("GL", "JE")
+    assert header["Description"] == "CW-E1 Expense"  # I15: the key starts the description
+    assert "Reference" not in header and "DocumentNumber" not in header and "PostingDate" not in header
+    assert not V.GL_JOURNAL_HEADER.undeclared(header)
+
+
+def test_divide_rate_table_converts_by_dividing() -> None:
+    master = SageMasterData(
+        home_currency="USD",
+        rates={"CAD": ((date(2026, 9, 1), Decimal("1.3664")),)},
+        rate_rules={"CAD": RateRule("Divide", "Earlier")},
+    )
+    details = to_sage.gl_header(journal("CAD", "66.86", "-66.86"), master, OPTIONS).to_payload()["JournalDetails"]
+    assert [d["Amount"] for d in details] == [Decimal("48.93"), Decimal("-48.93")]  # 66.86 / 1.3664
 
 
 def test_home_currency_journal_has_no_currency_fields() -> None:
     details = to_sage.gl_header(journal("USD", "5", "-5"), MASTER, OPTIONS).to_payload()["JournalDetails"]
-    assert all("SourceCurrency" not in d for d in details)
+    expected = {"AccountNumber", "Amount", "SourceCurrencyAmount", "Description", "Reference"}
+    assert all(set(d) == expected for d in details)
+
+
+def test_gl_description_keeps_the_key_whole() -> None:
+    assert to_sage.gl_description("CW-E1", "x" * 80).startswith("CW-E1 x")
+    assert len(to_sage.gl_description("CW-E1", "x" * 80)) == 60
+    assert to_sage.gl_description("CW-E1", "") == "CW-E1"
 
 
 def inventory(kind: DocKind, quantity: str, cost: str) -> InventoryDocument:
@@ -177,31 +202,47 @@ def inventory(kind: DocKind, quantity: str, cost: str) -> InventoryDocument:
 
 
 def test_ic_adjustment_increase_and_decrease() -> None:
-    up = to_sage.ic_adjustment(inventory(DocKind.IC_ADJUSTMENT, "3", "10")).to_payload()["AdjustmentDetails"][0]
-    assert (up["TransactionType"], up["Quantity"], up["UnitCost"], up["ExtendedCost"]) == (
+    up = to_sage.ic_adjustment(inventory(DocKind.IC_ADJUSTMENT, "3", "10")).to_payload()
+    detail = up["AdjustmentDetails"][0]
+    assert (detail["TransactionType"], detail["Quantity"], detail["CostAdjustment"]) == (
         ICAdjustmentType.BOTH_INCREASE,
         Decimal(3),
-        Decimal("3.333333"),
         Decimal("10.00"),
     )
+    assert "UnitCost" not in detail and "ExtendedCost" not in detail
+    assert up["AdjustmentDate"] == "2026-09-23T00:00:00Z" and up["Reference"] == "CW-ADJ-1"
     down = to_sage.ic_adjustment(inventory(DocKind.IC_ADJUSTMENT, "-6", "-7.5")).to_payload()["AdjustmentDetails"][0]
-    assert (down["TransactionType"], down["Quantity"], down["ExtendedCost"]) == (
+    assert (down["TransactionType"], down["Quantity"], down["CostAdjustment"]) == (
         ICAdjustmentType.BOTH_DECREASE,
         Decimal(6),
         Decimal("7.50"),
     )
-    assert "UnitCost" not in down
+    assert not V.IC_ADJUSTMENT.undeclared(up)
 
 
 def test_ic_transfer_and_its_journal_equivalent() -> None:
     doc = inventory(DocKind.IC_TRANSFER, "2", "124.80")
-    detail = to_sage.ic_transfer(doc).to_payload()["TransferDetails"][0]
-    assert (detail["FromLocation"], detail["ToLocation"], detail["Quantity"]) == ("MAIN", "VAN1", Decimal(2))
+    payload = to_sage.ic_transfer(doc).to_payload()
+    detail = payload["TransferDetails"][0]
+    assert (detail["FromLocation"], detail["ToLocation"], detail["QuantityTransferred"]) == (
+        "MAIN",
+        "VAN1",
+        Decimal(2),
+    )
+    assert (payload["DocumentDate"], payload["DocumentType"]) == ("2026-09-23T00:00:00Z", "Transfer")  # PL, I16
+    assert "TransferDate" not in payload
+    assert not V.IC_TRANSFER.undeclared(payload)
     lines = to_sage.gl_header(doc, MASTER, OPTIONS).to_payload()["JournalDetails"]
     assert [(d["AccountNumber"], d["Amount"]) for d in lines] == [
         ("1300-00", Decimal("124.80")),
         ("5300-30", Decimal("-124.80")),
     ]
+
+
+def test_ic_documents_name_items_by_their_formatted_number() -> None:
+    master = SageMasterData(home_currency="USD", item_numbers={"PATCH10": "PATCH-10"})
+    detail = to_sage.ic_adjustment(inventory(DocKind.IC_ADJUSTMENT, "1", "1"), master).to_payload()
+    assert detail["AdjustmentDetails"][0]["ItemNumber"] == "PATCH-10"
 
 
 def test_short_and_batch_description() -> None:

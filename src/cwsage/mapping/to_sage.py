@@ -1,10 +1,20 @@
 """Translate canonical documents into Sage 300 Web API payloads.
 
 Rounding happens here, at the edge, with the one rule of :mod:`cwsage.money`: every amount is quantized
-to its currency's decimals. Accounts are sent unformatted (as Sage's ``UnformattedAccount``); tax is sent
-as Manage computed it (``TaxAmountControl = Enter``, one authority per Manage tax level) so Sage's totals
-equal Manage's to the cent. A foreign-currency journal is converted line by line at Sage's rate and any
-rounding difference is put on the largest line so that the entry still balances in the home currency.
+to its currency's decimals (Sage's ``DecimalPlaces`` when the company told us). Accounts are sent
+unformatted (as Sage's ``UnformattedAccount``); tax is sent as Manage computed it (``DoNotCalculationTax:
+Yes``, one authority per Manage tax level, I10) so Sage's totals equal Manage's to the cent.
+
+Every name written here is a declared name of :mod:`cwsage.sage300.vocabulary` (the models refuse others).
+Two consequences of sending only sourced names:
+
+* GL journal entries carry the document key at the start of the header ``Description`` and in every
+  detail's ``Reference`` (I15) — there is no header ``Reference`` — and are sent in the home currency: no
+  source names a GL detail's source currency, so a foreign-currency journal is converted line by line at
+  Sage's rate (by the table's ``RateOperation``, I4) and the rounding difference goes to the largest line,
+  so the entry still balances; ``SourceCurrencyAmount`` equals ``Amount``.
+* AP invoices carry only what PL, I10 and I11 name for them: Sage takes their currency and rate from the
+  vendor, and their posting date from its own defaults.
 """
 
 from __future__ import annotations
@@ -24,15 +34,14 @@ from cwsage.domain.documents import (
     PayableDocument,
     ReceivableDocument,
 )
-from cwsage.domain.master import SageMasterData
+from cwsage.domain.master import DIVIDE, SageMasterData
 from cwsage.sage300 import models as sg
-from cwsage.sage300.resources import (
+from cwsage.sage300.vocabulary import (
     APDocumentType,
     ARDocumentType,
     ICAdjustmentType,
+    ICTransferType,
     InvoiceType,
-    TaxAmountControl,
-    YesNo,
 )
 
 DESCRIPTION_MAX = 60
@@ -85,8 +94,9 @@ def account(master: SageMasterData, value: str) -> str:
     return info.unformatted if info is not None else value
 
 
-def _q(amount: Decimal, currency: str) -> Decimal:
-    return money.quantize(amount, currency or None)
+def _q(amount: Decimal, currency: str, master: SageMasterData | None = None) -> Decimal:
+    places = master.currency_decimals.get(currency) if master is not None and currency else None
+    return money.quantize(amount, currency or None, places)
 
 
 def _rate_fields(master: SageMasterData, currency: str, day: date, options: PostingOptions) -> dict[str, Any]:
@@ -95,7 +105,7 @@ def _rate_fields(master: SageMasterData, currency: str, day: date, options: Post
     found = master.rate_for(currency, day)
     fields: dict[str, Any] = {"currency_code": currency, "rate_type": options.rate_type}
     if found is not None:
-        fields.update(rate_date=found[0], exchange_rate=found[1], rate_overridden=YesNo.NO)
+        fields.update(rate_date=found[0], exchange_rate=found[1], rate_overridden=False)
     return fields
 
 
@@ -111,7 +121,7 @@ def _tax_fields(
         return {}
     group = master.tax_groups.get((tax_group, transaction_type))
     authorities = list(group.authorities if group else (t.authority for t in taxes))[:MAX_AUTHORITIES]
-    fields: dict[str, Any] = {"tax_group": tax_group, "tax_amount_control": TaxAmountControl.ENTER}
+    fields: dict[str, Any] = {"do_not_calculation_tax": True, "tax_group": tax_group}
     base: dict[str, Decimal] = {}
     amount: dict[str, Decimal] = {}
     for tax in taxes:  # several Manage tax lines for one authority add up (one Sage field per authority)
@@ -120,8 +130,8 @@ def _tax_fields(
     for index, authority in enumerate(authorities, start=1):
         fields[f"tax_authority_{index}"] = authority
         fields[f"tax_class_{index}"] = options.tax_class
-        fields[f"tax_base_{index}"] = _q(base.get(authority, money.ZERO), currency)
-        fields[f"tax_amount_{index}"] = _q(amount.get(authority, money.ZERO), currency)
+        fields[f"tax_base_{index}"] = _q(base.get(authority, money.ZERO), currency, master)
+        fields[f"tax_amount_{index}"] = _q(amount.get(authority, money.ZERO), currency, master)
     return fields
 
 
@@ -133,67 +143,65 @@ def ar_invoice(doc: ReceivableDocument, master: SageMasterData, options: Posting
             line_number=20 * index,
             revenue_account=account(master, line.account),
             description=short(line.description),
-            extended_amount_with_tip=_q(line.amount, currency),
+            extended_amount_with_tip=_q(line.amount, currency, master),
         )
         for index, line in enumerate(doc.lines, start=1)
     ]
-    before_tax = money.total(_q(line.amount, currency) for line in doc.lines)
+    before_tax = money.total(_q(line.amount, currency, master) for line in doc.lines)
     return sg.ARInvoice(
         customer_number=doc.customer.number,
         document_number=doc.document_number,
         document_type=ARDocumentType.CREDIT_NOTE if doc.kind is DocKind.AR_CREDIT_NOTE else ARDocumentType.INVOICE,
         invoice_type=InvoiceType.SUMMARY,
-        invoice_description=short(doc.description),
         po_number=short(doc.po_number, 22) or None,
+        invoice_description=short(doc.description),
         document_date=doc.document_date,
         posting_date=doc.document_date,
-        due_date=doc.due_date if doc.kind is DocKind.AR_INVOICE else None,
-        terms=doc.terms or None,
         **_rate_fields(master, currency, doc.document_date, options),
+        terms=doc.terms or None,
+        due_date=doc.due_date if doc.kind is DocKind.AR_INVOICE else None,
         **_tax_fields(master, doc.tax_group, "Sales", doc.taxes, currency, options),
         document_total_before_tax=before_tax,
-        document_total_including_tax=_q(doc.total, currency),
+        document_total_including_tax=_q(doc.total, currency, master),
         invoice_details=details,
     )
 
 
 def ap_invoice(doc: PayableDocument, master: SageMasterData, options: PostingOptions) -> sg.APInvoice:
-    """The AP invoice entry for ``doc``."""
+    """The AP invoice entry for ``doc`` (currency and rate come from the vendor in Sage: no source names them)."""
     currency = doc.currency
     details = [
         sg.APInvoiceDetail(
             line_number=20 * index,
             gl_account=account(master, line.account),
             distribution_description=short(line.description),
-            distributed_amount=_q(line.amount, currency),
+            distributed_amount=_q(line.amount, currency, master),
         )
         for index, line in enumerate(doc.lines, start=1)
     ]
-    before_tax = money.total(_q(line.amount, currency) for line in doc.lines)
     return sg.APInvoice(
         vendor_number=doc.vendor.number,
         document_number=doc.document_number,
         document_type=APDocumentType.CREDIT_NOTE if doc.kind is DocKind.AP_CREDIT_NOTE else APDocumentType.INVOICE,
         invoice_description=short(doc.description),
-        po_number=short(doc.po_number, 22) or None,
         document_date=doc.document_date,
-        posting_date=doc.document_date,
         terms=doc.terms or None,
-        **_rate_fields(master, currency, doc.document_date, options),
         **_tax_fields(master, doc.tax_group, "Purchases", doc.taxes, currency, options),
-        document_total_before_taxes=before_tax,
-        document_total_including_tax=_q(doc.total, currency),
+        document_total_including_tax=_q(doc.total, currency, master),
         invoice_details=details,
     )
 
 
-def home_amounts(lines: Sequence[JournalLine], rate: Decimal, home_currency: str) -> list[Decimal]:
+def home_amounts(
+    lines: Sequence[JournalLine], rate: Decimal, home_currency: str, *, divide: bool = False
+) -> list[Decimal]:
     """Convert signed source amounts to the home currency so that they still sum to zero.
 
-    Each line is rounded on its own; the rounding difference (a cent or two) goes to the largest line,
-    which is what a bookkeeper would do by hand.
+    Home = source × rate, or source ÷ rate when the rate table's operation is ``Divide`` (I4). Each line is
+    rounded on its own; the rounding difference (a cent or two) goes to the largest line, which is what a
+    bookkeeper would do by hand.
     """
-    converted = [money.quantize(line.amount * rate, home_currency) for line in lines]
+    converted = [money.quantize(line.amount / rate if divide else line.amount * rate, home_currency) for line in lines]
     difference = money.total(converted)
     if difference and converted:
         largest = max(range(len(converted)), key=lambda i: abs(converted[i]))
@@ -201,64 +209,66 @@ def home_amounts(lines: Sequence[JournalLine], rate: Decimal, home_currency: str
     return converted
 
 
+def gl_description(key: str, description: str) -> str:
+    """A journal header's ``Description``: the document key first (I15), then as much text as fits in 60."""
+    text = short(description, max(DESCRIPTION_MAX - len(key) - 1, 1)) if description.strip() else ""
+    return f"{key} {text}".strip()
+
+
 def gl_header(
     doc: JournalDocument | InventoryDocument, master: SageMasterData, options: PostingOptions
 ) -> sg.GLJournalHeader:
-    """The GL journal entry for a journal document, or for an inventory document when Sage has no IC."""
+    """The GL journal entry for a journal document, or for an inventory document when Sage has no IC.
+
+    Amounts are in the home currency (see the module docstring); the key is found again by the header's
+    ``Description`` and every detail's ``Reference`` (I15).
+    """
     ledger, _, source_type = options.gl_source_code.partition("-")
     lines = doc.lines if isinstance(doc, JournalDocument) else doc.as_journal_lines()
     currency = doc.currency or master.home_currency
-    foreign = currency != master.home_currency
-    rate_info = master.rate_for(currency, doc.document_date) if foreign else None
+    home = master.home_currency
+    rate_info = master.rate_for(currency, doc.document_date) if currency != home else None
     rate = rate_info[1] if rate_info else Decimal(1)
-    amounts = home_amounts(lines, rate, master.home_currency)
-    details = []
-    for line, amount in zip(lines, amounts, strict=True):
-        extra: dict[str, Any] = {}
-        if foreign:
-            extra = {
-                "source_currency": currency,
-                "source_currency_amount": _q(line.amount, currency),
-                "currency_rate": rate,
-                "currency_rate_date": rate_info[0] if rate_info else None,
-            }
-        details.append(
-            sg.GLJournalDetail(
-                account_number=account(master, line.account),
-                amount=amount,
-                description=short(line.description),
-                reference=doc.document_number,
-                journal_date=doc.document_date,
-                **extra,
-            )
+    divide = currency != home and master.rate_rule(currency).operation == DIVIDE
+    amounts = home_amounts(lines, rate, home, divide=divide)
+    details = [
+        sg.GLJournalDetail(
+            account_number=account(master, line.account),
+            amount=amount,
+            source_currency_amount=amount,
+            description=short(line.description),
+            reference=doc.document_number,
         )
+        for line, amount in zip(lines, amounts, strict=True)
+    ]
     return sg.GLJournalHeader(
         source_ledger=ledger or "GL",
         source_type=source_type or "JE",
-        description=short(doc.description),
-        posting_date=doc.document_date,
+        description=gl_description(doc.document_number, doc.description),
         document_date=doc.document_date,
-        document_number=doc.document_number,
-        reference=doc.document_number,
         journal_details=details,
     )
 
 
-def ic_adjustment(doc: InventoryDocument) -> sg.ICAdjustment:
-    """The IC adjustment for ``doc`` (quantities and costs as Manage counted them)."""
+def item_number(master: SageMasterData | None, item: str) -> str:
+    """The item number IC documents name (the formatted one, PL and I9), as given when Sage has no other."""
+    if master is None:
+        return item
+    return master.item_numbers.get(item, item)
+
+
+def ic_adjustment(doc: InventoryDocument, master: SageMasterData | None = None) -> sg.ICAdjustment:
+    """The IC adjustment for ``doc`` (quantities as Manage counted them; ``CostAdjustment`` the cost moved)."""
     details = []
     for line in doc.lines:
         increase = line.quantity > 0
-        quantity = abs(line.quantity)
-        cost = abs(line.cost)
         details.append(
             sg.ICAdjustmentDetail(
-                item_number=line.item,
+                item_number=item_number(master, line.item),
                 location=line.location,
                 transaction_type=ICAdjustmentType.BOTH_INCREASE if increase else ICAdjustmentType.BOTH_DECREASE,
-                quantity=quantity,
-                unit_cost=(cost / quantity).quantize(Decimal("0.000001")) if increase and quantity else None,
-                extended_cost=money.quantize(cost),
+                quantity=abs(line.quantity),
+                cost_adjustment=money.quantize(abs(line.cost)),
                 comments=short(line.description, 250) or None,
             )
         )
@@ -270,19 +280,20 @@ def ic_adjustment(doc: InventoryDocument) -> sg.ICAdjustment:
     )
 
 
-def ic_transfer(doc: InventoryDocument) -> sg.ICTransfer:
-    """The IC transfer for ``doc``."""
+def ic_transfer(doc: InventoryDocument, master: SageMasterData | None = None) -> sg.ICTransfer:
+    """The IC transfer for ``doc``: a warehouse-to-warehouse ``Transfer`` (I16)."""
     return sg.ICTransfer(
         description=short(doc.description),
-        transfer_date=doc.document_date,
+        document_date=doc.document_date,
         reference=doc.document_number,
+        document_type=ICTransferType.TRANSFER,
         transfer_details=[
             sg.ICTransferDetail(
                 line_number=index,
-                item_number=line.item,
+                item_number=item_number(master, line.item),
                 from_location=line.from_location,
                 to_location=line.location,
-                quantity=abs(line.quantity),
+                quantity_transferred=abs(line.quantity),
             )
             for index, line in enumerate(doc.lines, start=1)
         ],

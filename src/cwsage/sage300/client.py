@@ -1,19 +1,31 @@
 """The Sage 300 Web API client: every call cwsage makes to Sage goes through :class:`Sage300Client`.
 
-Why it exists: it is the one place that knows Sage's URL anatomy, its error envelope and what each
-error means for us (a Day End lock is "try later", a ``RecordDuplicate`` is a duplicate, a 400 is our
-bug), how Sage pages (``@odata.nextLink``), and how to prove that a document did or did not land after
-an ambiguous creating call (the ``*_document_locations`` lookups). Retries, timeouts, ``Retry-After`` and
-the "never resend a creating call blindly" rule come from :class:`cwsage.http.ApiSession`; this module
-adds no retry loop of its own. Names Sage uses live in :mod:`cwsage.sage300.resources`.
+Why it exists: it is the one place that knows Sage's URL anatomy, its headers (``Content-Type:
+application/json`` on every request, GETs included: DR22 says a server answers 500 otherwise), its error
+envelope and what each error *code* means for us (I20: never the message text), how Sage pages
+(``@odata.nextLink`` or ``odata.nextLink``), which OData dialect a server speaks (read once per connection
+from ``$metadata``), how a process learns its parameters (``('$template')``), and how to prove that a
+document did or did not land after an unclear answer (the ``*_document_locations`` look-ups).
+
+Its core is a handful of generic operations over the resources of :mod:`cwsage.sage300.vocabulary` —
+:meth:`~Sage300Client.list_records`, :meth:`~Sage300Client.count`, :meth:`~Sage300Client.get`,
+:meth:`~Sage300Client.create`, :meth:`~Sage300Client.patch`, :meth:`~Sage300Client.template`,
+:meth:`~Sage300Client.process`, :meth:`~Sage300Client.delete` — each of which refuses, before sending, a
+verb ER22 does not allow on the resource, and any property name (in a filter, ``$select``, key or body) the
+vocabulary does not declare for it. The named methods the services call (``customers()``,
+``create_ar_invoice_batch()``, …) are thin wrappers. Retries, timeouts, ``Retry-After`` and the "never
+resend a creating call blindly" rule come from :class:`cwsage.http.ApiSession`; this module adds no retry
+loop of its own.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,22 +43,22 @@ from cwsage.errors import (
 )
 from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
 from cwsage.redaction import redact, register_secret
-from cwsage.sage300 import resources as R
+from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.models import (
-    APInvoice,
+    UNKNOWN_MEMBERS,
     APInvoiceBatch,
     APPostedDocument,
+    APTerms,
     APVendor,
     ARCustomer,
     ARInvoiceBatch,
     ARPostedDocument,
     ARReceiptBatch,
+    ARTerms,
     Company,
     CompanyProfile,
     Currency,
     CurrencyRate,
-    CustomerGroup,
-    DistributionCode,
     DocumentLocation,
     DocumentPlace,
     FiscalCalendar,
@@ -58,21 +70,27 @@ from cwsage.sage300.models import (
     ICTransfer,
     SageModel,
     TaxAuthority,
-    TaxClass,
     TaxGroup,
-    Terms,
-    VendorGroup,
+    UnknownMember,
+    gl_batch_key,
 )
-from cwsage.sage300.odata import F, Query
+from cwsage.sage300.odata import Dialect, F, Query, dialect_from_metadata, quote_string
 
 log = logging.getLogger("cwsage.sage300")
 
 SYSTEM = "Sage 300"
 WRITE_TIMEOUT_SECONDS = 120.0
-"""Posting is slow (reference 1.9): creating and process calls wait at least this long for an answer."""
+"""Posting is slow, and the first call after 20 idle minutes reloads the Web API (DR22): writes wait longer."""
 CONNECT_TIMEOUT_SECONDS = 10.0
+MAX_PAGES = 10_000
+"""Safety net against a server that keeps answering a next link."""
+FILTER_CHUNK = 15
+"""At most this many OR-ed values per ``$filter`` (keeps URLs short)."""
 
 M = TypeVar("M", bound=SageModel)
+KeyValue = str | int
+Key = KeyValue | tuple[KeyValue, ...]
+"""An entity key: one value, or one per key property in the vocabulary's order."""
 
 AUTH_HINT = (
     "Check the Sage 300 user ID (upper case, e.g. WEBAPI) and password with `cwsage login`. The user needs the "
@@ -84,10 +102,15 @@ FORBIDDEN_HINT = (
     "Give the Sage 300 user the 'Sage 300 Web API' security authorization (and view/modify rights) for the "
     "module named in the request, in Common Services > Security Groups, then run again."
 )
-DAY_END_HINT = (
-    "Sage 300 Day End Processing is running and has locked the records. Nothing was changed; run the same "
-    "command again when Day End has finished."
+GENERAL_HINT = (
+    "Sage 300's business layer refused the request for now (Day End Processing, or another user holding the "
+    "records). Nothing was changed; run the same command again later."
 )
+PAYLOAD_HINT = (
+    "The installation may name a property differently; compare its $metadata with "
+    "cwsage/sage300/vocabulary.py and send the full log to support."
+)
+NOT_FOUND_HINT = "The resource or module may not be activated in this Sage 300 company, or the record is gone."
 
 
 class SageConnection(Protocol):
@@ -122,7 +145,7 @@ class SageConnection(Protocol):
 
 
 class SageNotFound(RemoteRejection):
-    """Sage answered 404: the record, resource or module does not exist."""
+    """Sage answered 404: the record (``RecordNotFound``) or the resource/module (``ResourceNotFound``) is absent."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -149,17 +172,32 @@ def server_root(url: str) -> str:
             f"The Sage 300 server URL {text!r} has no host name", hint="Fix it with `cwsage login`."
         )
     path = parts.path.rstrip("/")
-    marker = path.lower().find("/" + R.API_ROOT.lower())
+    marker = path.lower().find("/" + V.API_ROOT.lower())
     if marker >= 0:
         path = path[:marker]
     return urlunsplit((parts.scheme.lower(), parts.netloc, path, "", "")).rstrip("/")
 
 
-def _with_query(path: str, query: Query | None) -> str:
-    if query is None:
-        return path
-    text = query.to_query_string()
-    return f"{path}?{text}" if text else path
+def _key_literal(value: KeyValue) -> str:
+    if isinstance(value, bool):
+        raise BugError(f"{value!r} is not a Sage key value")
+    return quote_string(value) if isinstance(value, str) else str(int(value))
+
+
+def entity_path(resource: V.Resource, key: Key) -> str:
+    """``AR/ARCustomers('1200')``, ``AR/ARInvoiceBatches(25)``, or every segment of a composite key (DR22):
+    ``AR/ARReceiptAndAdjustmentBatches(BatchRecordType='CA',BatchNumber=65)``.
+
+    Raises:
+        BugError: if the key does not have one value per declared key property.
+    """
+    values = key if isinstance(key, tuple) else (key,)
+    if len(values) != len(resource.key) or not values:
+        raise BugError(f"{resource} is keyed by {', '.join(resource.key) or 'nothing'}; got {values!r}")
+    if len(values) == 1:
+        return f"{resource.path}({_key_literal(values[0])})"
+    segments = ",".join(f"{name}={_key_literal(v)}" for name, v in zip(resource.key, values, strict=True))
+    return f"{resource.path}({segments})"
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -185,22 +223,19 @@ def _as_int(value: object) -> int | None:
     return None
 
 
-def gl_batch_key(batch_number: str | int) -> str:
-    """GL batch numbers are 6-digit strings (D11): ``12`` -> ``'000012'``."""
-    text = str(batch_number).strip()
-    return text.zfill(6) if text.isdigit() else text
-
-
 _PLACE_RANK = {DocumentPlace.POSTED: 3, DocumentPlace.READY_BATCH: 2, DocumentPlace.OPEN_BATCH: 1}
 
 
 def _place_for_status(status: str | None) -> DocumentPlace | None:
-    """Where a document in a batch of this status is; ``None`` for a deleted batch (it is not there)."""
-    if status == R.BatchStatus.DELETED:
+    """Where a document in a batch of this status is; ``None`` for a deleted batch (it is not there).
+
+    A status cwsage does not know counts as an open batch: the document exists, and that is what matters.
+    """
+    if status == V.BatchStatus.DELETED:
         return None
-    if status == R.BatchStatus.POSTED:
+    if status == V.BatchStatus.POSTED:
         return DocumentPlace.POSTED
-    if status in (R.BatchStatus.READY_TO_POST, R.BatchStatus.POST_IN_PROGRESS):
+    if status == V.BatchStatus.READY_TO_POST:
         return DocumentPlace.READY_BATCH
     return DocumentPlace.OPEN_BATCH
 
@@ -212,7 +247,7 @@ def _keep_best(found: dict[Any, DocumentLocation], key: Any, candidate: Document
 
 
 # ------------------------------------------------------------------------------------------------
-# Errors
+# Errors, told apart by Sage's code (I20)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -235,14 +270,43 @@ def parse_error_envelope(response: httpx.Response) -> tuple[str | None, str]:
     return None, (raw[:500] or response.reason_phrase or f"HTTP {response.status_code}")
 
 
-def map_error(response: httpx.Response) -> CwsageError:
-    """Turn a failed Sage answer into the right cwsage exception; Sage's text is in ``user_message``.
+_BUG_CODES = frozenset(
+    {
+        V.ErrorCode.INVALID_PARAMETERS,
+        V.ErrorCode.INVALID_ENTITY_KEY,
+        V.ErrorCode.INVALID_PAYLOAD,
+        V.ErrorCode.INVALID_ACTION,
+        V.ErrorCode.METHOD_NOT_ALLOWED,
+    }
+)
+_TRANSIENT_CODES = frozenset(
+    {
+        V.ErrorCode.TOO_MANY_REQUESTS,
+        V.ErrorCode.INTERNAL_SERVER_ERROR,
+        V.ErrorCode.DB_LINK_ERROR,
+        V.ErrorCode.SESSION_ERROR,
+    }
+)
 
-    409 ``RecordDuplicate`` mentioning Day End Processing -> :class:`TransientError` (D18, [C S5]);
-    409 ``RecordDuplicate``, or ``FieldInvalid`` "Document number … already exists" (D17) ->
-    :class:`DuplicateDocument`; other 409 -> :class:`RemoteRejection`; 400 -> :class:`BugError` (our query
-    was wrong); 401/403 -> :class:`AuthenticationError`; 404 -> :class:`SageNotFound`; 408/429/5xx ->
-    :class:`TransientError`.
+
+def _known_code(code: str | None) -> V.ErrorCode | None:
+    try:
+        return V.ErrorCode(code) if code else None
+    except ValueError:
+        return None
+
+
+def map_error(response: httpx.Response) -> CwsageError:
+    """Turn a failed Sage answer into the right cwsage exception, by Sage's error code alone (I20).
+
+    ``Unauthorized``/``Forbidden`` → :class:`AuthenticationError`; ``RecordDuplicate`` →
+    :class:`DuplicateDocument`; ``RecordInvalid`` → :class:`RemoteRejection` (a business rule, e.g. a closed
+    period); ``General`` (the business layer, e.g. Day End Processing) → :class:`TransientError`;
+    ``RecordNotFound``/``ResourceNotFound`` → :class:`SageNotFound`; ``InvalidPayload`` and the other 400
+    codes, ``MethodNotAllowed`` → :class:`BugError` (cwsage's request was wrong); ``TooManyRequests`` and the
+    500 codes → :class:`TransientError`. A code cwsage does not know (or none) falls back on the HTTP status.
+    Sage's code, status and message stay on the exception (``remote_code``, ``status_code``,
+    ``remote_message``).
     """
     status = response.status_code
     code, text = parse_error_envelope(response)
@@ -252,33 +316,147 @@ def map_error(response: httpx.Response) -> CwsageError:
     except RuntimeError:
         where = "request"
     detail = redact(f"HTTP {status} {code or '-'} on {where}: {text}")
-    lowered = text.lower()
-    if status == 409:
-        if code == R.ERR_DUPLICATE and R.DAY_END_MARKER.lower() in lowered:
-            return TransientError(text, detail=detail, hint=DAY_END_HINT, status_code=status)
-        if code == R.ERR_DUPLICATE or (
-            code == R.ERR_FIELD_INVALID and "document number" in lowered and R.AP_DUPLICATE_MARKER in lowered
-        ):
-            return DuplicateDocument(text, detail=detail, status_code=status)
-        return RemoteRejection(text, detail=detail, status_code=status)
-    if status == 400:
-        return BugError(f"Sage 300 did not accept cwsage's request: {text}", detail=detail, status_code=status)
-    if status == 401:
+    extra: dict[str, Any] = {"detail": detail, "status_code": status, "remote_code": code, "remote_message": text}
+    known = _known_code(code)
+    if known is None:
+        known = _code_for_status(status)
+    if known is V.ErrorCode.UNAUTHORIZED:
+        return AuthenticationError(f"Sage 300 refused the user ID or password: {text}", hint=AUTH_HINT, **extra)
+    if known is V.ErrorCode.FORBIDDEN:
         return AuthenticationError(
-            f"Sage 300 refused the user ID or password: {text}", detail=detail, hint=AUTH_HINT, status_code=status
+            f"The Sage 300 user may not use this part of the Web API: {text}", hint=FORBIDDEN_HINT, **extra
         )
-    if status == 403:
-        return AuthenticationError(
-            f"The Sage 300 user may not use this part of the Web API: {text}",
-            detail=detail,
-            hint=FORBIDDEN_HINT,
-            status_code=status,
-        )
-    if status == 404:
-        return SageNotFound(text, detail=detail, status_code=status)
+    if known is V.ErrorCode.RECORD_DUPLICATE:
+        return DuplicateDocument(text, **extra)
+    if known is V.ErrorCode.GENERAL:
+        return TransientError(f"Sage 300 refused the request for now: {text}", hint=GENERAL_HINT, **extra)
+    if known in (V.ErrorCode.RECORD_NOT_FOUND, V.ErrorCode.RESOURCE_NOT_FOUND):
+        return SageNotFound(text, hint=NOT_FOUND_HINT, **extra)
+    if known in _BUG_CODES:
+        return BugError(f"Sage 300 did not accept cwsage's request: {text}", hint=PAYLOAD_HINT, **extra)
+    if known in _TRANSIENT_CODES:
+        return TransientError(f"Sage 300 is busy or failing ({status}): {text}", **extra)
+    return RemoteRejection(text, **extra)
+
+
+def _code_for_status(status: int) -> V.ErrorCode | None:
+    """What an answer without a code cwsage knows most likely means, from its status alone."""
     if status in (408, 429) or status >= 500:
-        return TransientError(f"Sage 300 is busy or failing ({status}): {text}", detail=detail, status_code=status)
-    return RemoteRejection(text, detail=detail, status_code=status)
+        return V.ErrorCode.TOO_MANY_REQUESTS if status in (408, 429) else V.ErrorCode.INTERNAL_SERVER_ERROR
+    return {
+        401: V.ErrorCode.UNAUTHORIZED,
+        403: V.ErrorCode.FORBIDDEN,
+        404: V.ErrorCode.RESOURCE_NOT_FOUND,
+        400: V.ErrorCode.INVALID_PARAMETERS,
+        405: V.ErrorCode.METHOD_NOT_ALLOWED,
+    }.get(status)
+
+
+# ------------------------------------------------------------------------------------------------
+# Posting processes (I12, I13)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostingProcess:
+    """How one posting process takes "post this one batch": its switch, its range pair and fixed values.
+
+    Attributes:
+        resource: The process (``GL/GLPostJournal``).
+        selector: The "all batches" switch, set to ``Donotpostallbatches``.
+        range_from: First batch of the range (its alternatives are the other spellings a template may use).
+        range_to: Last batch of the range.
+        fixed: Other parameters cwsage sets (``BatchType: CA``; ``ActionSelector`` left empty).
+        text_numbers: Whether batch numbers are strings (GL) when no template says otherwise.
+    """
+
+    resource: V.Resource
+    selector: str | None
+    range_from: str
+    range_to: str
+    fixed: tuple[tuple[str, str], ...] = ()
+    text_numbers: bool = False
+
+    def __post_init__(self) -> None:
+        entity = self.resource.entity
+        for name in (self.selector, self.range_from, self.range_to, *(n for n, _ in self.fixed)):
+            if name is not None:
+                entity.prop(name)  # raises if undeclared
+
+    def range_pairs(self) -> list[tuple[str, str]]:
+        """Every spelling of the range the vocabulary knows, the declared one first (I12)."""
+        first = self.resource.entity.prop(self.range_from)
+        last = self.resource.entity.prop(self.range_to)
+        return [(first.name, last.name), *zip(first.alternatives, last.alternatives, strict=True)]
+
+    def selectors(self) -> list[str]:
+        """Every spelling of the all-batches switch."""
+        if self.selector is None:
+            return []
+        prop = self.resource.entity.prop(self.selector)
+        return [prop.name, *prop.alternatives]
+
+    def fallback(self, batch: str | int) -> dict[str, Any]:
+        """The parameters when the server offers no template: the declared names, in declared order."""
+        number: str | int = gl_batch_key(batch) if self.text_numbers else int(batch)
+        values: dict[str, Any] = {self.range_from: number, self.range_to: number, **dict(self.fixed)}
+        if self.selector is not None:
+            values[self.selector] = V.PostAllBatches.DO_NOT_POST_ALL.value
+        return {prop.name: values[prop.name] for prop in self.resource.entity if prop.name in values}
+
+    def from_template(self, template: Mapping[str, Any], batch: str | int) -> dict[str, Any]:
+        """The template's own parameters with one batch filled in under whichever range pair it has.
+
+        Raises:
+            ConfigurationError: if the template has none of the range spellings cwsage knows.
+        """
+        pair = next((p for p in self.range_pairs() if p[0] in template and p[1] in template), None)
+        if pair is None:
+            known = ", ".join(f"{a}/{b}" for a, b in self.range_pairs())
+            raise ConfigurationError(
+                f"Sage 300's {self.resource} template has no batch range cwsage knows ({known}); "
+                f"its parameters are: {', '.join(template) or 'none'}",
+                hint="Send this message to support: cwsage must learn this installation's parameter names.",
+            )
+        body = dict(template)
+        for name in self.selectors():
+            if name in body:
+                body[name] = V.PostAllBatches.DO_NOT_POST_ALL.value
+        for name, value in self.fixed:
+            if name in body and value:
+                body[name] = value
+        for name in pair:
+            body[name] = _like(template[name], batch, self.text_numbers)
+        return body
+
+
+def _like(example: Any, batch: str | int, text_numbers: bool) -> str | int:
+    """A batch number typed like the template's default for it (text stays text, a number a number)."""
+    if isinstance(example, str):
+        return gl_batch_key(batch) if text_numbers else str(int(batch))
+    if isinstance(example, int | Decimal) and not isinstance(example, bool):
+        return int(batch)
+    return gl_batch_key(batch) if text_numbers else int(batch)
+
+
+POST_GL_JOURNAL = PostingProcess(
+    V.GL_POST_JOURNAL, "PostAllBatches", "FromBatch", "ToBatch", (("ActionSelector", ""),), text_numbers=True
+)
+POST_AR_INVOICES = PostingProcess(
+    V.AR_POST_INVOICES, "PostAllBatches", "PostBatchFrom", "PostBatchTo", (("ActionSelector", ""),)
+)
+POST_AP_INVOICES = PostingProcess(V.AP_POST_INVOICES, "ProcessAllBatches", "FromBatch", "ToBatch")
+POST_AR_RECEIPTS = PostingProcess(
+    V.AR_POST_RECEIPTS, None, "PostBatchFrom", "PostBatchTo", (("BatchType", V.ReceiptBatchType.CASH.value),)
+)
+
+_STATUS_PROP: dict[str, str] = {
+    V.AR_INVOICE_BATCHES.path: "BatchStatus",
+    V.AP_INVOICE_BATCHES.path: "BatchStatus",
+    V.AR_RECEIPT_BATCHES.path: "BatchStatus",
+    V.GL_JOURNAL_BATCHES.path: "Status",
+}
+"""The status property of each batch resource (GL calls it ``Status``, I12)."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -293,6 +471,9 @@ class Sage300Client(ApiClient):
         settings: Connection settings (:class:`SageConnection`).
         transport: An httpx transport (tests pass ``httpx.MockTransport``).
         policy: Retry policy (tests inject ``sleep`` and ``jitter``).
+
+    Attributes:
+        unknown_members: Enum values Sage sent that the vocabulary does not list (each reported once).
 
     Raises:
         ConfigurationError: if the URL or company is missing.
@@ -309,12 +490,12 @@ class Sage300Client(ApiClient):
         self.company = (settings.company or "").strip().upper()
         if not self.company:
             raise ConfigurationError("The Sage 300 company ID is not set", hint="Set it with `cwsage login`.")
-        user = (settings.user or "").strip().upper()  # Sage user IDs are upper case [R S2]
+        user = (settings.user or "").strip().upper()  # Sage user IDs are upper case
         password = settings.password.get_secret_value() if settings.password is not None else ""
         register_secret(password)
         register_secret(base64.b64encode(f"{user}:{password}".encode()).decode())
-        self.tenant_url = f"{self.root}/{R.API_ROOT}/{R.API_VERSION}/{R.TENANT}"
-        self.base_url = f"{self.tenant_url}/{self.company}/"
+        self.api_url = f"{self.root}/{V.API_ROOT}/{V.API_VERSION}"
+        self.base_url = f"{self.api_url}/{V.TENANT}/{self.company}/"
         seconds = float(settings.timeout_seconds or 30.0)
         connect = min(CONNECT_TIMEOUT_SECONDS, seconds)
         self._read_timeout = httpx.Timeout(seconds, connect=connect)
@@ -324,25 +505,79 @@ class Sage300Client(ApiClient):
             base_url=self.base_url,
             error_mapper=map_error,
             auth=httpx.BasicAuth(user, password),
-            headers={"Accept": "application/json"},
+            headers={"Accept": V.JSON_MEDIA_TYPE, "Content-Type": V.JSON_MEDIA_TYPE},
             timeout=self._read_timeout,
             policy=policy,
             transport=transport,
             verify=settings.verify_tls,
         )
+        self._dialect: Dialect | None = None
+        self._templates: dict[str, dict[str, Any] | None] = {}
+        self.unknown_members: list[UnknownMember] = []
 
-    # -- plumbing ----------------------------------------------------------------------------------
+    # -- what the connection has learnt -------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things Sage sent that cwsage kept but could not interpret, one line each."""
+        return [item.describe() for item in self.unknown_members]
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The server's OData dialect, once a filter has needed it (None before)."""
+        return self._dialect
+
+    def _dialect_for(self, resource: V.Resource, query: Query | None) -> Dialect:
+        """The dialect to write ``query`` in; reads one module's ``$metadata`` the first time it matters."""
+        if self._dialect is not None:
+            return self._dialect
+        if query is None or not query.needs_dialect():
+            return Dialect.V4  # every literal in the query is the same in both dialects
+        self._dialect = self._discover_dialect(resource.module)
+        log.info("Sage 300 speaks OData %s (from %s/%s)", self._dialect, resource.module, V.METADATA)
+        return self._dialect
+
+    def _discover_dialect(self, module: str) -> Dialect:
+        """OData v3 or v4 from ``{module}/$metadata``; v4 when it cannot be read (transient failures propagate)."""
+        try:
+            response = self._session.request(
+                "GET", f"{module}/{V.METADATA}", headers={"Accept": V.METADATA_ACCEPT}, expect=(400, 403, 404, 406)
+            )
+        except TransientError:
+            raise
+        except CwsageError as exc:
+            log.warning("Sage 300 $metadata of %s could not be read (%s); assuming OData v4", module, exc)
+            return Dialect.V4
+        if response.status_code >= 400:
+            log.warning("Sage 300 $metadata of %s answered %s; assuming OData v4", module, response.status_code)
+            return Dialect.V4
+        found = dialect_from_metadata(response.text)
+        if found is None:
+            log.warning("Sage 300 $metadata of %s declares no EDMX version; assuming OData v4", module)
+        return found or Dialect.V4
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _url(self, resource: V.Resource) -> str:
+        if resource.path.startswith(f"{V.TENANT}/"):
+            return f"{self.api_url}/{resource.path}"  # tenant root (I1)
+        return resource.path
 
     def _parse(self, model: type[M], data: Any, where: str) -> M:
+        found: list[UnknownMember] = []
         try:
-            return model.model_validate(data)
+            parsed = model.model_validate(data, context={UNKNOWN_MEMBERS: found})
         except ValidationError as exc:
             raise BugError(
                 f"Sage 300 answered {where} with data cwsage cannot read ({model.__name__})",
                 detail=redact(str(exc))[:2000],
-                hint="The installation may use other field names; compare its $metadata with "
-                "cwsage/sage300/resources.py and send the full log to support.",
+                hint=PAYLOAD_HINT,
             ) from exc
+        for item in found:
+            if item not in self.unknown_members:
+                self.unknown_members.append(item)
+                log.warning("%s", item.describe())
+        return parsed
 
     def _body(self, response: httpx.Response, where: str) -> Any:
         try:
@@ -354,7 +589,7 @@ class Sage300Client(ApiClient):
             ) from exc
 
     def _next_url(self, response: httpx.Response, link: str) -> str:
-        """The absolute next-page URL, always on our own server (credentials never go elsewhere)."""
+        """The absolute next-page URL, always on our own server (credentials never go elsewhere, I22)."""
         target = response.request.url.join(link)
         ours = httpx.URL(self.base_url)
         if (target.scheme, target.host, target.port) != (ours.scheme, ours.host, ours.port):
@@ -362,429 +597,508 @@ class Sage300Client(ApiClient):
             target = target.copy_with(scheme=ours.scheme, host=ours.host, port=ours.port)
         return str(target)
 
-    def _list(
-        self, path: R.Resource | str, model: type[M], query: Query | None = None, *, missing_ok: bool = False
+    @staticmethod
+    def _require(resource: V.Resource, verb: V.Verb) -> None:
+        if verb not in resource.verbs:
+            raise BugError(f"ER22 does not allow {verb} on {resource}; cwsage must not send it")
+
+    @staticmethod
+    def _refuse(resource: V.Resource, undeclared: Iterable[str], what: str) -> None:
+        names = sorted(undeclared)
+        if names:
+            raise BugError(f"cwsage was about to send {what} naming {', '.join(names)}, undeclared for {resource}")
+
+    def _check_names(self, resource: V.Resource, names: Iterable[str], what: str) -> None:
+        self._refuse(resource, (n for n in names if n not in resource.entity), what)
+
+    def _with_query(self, resource: V.Resource, path: str, query: Query | None) -> str:
+        if query is None:
+            return path
+        self._check_names(resource, query.property_names(), "a query")
+        text = query.to_query_string(self._dialect_for(resource, query))
+        return f"{path}?{text}" if text else path
+
+    # -- generic operations over vocabulary resources ----------------------------------------------
+
+    def list_records(
+        self, resource: V.Resource, model: type[M], query: Query | None = None, *, missing_ok: bool = False
     ) -> list[M]:
-        """GET a collection and follow ``@odata.nextLink`` to the end (with loop detection).
+        """GET a collection and follow its next links to the end (with loop detection).
 
         Args:
-            path: Resource (relative to the company) or absolute URL.
-            model: Model of one row.
-            query: OData options.
-            missing_ok: Return ``[]`` when Sage answers 404 (a module that is not activated, D2).
+            resource: The resource.
+            model: Model of one row (bound to ``resource``'s entity).
+            query: OData options; every name must be declared for the resource.
+            missing_ok: Return ``[]`` when Sage answers 404 (a module that is not activated).
+
+        Raises:
+            BugError: an undeclared name, an answer without a ``value`` list, or endless paging.
         """
-        url = _with_query(str(path), query)
+        self._require(resource, V.Verb.GET)
+        url = self._with_query(resource, self._url(resource), query)
         seen: set[str] = set()
         rows: list[M] = []
-        for _ in range(R.MAX_PAGES):
-            response = self._session.request("GET", url, expect=(404,) if missing_ok else ())
-            if response.status_code == 404:
+        for _ in range(MAX_PAGES):
+            page = self._get_page(resource, url, missing_ok)
+            if page is None:
                 return rows
+            response, body = page
             seen.add(str(response.request.url))
-            body = self._body(response, str(path))
-            if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-                raise BugError(f"Sage 300 answered {path} without a 'value' list", detail=redact(response.text[:500]))
-            rows.extend(self._parse(model, row, str(path)) for row in body["value"])
-            link = body.get("@odata.nextLink")
+            rows.extend(self._parse(model, row, resource.path) for row in body[V.VALUE_KEY])
+            link = next((body[k] for k in V.NEXT_LINK_KEYS if body.get(k)), None)
             if not link:
                 return rows
             url = self._next_url(response, str(link))
             if url in seen:
                 raise BugError(
-                    f"Sage 300 paging of {path} went round in a loop",
-                    detail=redact(f"nextLink {url} was already read"),
+                    f"Sage 300 paging of {resource} went round in a loop",
+                    detail=redact(f"next link {url} was already read"),
                 )
-        raise BugError(f"Sage 300 paging of {path} did not end after {R.MAX_PAGES} pages")
+        raise BugError(f"Sage 300 paging of {resource} did not end after {MAX_PAGES} pages")
 
-    def _get_one(self, path: str, model: type[M], query: Query | None = None) -> M | None:
-        response = self._session.request("GET", _with_query(path, query), expect=(404,))
+    def _get_page(
+        self, resource: V.Resource, url: str, missing_ok: bool
+    ) -> tuple[httpx.Response, dict[str, Any]] | None:
+        response = self._session.request("GET", url, expect=(404,) if missing_ok else ())
         if response.status_code == 404:
             return None
-        return self._parse(model, self._body(response, path), path)
+        body = self._body(response, resource.path)
+        if not isinstance(body, dict) or not isinstance(body.get(V.VALUE_KEY), list):
+            raise BugError(
+                f"Sage 300 answered {resource} without a '{V.VALUE_KEY}' list", detail=redact(response.text[:500])
+            )
+        return response, body
 
-    def _create(self, resource: R.Resource, payload: M) -> M:
-        response = self._session.request(
-            "POST", str(resource), json_body=payload.to_payload(), safe=False, timeout=self._write_timeout
-        )
-        body = self._body(response, str(resource))
-        if not isinstance(body, dict):
-            return payload
-        return self._parse(type(payload), body, str(resource))
-
-    def _patch(self, path: str, body: dict[str, Any]) -> None:
-        # Setting a status is idempotent: repeating it after a timeout cannot create anything.
-        self._session.request("PATCH", path, json_body=body, safe=True, timeout=self._write_timeout)
-
-    def _process(self, endpoint: str, body: dict[str, Any]) -> None:
-        self._session.request("POST", R.process_path(endpoint), json_body=body, safe=False, timeout=self._write_timeout)
-
-    def _delete(self, path: str) -> bool:
-        response = self._session.request("DELETE", path, expect=(404,), timeout=self._write_timeout)
-        return response.status_code != 404
-
-    # -- company -----------------------------------------------------------------------------------
-
-    def companies(self) -> list[Company]:
-        """The company databases the Web API serves (D1)."""
-        return self._list(f"{self.tenant_url}/{R.COMPANIES}", Company)
-
-    def company_profile(self) -> CompanyProfile:
-        """The company profile (home currency, multicurrency; D3).
+    def count(self, resource: V.Resource, query: Query | None = None) -> int:
+        """How many records match (``$count=true``, ``$top=0``); reads ``@odata.count`` or ``odata.count``.
 
         Raises:
-            RemoteRejection: if Sage returns no profile row.
+            BugError: if the answer carries no count.
         """
-        rows = self._list(R.CS_COMPANY_PROFILE, CompanyProfile)
-        if not rows:
-            raise RemoteRejection(f"Sage 300 company {self.company} has no company profile")
-        return rows[0]
+        self._require(resource, V.Verb.GET)
+        query = query or Query()
+        query.count().top(0)
+        page = self._get_page(resource, self._with_query(resource, self._url(resource), query), False)
+        assert page is not None
+        value = next((page[1][k] for k in V.COUNT_KEYS if k in page[1]), None)
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        number = _as_int(value) if not isinstance(value, bool) else None
+        if number is None:
+            raise BugError(f"Sage 300 answered a count of {resource} without a count", detail=repr(value))
+        return number
 
-    def has_inventory_control(self) -> bool:
-        """Whether the Inventory Control module is activated (IC resources answer 404 otherwise, D2)."""
-        response = self._session.request("GET", _with_query(str(R.IC_LOCATIONS), Query().top(1)), expect=(404,))
+    def get(self, resource: V.Resource, key: Key, model: type[M]) -> M | None:
+        """One record by key, or None when Sage answers 404."""
+        self._require(resource, V.Verb.GET)
+        path = entity_path(resource, key)
+        response = self._session.request("GET", path, expect=(404,))
+        if response.status_code == 404:
+            return None
+        return self._parse(model, self._body(response, path), resource.path)
+
+    def create(self, resource: V.Resource, payload: M) -> M:
+        """POST one record (a batch with its entries counts as one, DR22); never retried blindly.
+
+        Returns:
+            Sage's answer parsed into the payload's model (the payload itself if Sage answered no body).
+
+        Raises:
+            BugError: if the payload is not of ``resource``'s entity or names an undeclared property.
+            AmbiguousOutcome: the answer was lost: look in Sage before sending again.
+        """
+        self._require(resource, V.Verb.POST)
+        if type(payload).sage_entity is not resource.entity:
+            raise BugError(f"a {type(payload).__name__} is not a {resource.entity.name} of {resource}")
+        body = payload.to_payload()
+        self._refuse(resource, resource.entity.undeclared(body), "a record")
+        response = self._session.request("POST", resource.path, json_body=body, safe=False, timeout=self._write_timeout)
+        answer = self._body(response, resource.path)
+        if not isinstance(answer, dict):
+            return payload
+        return self._parse(type(payload), answer, resource.path)
+
+    def patch(self, resource: V.Resource, key: Key, body: Mapping[str, Any]) -> None:
+        """PATCH a partial record (DR22: partial payloads are fine); repeating a status change is harmless."""
+        self._require(resource, V.Verb.PATCH)
+        self._refuse(resource, resource.entity.undeclared(body), "a change")
+        path = entity_path(resource, key)
+        self._session.request("PATCH", path, json_body=dict(body), safe=True, timeout=self._write_timeout)
+
+    def template(self, resource: V.Resource) -> dict[str, Any] | None:
+        """A process's parameters at their defaults (``('$template')``, DR22), learnt once per connection.
+
+        Returns None when the server offers no template (older installations, I12): 400, 404, 405 or 501.
+        """
+        self._require(resource, V.Verb.TEMPLATE)
+        if resource.path not in self._templates:
+            response = self._session.request(
+                "POST",
+                f"{resource.path}{V.TEMPLATE_KEY}",
+                safe=True,  # a template creates nothing
+                timeout=self._write_timeout,
+                expect=(400, 404, 405, 501),
+            )
+            body = self._body(response, resource.path) if response.status_code < 400 else None
+            self._templates[resource.path] = dict(body) if isinstance(body, dict) else None
+            if self._templates[resource.path] is None:
+                log.info("Sage 300 offers no template for %s; using the declared parameter names", resource)
+        return self._templates[resource.path]
+
+    def process(self, resource: V.Resource, parameters: Mapping[str, Any]) -> Any:
+        """POST a process with its parameters (``('$process')``, DR22); returns Sage's answer, if any."""
+        self._require(resource, V.Verb.PROCESS)
+        response = self._session.request(
+            "POST",
+            f"{resource.path}{V.PROCESS_KEY}",
+            json_body=dict(parameters),
+            safe=False,
+            timeout=self._write_timeout,
+        )
+        return self._body(response, resource.path)
+
+    def delete(self, resource: V.Resource, key: Key) -> bool:
+        """DELETE one record where ER22 allows it; False when Sage did not know it (404)."""
+        self._require(resource, V.Verb.DELETE)
+        response = self._session.request(
+            "DELETE", entity_path(resource, key), expect=(404,), timeout=self._write_timeout
+        )
         return response.status_code != 404
 
-    # -- master data -------------------------------------------------------------------------------
+    # -- batches: ready to post (DR22, I14) and posting (I12, I13) ----------------------------------
 
-    def _all(self, resource: R.Resource, model: type[M], *, missing_ok: bool = False) -> list[M]:
+    def ready_body(self, resource: V.Resource, key: Key) -> dict[str, Any]:
+        """``{"BatchNumber": 58, "BatchStatus": "ReadyToPost"}`` (DR22), every key segment first."""
+        values = key if isinstance(key, tuple) else (key,)
+        if resource.path == V.GL_JOURNAL_BATCHES.path:
+            values = tuple(gl_batch_key(v) for v in values)
+        body: dict[str, Any] = dict(zip(resource.key, values, strict=True))
+        body[resource.entity.name_of(_STATUS_PROP[resource.path])] = V.BatchStatus.READY_TO_POST.value
+        return body
+
+    def ensure_ready(self, resource: V.Resource, key: Key, status_seen: str | None) -> bool:
+        """PATCH a created batch Ready To Post unless its answer already says so (I14); True if it PATCHed.
+
+        A server older than 2021 ignores ``ReadyToPost`` in the creating POST and answers ``Open``.
+        """
+        if status_seen == V.BatchStatus.READY_TO_POST:
+            return False
+        self.patch(resource, key, self.ready_body(resource, key))
+        return True
+
+    def post_batches(self, process: PostingProcess, batch: str | int) -> None:
+        """Post one batch with ``process``: parameters from the server's template, else the declared names."""
+        template = self.template(process.resource)
+        body = process.fallback(batch) if template is None else process.from_template(template, batch)
+        self.process(process.resource, body)
+
+    # -- company ------------------------------------------------------------------------------------
+
+    def companies(self) -> list[Company]:
+        """The company databases the Web API serves (I1: not in ER22; any error means "no list")."""
+        return self.list_records(V.COMPANIES, Company)
+
+    def company_profile(self) -> CompanyProfile | None:
+        """The company profile (home currency, multicurrency), or None when the server has none (I2)."""
+        rows = self.list_records(V.CS_COMPANY_PROFILE, CompanyProfile, missing_ok=True)
+        return rows[0] if rows else None
+
+    def has_inventory_control(self) -> bool:
+        """Whether the Inventory Control module is activated (IC resources answer 404 otherwise)."""
+        response = self._session.request(
+            "GET", self._with_query(V.IC_LOCATIONS, V.IC_LOCATIONS.path, Query().top(1)), expect=(404,)
+        )
+        return response.status_code != 404
+
+    # -- master data --------------------------------------------------------------------------------
+
+    def _all(self, resource: V.Resource, model: type[M], *, missing_ok: bool = False) -> list[M]:
         query = Query()
         if len(resource.key) == 1:
-            query.orderby(resource.key[0])  # stable paging (reference 1.6)
-        return self._list(resource, model, query, missing_ok=missing_ok)
+            query.orderby(resource.key[0])  # stable paging
+        return self.list_records(resource, model, query, missing_ok=missing_ok)
 
     def currencies(self) -> list[Currency]:
-        """CS currency codes (D4)."""
-        return self._all(R.CS_CURRENCY_CODES, Currency)
+        """CS currency codes."""
+        return self._all(V.CS_CURRENCY_CODES, Currency)
 
     def currency_rates(self) -> list[CurrencyRate]:
-        """CS currency rates (D5)."""
-        return self._all(R.CS_CURRENCY_RATES, CurrencyRate)
+        """CS currency rate tables, each with its rates (I4)."""
+        return self._all(V.CS_CURRENCY_RATES, CurrencyRate)
 
     def fiscal_calendars(self) -> list[FiscalCalendar]:
-        """All fiscal years with their periods and lock status (D6)."""
-        return self._all(R.CS_FISCAL_CALENDARS, FiscalCalendar)
+        """All fiscal years with their periods and lock status (I5)."""
+        return self._all(V.CS_FISCAL_CALENDARS, FiscalCalendar)
 
     def gl_accounts(self) -> list[GLAccount]:
-        """All GL accounts (D7)."""
-        return self._all(R.GL_ACCOUNTS, GLAccount)
+        """All GL accounts."""
+        return self._all(V.GL_ACCOUNTS, GLAccount)
 
     def tax_groups(self) -> list[TaxGroup]:
-        """All tax groups, sales and purchases (D8)."""
-        return self._all(R.TX_TAX_GROUPS, TaxGroup)
+        """All tax groups, sales and purchases."""
+        return self._all(V.TX_TAX_GROUPS, TaxGroup)
 
     def tax_authorities(self) -> list[TaxAuthority]:
-        """All tax authorities (D8)."""
-        return self._all(R.TX_TAX_AUTHORITIES, TaxAuthority)
-
-    def tax_classes(self) -> list[TaxClass]:
-        """All tax classes (D8)."""
-        return self._all(R.TX_TAX_CLASSES, TaxClass)
+        """All tax authorities, each with its tax classes (``TaxClasses[]``, I7)."""
+        return self._all(V.TX_TAX_AUTHORITIES, TaxAuthority)
 
     def customers(self) -> list[ARCustomer]:
         """All AR customers."""
-        return self._all(R.AR_CUSTOMERS, ARCustomer)
+        return self._all(V.AR_CUSTOMERS, ARCustomer)
 
-    def customer_groups(self) -> list[CustomerGroup]:
-        """All AR customer groups (D9)."""
-        return self._all(R.AR_CUSTOMER_GROUPS, CustomerGroup)
-
-    def ar_terms(self) -> list[Terms]:
-        """AR terms codes (D9)."""
-        return self._all(R.AR_TERMS, Terms)
-
-    def distribution_codes(self) -> list[DistributionCode]:
-        """AR distribution codes (D9)."""
-        return self._all(R.AR_DISTRIBUTION_CODES, DistributionCode)
+    def ar_terms(self) -> list[ARTerms]:
+        """AR terms codes with their payment schedules."""
+        return self._all(V.AR_TERMS, ARTerms)
 
     def vendors(self) -> list[APVendor]:
         """All AP vendors."""
-        return self._all(R.AP_VENDORS, APVendor)
+        return self._all(V.AP_VENDORS, APVendor)
 
-    def vendor_groups(self) -> list[VendorGroup]:
-        """All AP vendor groups (D10)."""
-        return self._all(R.AP_VENDOR_GROUPS, VendorGroup)
-
-    def ap_terms(self) -> list[Terms]:
-        """AP terms codes (D10)."""
-        return self._all(R.AP_TERMS, Terms)
+    def ap_terms(self) -> list[APTerms]:
+        """AP terms codes with their payment schedules."""
+        return self._all(V.AP_TERMS, APTerms)
 
     def items(self) -> list[ICItem]:
-        """All IC items; empty when Inventory Control is not activated (D2, D14)."""
-        return self._all(R.IC_ITEMS, ICItem, missing_ok=True)
+        """All IC items; empty when Inventory Control is not activated."""
+        return self._all(V.IC_ITEMS, ICItem, missing_ok=True)
 
     def ic_locations(self) -> list[ICLocation]:
-        """All IC locations; empty when Inventory Control is not activated (D2, D14)."""
-        return self._all(R.IC_LOCATIONS, ICLocation, missing_ok=True)
+        """All IC locations; empty when Inventory Control is not activated."""
+        return self._all(V.IC_LOCATIONS, ICLocation, missing_ok=True)
 
     def get_customer(self, number: str) -> ARCustomer | None:
         """One customer by number, or None if Sage has no such customer."""
-        return self._get_one(R.string_key(R.AR_CUSTOMERS, number), ARCustomer)
+        return self.get(V.AR_CUSTOMERS, number, ARCustomer)
 
     def get_vendor(self, number: str) -> APVendor | None:
         """One vendor by number, or None."""
-        return self._get_one(R.string_key(R.AP_VENDORS, number), APVendor)
+        return self.get(V.AP_VENDORS, number, APVendor)
 
     def get_item(self, number: str) -> ICItem | None:
         """One IC item by unformatted number, or None (also when IC is not activated)."""
-        return self._get_one(R.string_key(R.IC_ITEMS, number), ICItem)
+        return self.get(V.IC_ITEMS, number, ICItem)
 
-    # -- creates (never retried blindly: an ambiguous outcome raises AmbiguousOutcome) -------------
+    # -- creates (never retried blindly: an unclear outcome raises AmbiguousOutcome) -----------------
 
     def create_customer(self, customer: ARCustomer) -> ARCustomer:
-        """Create a customer (409 RecordDuplicate -> DuplicateDocument)."""
-        return self._create(R.AR_CUSTOMERS, customer)
+        """Create a customer (``RecordDuplicate`` → :class:`DuplicateDocument`)."""
+        return self.create(V.AR_CUSTOMERS, customer)
 
     def create_vendor(self, vendor: APVendor) -> APVendor:
         """Create a vendor."""
-        return self._create(R.AP_VENDORS, vendor)
+        return self.create(V.AP_VENDORS, vendor)
 
     def create_item(self, item: ICItem) -> ICItem:
         """Create an IC item."""
-        return self._create(R.IC_ITEMS, item)
+        return self.create(V.IC_ITEMS, item)
 
     def create_ar_invoice_batch(self, batch: ARInvoiceBatch) -> ARInvoiceBatch:
-        """Create an AR invoice batch with all its entries in one POST; returns Sage's numbers."""
-        return self._create(R.AR_INVOICE_BATCHES, batch)
+        """Create an AR invoice batch with all its entries in one POST; returns Sage's numbers and status."""
+        return self.create(V.AR_INVOICE_BATCHES, batch)
 
     def create_ap_invoice_batch(self, batch: APInvoiceBatch) -> APInvoiceBatch:
         """Create an AP invoice batch with all its entries in one POST."""
-        return self._create(R.AP_INVOICE_BATCHES, batch)
+        return self.create(V.AP_INVOICE_BATCHES, batch)
 
     def create_gl_journal_batch(self, batch: GLJournalBatch) -> GLJournalBatch:
         """Create a GL journal batch with its entries in one POST."""
-        return self._create(R.GL_JOURNAL_BATCHES, batch)
+        return self.create(V.GL_JOURNAL_BATCHES, batch)
 
     def create_ic_adjustment(self, adjustment: ICAdjustment) -> ICAdjustment:
-        """Create an IC adjustment (posted later by Sage's Day End, D12)."""
-        return self._create(R.IC_ADJUSTMENTS, adjustment)
+        """Create an IC adjustment (Day End Processing posts it later)."""
+        return self.create(V.IC_ADJUSTMENTS, adjustment)
 
     def create_ic_transfer(self, transfer: ICTransfer) -> ICTransfer:
-        """Create an IC transfer (D13)."""
-        return self._create(R.IC_TRANSFERS, transfer)
+        """Create an IC transfer."""
+        return self.create(V.IC_TRANSFERS, transfer)
 
     def create_ar_receipt_batch(self, batch: ARReceiptBatch) -> ARReceiptBatch:
-        """Create an AR receipt/adjustment batch (D16)."""
-        return self._create(R.AR_RECEIPT_BATCHES, batch)
+        """Create an AR receipt batch (I19)."""
+        return self.create(V.AR_RECEIPT_BATCHES, batch)
 
-    # -- batch workflow ----------------------------------------------------------------------------
+    # -- batch workflow -----------------------------------------------------------------------------
 
     def set_ar_batch_ready(self, batch_number: int) -> None:
-        """Mark an AR invoice batch Ready To Post [C S3]."""
-        self._patch(R.numeric_key(R.AR_INVOICE_BATCHES, batch_number), dict(R.AR_BATCH_READY_BODY))
-
-    def post_ar_batch(self, batch_number: int) -> None:
-        """Post an AR invoice batch; read it back with :meth:`get_ar_batch` to confirm ``Posted``."""
-        self._process(R.AR_POST_INVOICES, R.ar_post_invoices_body(batch_number))
+        """Mark an AR invoice batch Ready To Post (PATCH, DR22)."""
+        self.patch(V.AR_INVOICE_BATCHES, batch_number, self.ready_body(V.AR_INVOICE_BATCHES, batch_number))
 
     def set_ap_batch_ready(self, batch_number: int) -> None:
-        """Mark an AP invoice batch Ready To Post [C S3]."""
-        self._patch(R.numeric_key(R.AP_INVOICE_BATCHES, batch_number), dict(R.AP_BATCH_READY_BODY))
-
-    def post_ap_batch(self, batch_number: int) -> None:
-        """Post an AP invoice batch; read it back with :meth:`get_ap_batch`."""
-        self._process(R.AP_POST_INVOICES, R.ap_post_invoices_body(batch_number))
+        """Mark an AP invoice batch Ready To Post."""
+        self.patch(V.AP_INVOICE_BATCHES, batch_number, self.ready_body(V.AP_INVOICE_BATCHES, batch_number))
 
     def set_gl_batch_ready(self, batch_number: str) -> None:
-        """Mark a GL journal batch Ready To Post (D11)."""
-        self._patch(R.string_key(R.GL_JOURNAL_BATCHES, gl_batch_key(batch_number)), dict(R.GL_BATCH_READY_BODY))
-
-    def post_gl_batch(self, batch_number: str) -> None:
-        """Post a GL journal batch (D11); read it back with :meth:`get_gl_batch`."""
-        self._process(R.GL_POST_JOURNALS, R.gl_post_journals_body(gl_batch_key(batch_number)))
+        """Mark a GL journal batch Ready To Post (``Status``, I12)."""
+        key = gl_batch_key(batch_number)
+        self.patch(V.GL_JOURNAL_BATCHES, key, self.ready_body(V.GL_JOURNAL_BATCHES, key))
 
     def set_ar_receipt_batch_ready(self, batch_number: int) -> None:
-        """Mark an AR receipt batch Ready To Post [C S3 pattern]."""
-        self._patch(R.receipt_batch_key(batch_number), dict(R.AR_BATCH_READY_BODY))
+        """Mark an AR receipt batch Ready To Post (composite key, DR22)."""
+        key = (V.ReceiptBatchType.CASH.value, batch_number)
+        self.patch(V.AR_RECEIPT_BATCHES, key, self.ready_body(V.AR_RECEIPT_BATCHES, key))
+
+    def post_ar_batch(self, batch_number: int) -> None:
+        """Post an AR invoice batch (``AR/ARPostInvoices``, I13)."""
+        self.post_batches(POST_AR_INVOICES, batch_number)
+
+    def post_ap_batch(self, batch_number: int) -> None:
+        """Post an AP invoice batch (``AP/APPostInvoices``, I13)."""
+        self.post_batches(POST_AP_INVOICES, batch_number)
+
+    def post_gl_batch(self, batch_number: str) -> None:
+        """Post a GL journal batch (``GL/GLPostJournal``, I12)."""
+        self.post_batches(POST_GL_JOURNAL, batch_number)
 
     def post_ar_receipt_batch(self, batch_number: int) -> None:
-        """Post an AR receipt batch (D16)."""
-        self._process(R.AR_POST_RECEIPTS, R.ar_post_receipts_body(batch_number))
+        """Post an AR receipt batch (``AR/ARPostReceiptsAndAdjustments``, I13)."""
+        self.post_batches(POST_AR_RECEIPTS, batch_number)
 
     def get_ar_batch(self, batch_number: int) -> ARInvoiceBatch | None:
         """An AR invoice batch with its entries, or None."""
-        return self._get_one(R.numeric_key(R.AR_INVOICE_BATCHES, batch_number), ARInvoiceBatch)
+        return self.get(V.AR_INVOICE_BATCHES, batch_number, ARInvoiceBatch)
 
     def get_ap_batch(self, batch_number: int) -> APInvoiceBatch | None:
         """An AP invoice batch with its entries, or None."""
-        return self._get_one(R.numeric_key(R.AP_INVOICE_BATCHES, batch_number), APInvoiceBatch)
+        return self.get(V.AP_INVOICE_BATCHES, batch_number, APInvoiceBatch)
 
     def get_gl_batch(self, batch_number: str) -> GLJournalBatch | None:
         """A GL journal batch with its entries, or None."""
-        return self._get_one(R.string_key(R.GL_JOURNAL_BATCHES, gl_batch_key(batch_number)), GLJournalBatch)
+        return self.get(V.GL_JOURNAL_BATCHES, gl_batch_key(batch_number), GLJournalBatch)
 
     def get_ar_receipt_batch(self, batch_number: int) -> ARReceiptBatch | None:
         """An AR receipt batch, or None."""
-        return self._get_one(R.receipt_batch_key(batch_number), ARReceiptBatch)
+        return self.get(V.AR_RECEIPT_BATCHES, (V.ReceiptBatchType.CASH.value, batch_number), ARReceiptBatch)
 
-    def delete_ar_batch(self, batch_number: int) -> bool:
-        """Delete an open AR batch (D26); False if Sage did not know it."""
-        return self._delete(R.numeric_key(R.AR_INVOICE_BATCHES, batch_number))
-
-    def delete_ap_batch(self, batch_number: int) -> bool:
-        """Delete an open AP batch (D26); False if Sage did not know it."""
-        return self._delete(R.numeric_key(R.AP_INVOICE_BATCHES, batch_number))
-
-    def delete_gl_batch(self, batch_number: str) -> bool:
-        """Delete an open GL batch (D26); False if Sage did not know it."""
-        return self._delete(R.string_key(R.GL_JOURNAL_BATCHES, gl_batch_key(batch_number)))
-
-    def find_ar_batches(self, description: str) -> list[ARInvoiceBatch]:
-        """AR invoice batches whose description is exactly ``description`` (D19)."""
-        query = Query().filter(F.eq("Description", description)).orderby("BatchNumber")
-        return self._list(R.AR_INVOICE_BATCHES, ARInvoiceBatch, query)
-
-    def find_ap_batches(self, description: str) -> list[APInvoiceBatch]:
-        """AP invoice batches whose description is exactly ``description`` (D19)."""
-        query = Query().filter(F.eq("Description", description)).orderby("BatchNumber")
-        return self._list(R.AP_INVOICE_BATCHES, APInvoiceBatch, query)
-
-    def find_gl_batches(self, description: str) -> list[GLJournalBatch]:
-        """GL journal batches whose description is exactly ``description`` (D19)."""
-        query = Query().filter(F.eq("Description", description)).orderby("BatchNumber")
-        return self._list(R.GL_JOURNAL_BATCHES, GLJournalBatch, query)
-
-    # -- existence lookups -------------------------------------------------------------------------
+    # -- existence look-ups -------------------------------------------------------------------------
 
     def ar_document_locations(self, numbers: Iterable[str]) -> dict[str, DocumentLocation]:
         """Where each AR document number already is: posted, or in an Open/ReadyToPost batch.
 
         Numbers Sage does not have are absent from the result. Posted documents are looked up in chunks of
-        :data:`~cwsage.sage300.resources.FILTER_CHUNK`; open batches are scanned client-side (reference §4).
+        :data:`FILTER_CHUNK`; open batches are scanned client-side.
         """
         wanted = _unique(numbers)
         found: dict[str, DocumentLocation] = {}
         if not wanted:
             return found
-        for chunk in _chunks(wanted, R.FILTER_CHUNK):
-            query = Query().filter(F.one_of("DocumentNumber", chunk)).select(*R.POSTED_AR_SELECT)
-            for doc in self._list(R.AR_POSTED_DOCUMENTS, ARPostedDocument, query):
+        posted = V.AR_POSTED_DOCUMENTS
+        select = ("CustomerNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
+        for chunk in _chunks(wanted, FILTER_CHUNK):
+            query = Query().filter(F.one_of("DocumentNumber", chunk)).select(*select)
+            for doc in self.list_records(posted, ARPostedDocument, query):
                 if doc.document_number in chunk:  # Sage may answer more than asked; keep only ours
-                    _keep_best(
-                        found,
+                    location = DocumentLocation(
+                        "AR",
                         doc.document_number,
-                        DocumentLocation(
-                            "AR",
-                            doc.document_number,
-                            DocumentPlace.POSTED,
-                            str(doc.batch_number) if doc.batch_number is not None else None,
-                            doc.entry_number,
-                            doc.customer_number,
-                        ),
+                        DocumentPlace.POSTED,
+                        str(doc.batch_number) if doc.batch_number is not None else None,
+                        doc.entry_number,
+                        doc.customer_number,
                     )
+                    _keep_best(found, doc.document_number, location)
         if len(found) == len(wanted):
             return found
         wanted_set = set(wanted)
-        for batch in self._unposted_batches(R.AR_INVOICE_BATCHES, ARInvoiceBatch, R.AR_BATCH_SCAN_SELECT):
+        for batch in self._unposted_batches(V.AR_INVOICE_BATCHES, ARInvoiceBatch):
             place = _place_for_status(batch.batch_status)
             if place is None:
                 continue
             for invoice in batch.invoices:
                 if invoice.document_number is not None and invoice.document_number in wanted_set:
-                    _keep_best(
-                        found,
+                    location = DocumentLocation(
+                        "AR",
                         invoice.document_number,
-                        DocumentLocation(
-                            "AR",
-                            invoice.document_number,
-                            place,
-                            str(batch.batch_number) if batch.batch_number is not None else None,
-                            invoice.entry_number,
-                            invoice.customer_number,
-                        ),
+                        place,
+                        str(batch.batch_number) if batch.batch_number is not None else None,
+                        invoice.entry_number,
+                        invoice.customer_number,
                     )
+                    _keep_best(found, invoice.document_number, location)
         return found
 
     def ap_document_locations(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], DocumentLocation]:
-        """Where each (vendor number, document number) already is; AP numbers are unique per vendor."""
+        """Where each (vendor number, document number) already is; AP numbers are unique per vendor.
+
+        Without ``AP/APPostedDocuments`` (I18, optional) only open and ready batches are searched.
+        """
         wanted: list[tuple[str, str]] = _unique((str(v), str(n)) for v, n in pairs)
         found: dict[tuple[str, str], DocumentLocation] = {}
         if not wanted:
             return found
-        for chunk in _chunks(wanted, R.FILTER_CHUNK):
+        select = ("VendorNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
+        for chunk in _chunks(wanted, FILTER_CHUNK):
             expr = F.any_of(F.eq("VendorNumber", v) & F.eq("DocumentNumber", n) for v, n in chunk)
-            query = Query().filter(expr).select(*R.POSTED_AP_SELECT)
-            for doc in self._list(R.AP_POSTED_DOCUMENTS, APPostedDocument, query):
+            query = Query().filter(expr).select(*select)
+            for doc in self.list_records(V.AP_POSTED_DOCUMENTS, APPostedDocument, query, missing_ok=True):
                 key = (doc.vendor_number, doc.document_number)
                 if key in chunk:
-                    _keep_best(
-                        found,
-                        key,
-                        DocumentLocation(
-                            "AP",
-                            doc.document_number,
-                            DocumentPlace.POSTED,
-                            str(doc.batch_number) if doc.batch_number is not None else None,
-                            doc.entry_number,
-                            doc.vendor_number,
-                        ),
+                    location = DocumentLocation(
+                        "AP",
+                        doc.document_number,
+                        DocumentPlace.POSTED,
+                        str(doc.batch_number) if doc.batch_number is not None else None,
+                        doc.entry_number,
+                        doc.vendor_number,
                     )
+                    _keep_best(found, key, location)
         if len(found) == len(wanted):
             return found
         wanted_set = set(wanted)
-        for batch in self._unposted_batches(R.AP_INVOICE_BATCHES, APInvoiceBatch, R.AP_BATCH_SCAN_SELECT):
+        for batch in self._unposted_batches(V.AP_INVOICE_BATCHES, APInvoiceBatch):
             place = _place_for_status(batch.batch_status)
             if place is None:
                 continue
             for invoice in batch.invoices:
                 key = (invoice.vendor_number, invoice.document_number or "")
                 if key in wanted_set:
-                    _keep_best(found, key, self._ap_location(invoice, batch, place))
+                    location = DocumentLocation(
+                        "AP",
+                        invoice.document_number or "",
+                        place,
+                        str(batch.batch_number) if batch.batch_number is not None else None,
+                        invoice.entry_number,
+                        invoice.vendor_number,
+                    )
+                    _keep_best(found, key, location)
         return found
 
-    @staticmethod
-    def _ap_location(invoice: APInvoice, batch: APInvoiceBatch, place: DocumentPlace) -> DocumentLocation:
-        return DocumentLocation(
-            "AP",
-            invoice.document_number or "",
-            place,
-            str(batch.batch_number) if batch.batch_number is not None else None,
-            invoice.entry_number,
-            invoice.vendor_number,
-        )
-
-    def _unposted_batches(self, resource: R.Resource, model: type[M], select: tuple[str, ...]) -> list[M]:
-        status = F.eq("BatchStatus", R.BatchStatus.OPEN) | F.eq("BatchStatus", R.BatchStatus.READY_TO_POST)
-        query = Query().filter(status).select(*select).orderby("BatchNumber")
-        return self._list(resource, model, query)
+    def _unposted_batches(self, resource: V.Resource, model: type[M]) -> list[M]:
+        status = F.eq("BatchStatus", V.BatchStatus.OPEN) | F.eq("BatchStatus", V.BatchStatus.READY_TO_POST)
+        query = Query().filter(status).select("BatchNumber", "BatchStatus", "Description", "Invoices")
+        return self.list_records(resource, model, query.orderby("BatchNumber"))
 
     def gl_document_locations(self, document_numbers: Iterable[str]) -> dict[str, DocumentLocation]:
-        """Where each GL document key is, from ``JournalHeaders[].DocumentNumber`` of every GL batch (D24)."""
-        wanted = set(_unique(document_numbers))
+        """Where each GL document key is: a journal entry whose detail ``Reference`` is the key, or whose
+        ``Description`` starts with it (I15), in any batch that is not deleted."""
+        wanted = frozenset(_unique(document_numbers))
         found: dict[str, DocumentLocation] = {}
         if not wanted:
             return found
-        query = Query().select(*R.GL_BATCH_SCAN_SELECT).orderby("BatchNumber")
-        for batch in self._list(R.GL_JOURNAL_BATCHES, GLJournalBatch, query):
+        query = Query().select("BatchNumber", "Status", "Description", "JournalHeaders").orderby("BatchNumber")
+        for batch in self.list_records(V.GL_JOURNAL_BATCHES, GLJournalBatch, query):
             place = _place_for_status(batch.status)
             if place is None:
                 continue
             for header in batch.journal_headers:
-                if header.document_number is not None and header.document_number in wanted:
-                    _keep_best(
-                        found,
-                        header.document_number,
-                        DocumentLocation(
-                            "GL",
-                            header.document_number,
-                            place,
-                            batch.batch_number or header.batch_number,
-                            _as_int(header.entry_number),
-                        ),
+                key = header.document_key(wanted)
+                if key is not None:
+                    location = DocumentLocation(
+                        "GL", key, place, batch.batch_number or header.batch_number, _as_int(header.entry_number)
                     )
+                    _keep_best(found, key, location)
         return found
 
     def ic_document_locations(self, references: Iterable[str]) -> dict[str, DocumentLocation]:
-        """Where each IC adjustment/transfer reference is (``Reference eq …``, D24); empty without IC."""
+        """Where each IC adjustment/transfer reference is (``Reference eq …``, I16); empty without IC."""
         wanted = _unique(references)
         found: dict[str, DocumentLocation] = {}
-        for chunk in _chunks(wanted, R.FILTER_CHUNK):
+        for chunk in _chunks(wanted, FILTER_CHUNK):
             query = Query().filter(F.one_of("Reference", chunk))
-            for adjustment in self._list(R.IC_ADJUSTMENTS, ICAdjustment, query, missing_ok=True):
+            for adjustment in self.list_records(V.IC_ADJUSTMENTS, ICAdjustment, query, missing_ok=True):
                 if adjustment.reference is not None and adjustment.reference in chunk:
                     found.setdefault(
                         adjustment.reference, self._ic_location(adjustment.reference, adjustment, "adjustment")
                     )
-            for transfer in self._list(R.IC_TRANSFERS, ICTransfer, query, missing_ok=True):
+            for transfer in self.list_records(V.IC_TRANSFERS, ICTransfer, query, missing_ok=True):
                 if transfer.reference is not None and transfer.reference in chunk:
                     found.setdefault(transfer.reference, self._ic_location(transfer.reference, transfer, "transfer"))
         return found
@@ -792,17 +1106,18 @@ class Sage300Client(ApiClient):
     @staticmethod
     def _ic_location(reference: str, document: ICAdjustment | ICTransfer, kind: str) -> DocumentLocation:
         status = document.record_status
-        place = DocumentPlace.ENTERED if status in (None, R.ICRecordStatus.ENTERED) else DocumentPlace.POSTED
+        place = DocumentPlace.ENTERED if status in (None, V.ICRecordStatus.ENTERED) else DocumentPlace.POSTED
         number = str(document.sequence_number) if document.sequence_number is not None else None
         return DocumentLocation("IC", reference, place, number, None, None, kind)
 
     def posted_ar_documents(
         self, *, changed_since: date | None = None, document_numbers: Iterable[str] | None = None
     ) -> list[ARPostedDocument]:
-        """Posted AR documents, optionally only those active since a date and/or with given numbers (D15).
+        """Posted AR documents, optionally only those active since a date and/or with given numbers (I17).
 
         Args:
-            changed_since: Only documents whose ``LastActivityDate`` is on or after this date.
+            changed_since: Only documents whose ``LastActivityDate`` is on or after this date (written in the
+                server's OData dialect).
             document_numbers: Only these numbers (queried in chunks); an empty iterable gives ``[]``.
         """
         since = F.ge("LastActivityDate", changed_since) if changed_since is not None else None
@@ -810,11 +1125,11 @@ class Sage300Client(ApiClient):
             query = Query().orderby("DocumentNumber")
             if since is not None:
                 query.filter(since)
-            return self._list(R.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+            return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
         result: list[ARPostedDocument] = []
-        for chunk in _chunks(_unique(document_numbers), R.FILTER_CHUNK):
+        for chunk in _chunks(_unique(document_numbers), FILTER_CHUNK):
             query = Query().filter(F.one_of("DocumentNumber", chunk))
             if since is not None:
                 query.filter(since)
-            result.extend(self._list(R.AR_POSTED_DOCUMENTS, ARPostedDocument, query))
+            result.extend(self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query))
         return result

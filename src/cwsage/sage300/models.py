@@ -1,96 +1,79 @@
-"""Typed Sage 300 Web API payloads and responses: the only shapes of Sage's JSON cwsage code sees.
+"""Typed Sage 300 Web API payloads and answers: the only shapes of Sage's JSON cwsage code sees.
 
-Why it exists: only ``cwsage.sage300`` speaks Sage's JSON (DESIGN §2). These pydantic models turn it into
-Python with snake_case attributes (aliases give Sage's PascalCase, with the odd spellings listed in
-:data:`cwsage.sage300.resources.ODD_ALIASES`), amounts as :class:`~decimal.Decimal` (never float: bodies
-are parsed with :func:`cwsage.money.loads` and floats are refused), and dates as :class:`~datetime.date`
-(sent as ``YYYY-MM-DDT00:00:00Z`` via :func:`cwsage.dates.sage_date`, read back from Sage's ISO ``Z``
-strings via :mod:`cwsage.dates`). Every model ignores properties it does not know, so a newer Sage
-release with more fields still parses. Payload models have :meth:`SageModel.to_payload`.
+Why it exists: only ``cwsage.sage300`` speaks Sage's JSON (DESIGN §2). Each model is bound to one entity of
+:mod:`cwsage.sage300.vocabulary` and takes its aliases from it: an attribute the vocabulary does not declare
+makes the import fail, so no name reaches Sage that the vocabulary has not sourced. Attributes are declared
+in the vocabulary's order, which is the order payloads are sent in (DR22: properties are applied in order).
+
+Parsing is tolerant where Sage versions differ and strict where it matters:
+
+* Yes/No switches read ``"Yes"``/``"No"`` and ``true``/``false`` alike (:data:`YesNoFlag` writes the string,
+  :data:`Flag` the JSON boolean, each as the vocabulary types the property);
+* an enum member the vocabulary does not know is kept as plain text and reported (see
+  :class:`UnknownMember`), never a crash;
+* a property's known alternative spelling (MD16's ``TermsCodeKey`` for ``TermsCode``) is read too;
+* amounts are :class:`~decimal.Decimal` and refuse floats (bodies are parsed with :func:`cwsage.money.loads`);
+  keys must be present and of their declared type (integer keys accept an integral JSON number).
+
+Payload models have :meth:`SageModel.to_payload`.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
-from pydantic.alias_generators import to_pascal
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 
 from cwsage import money
 from cwsage.dates import parse_date, sage_date
-from cwsage.sage300.resources import (
-    ODD_ALIASES,
-    APDocumentType,
-    ARDocumentType,
-    ARReceiptTransactionType,
-    BatchStatus,
-    ICAdjustmentType,
-    ICRecordStatus,
-    InvoiceType,
-    TaxAmountControl,
-    YesNo,
-)
+from cwsage.sage300 import vocabulary as V
 
-__all__ = [
-    "APDocumentType",
-    "APInvoice",
-    "APInvoiceBatch",
-    "APInvoiceDetail",
-    "APPostedDocument",
-    "APVendor",
-    "ARAppliedReceipt",
-    "ARCustomer",
-    "ARDocumentType",
-    "ARInvoice",
-    "ARInvoiceBatch",
-    "ARInvoiceDetail",
-    "ARPostedDocument",
-    "ARReceipt",
-    "ARReceiptBatch",
-    "ARReceiptTransactionType",
-    "BatchStatus",
-    "Company",
-    "CompanyProfile",
-    "Currency",
-    "CurrencyRate",
-    "CustomerGroup",
-    "DistributionCode",
-    "DocumentLocation",
-    "DocumentPlace",
-    "FiscalCalendar",
-    "FiscalPeriod",
-    "GLAccount",
-    "GLJournalBatch",
-    "GLJournalDetail",
-    "GLJournalHeader",
-    "ICAdjustment",
-    "ICAdjustmentDetail",
-    "ICAdjustmentType",
-    "ICItem",
-    "ICLocation",
-    "ICRecordStatus",
-    "ICTransfer",
-    "ICTransferDetail",
-    "InvoiceType",
-    "OptionalField",
-    "SageModel",
-    "SageWarning",
-    "TaxAmountControl",
-    "TaxAuthority",
-    "TaxClass",
-    "TaxGroup",
-    "Terms",
-    "VendorGroup",
-    "YesNo",
-]
+log = logging.getLogger("cwsage.sage300")
+
+UNKNOWN_MEMBERS = "sage_unknown_members"
+"""Validation-context key of the list that collects :class:`UnknownMember` reports (the client passes one)."""
 
 
-def _alias(name: str) -> str:
-    return ODD_ALIASES.get(name) or to_pascal(name)
+@dataclass(frozen=True)
+class UnknownMember:
+    """An enum value Sage sent that the vocabulary does not list: kept as text, reported to the user."""
+
+    entity: str
+    prop: str
+    value: str
+
+    def describe(self) -> str:
+        """One line for the log and the run report."""
+        return f"Sage 300 sent {self.prop}={self.value!r} on {self.entity}, a value cwsage does not know; kept as is"
+
+
+def _report(context: Any, item: UnknownMember) -> None:
+    if isinstance(context, dict) and isinstance(context.get(UNKNOWN_MEMBERS), list):
+        context[UNKNOWN_MEMBERS].append(item)
+    else:
+        log.warning("%s", item.describe())
+
+
+# --------------------------------------------------------------------------------------------------
+# Value types
+# --------------------------------------------------------------------------------------------------
 
 
 def _to_date(value: Any) -> Any:
@@ -109,111 +92,196 @@ def _to_money(value: Any) -> Any:
     return money.D(value)  # refuses floats, bools, NaN
 
 
-def _dump_date(value: date) -> str:
-    return sage_date(value)
+def _to_flag(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in {"yes", "true", "1"}:
+            return True
+        if text in {"no", "false", "0", ""}:
+            return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{value!r} is neither Yes/No nor true/false")
 
 
-SageDate = Annotated[date, BeforeValidator(_to_date), PlainSerializer(_dump_date, return_type=str)]
+def _to_int_key(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004 - pydantic wants ValueError
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise ValueError(f"{value} is not a whole number")
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _to_text_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004 - pydantic wants ValueError
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return value
+
+
+def gl_batch_key(batch_number: str | int) -> str:
+    """GL batch numbers are 6-digit strings (PL ``000490``): ``12`` -> ``'000012'``."""
+    text = str(batch_number).strip()
+    return text.zfill(6) if text.isdigit() else text
+
+
+def _to_gl_batch(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return gl_batch_key(value)
+    return value
+
+
+def _yes_no(value: bool) -> str:
+    return V.YesNo.YES.value if value else V.YesNo.NO.value
+
+
+SageDate = Annotated[date, BeforeValidator(_to_date), PlainSerializer(sage_date, return_type=str)]
 """A calendar date: read from ``2024-01-31T00:00:00Z`` (or ``2024-01-31``), written as ``…T00:00:00Z``."""
 
 Money = Annotated[Decimal, BeforeValidator(_to_money)]
 """An exact amount (or rate, or quantity); floats are refused."""
 
+YesNoFlag = Annotated[bool, BeforeValidator(_to_flag), PlainSerializer(_yes_no, return_type=str)]
+"""A switch Sage types as a ``Yes``/``No`` string; ``true``/``false`` are read too."""
 
-class SageModel(BaseModel):
-    """Base of every Sage model: PascalCase aliases, populate by name, unknown properties ignored."""
+Flag = Annotated[bool, BeforeValidator(_to_flag)]
+"""A switch Sage types as a JSON boolean; ``"Yes"``/``"No"`` are read too."""
 
-    model_config = ConfigDict(
-        alias_generator=_alias,
+IntKey = Annotated[int, BeforeValidator(_to_int_key)]
+"""A numeric key (batch, entry, line, sequence number): an integer, or an integral JSON number."""
+
+TextNumber = Annotated[str, BeforeValidator(_to_text_number)]
+"""A number Sage writes as text (GL entry ``00001``); a bare JSON number is read as its text."""
+
+GLBatchNumber = Annotated[str, BeforeValidator(_to_gl_batch)]
+"""A GL batch number: a 6-digit string (a bare integer is padded)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The base: aliases from the vocabulary
+# --------------------------------------------------------------------------------------------------
+
+
+class _Aliases(AliasGenerator):
+    """The alias generator of one model: its vocabulary entity's names (alternatives are read too)."""
+
+    def __init__(self, entity: V.Entity) -> None:
+        super().__init__(validation_alias=self._read, serialization_alias=entity.alias_for)
+        self._entity = entity
+
+    @property
+    def entity(self) -> V.Entity:
+        """The entity the model is bound to."""
+        return self._entity
+
+    def _read(self, field_name: str) -> AliasChoices:
+        prop = self._entity.for_field(field_name)
+        return AliasChoices(prop.name, *prop.alternatives)
+
+
+def sage_config(entity: V.Entity) -> ConfigDict:
+    """The model configuration binding a model to ``entity`` of the vocabulary."""
+    return ConfigDict(
+        alias_generator=_Aliases(entity),
         populate_by_name=True,
         extra="ignore",
         validate_assignment=True,
     )
 
-    def to_payload(self) -> dict[str, Any]:
-        """The JSON body for Sage: aliases, no ``None`` values, Decimals kept as Decimal (use money.dumps)."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="python")
+
+class SageModel(BaseModel):
+    """Base of every Sage model: bound to one vocabulary entity, unknown properties ignored.
+
+    Attributes:
+        sage_entity: The vocabulary entity the model stands for.
+        sage_props: Each attribute's declared property.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", validate_assignment=True)
+    sage_entity: ClassVar[V.Entity]
+    sage_props: ClassVar[dict[str, V.Prop]] = {}
 
     @classmethod
-    def from_sage(cls, data: Any) -> Any:
-        """Parse a Sage JSON object (already decoded with :func:`cwsage.money.loads`)."""
-        return cls.model_validate(data)
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Bind the model to its entity and check every attribute, its order and nested models against it."""
+        super().__pydantic_init_subclass__(**kwargs)
+        generator = cls.model_config.get("alias_generator")
+        if not isinstance(generator, _Aliases):
+            raise V.VocabularyError(f"{cls.__name__} is not bound to a vocabulary entity (use sage_config)")
+        entity = generator.entity
+        props = {name: entity.for_field(name) for name in cls.model_fields}
+        for name, info in cls.model_fields.items():
+            if info.serialization_alias != props[name].name:
+                raise V.VocabularyError(f"{cls.__name__}.{name} is sent as {info.serialization_alias!r}")
+        order = [entity.props.index(prop) for prop in props.values()]
+        if order != sorted(order):
+            raise V.VocabularyError(f"{cls.__name__}: attributes must follow {entity.name}'s declared order")
+        cls.sage_entity = entity
+        cls.sage_props = props
+
+    @model_validator(mode="after")
+    def _keep_and_report_unknown_members(self, info: ValidationInfo) -> Self:
+        for name, prop in type(self).sage_props.items():
+            value = getattr(self, name)
+            if prop.members and isinstance(value, str) and value not in prop.members:
+                _report(info.context, UnknownMember(type(self).sage_entity.name, prop.name, value))
+        return self
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON body for Sage: Sage's names in declared order, no ``None`` values, Decimals kept exact."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="python")
 
 
-class SageWarning(SageModel):
-    """A view warning Sage returns in ``Warnings`` on a POST/PATCH answer [C S4; I]."""
-
-    message: str | None = None
-    priority: int | str | None = None
-    priority_string: str | None = None
-
-
-class OptionalField(SageModel):
-    """``{"OptionalField": "CODE", "Value": "text"}``; values are always strings [C S3]."""
-
-    optional_field: str
-    value: str
-
-
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # AR invoice batches
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 class ARInvoiceDetail(SageModel):
-    """One AR invoice line (``InvoiceDetails[]``, view ARIBD)."""
+    """One AR invoice line (``InvoiceDetails[]``)."""
 
-    line_number: int | None = None
+    model_config = sage_config(V.AR_INVOICE_DETAIL)
+
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
+    line_number: IntKey | None = None
     distribution_code: str | None = None
     revenue_account: str | None = None
-    item_number: str | None = None
     description: str | None = None
-    quantity: Money | None = None
-    unit_of_measure: str | None = None
-    price: Money | None = None
     extended_amount_with_tip: Money | None = None
-    extended_amount_without_tip: Money | None = None
-    tax_class_1: int | None = None
-    tax_class_2: int | None = None
-    tax_class_3: int | None = None
-    tax_class_4: int | None = None
-    tax_class_5: int | None = None
-    tax_base_1: Money | None = None
-    tax_base_2: Money | None = None
-    tax_base_3: Money | None = None
-    tax_base_4: Money | None = None
-    tax_base_5: Money | None = None
-    tax_amount_1: Money | None = None
-    tax_amount_2: Money | None = None
-    tax_amount_3: Money | None = None
-    tax_amount_4: Money | None = None
-    tax_amount_5: Money | None = None
-    comments: str | None = None
 
 
 class ARInvoice(SageModel):
-    """One AR invoice entry (``Invoices[]``, view ARIBH); invoices, debit notes and credit notes."""
+    """One AR invoice entry (``Invoices[]``): an invoice, debit note or credit note."""
 
+    model_config = sage_config(V.AR_INVOICE)
+
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
     customer_number: str
     document_number: str | None = None
-    document_type: ARDocumentType = ARDocumentType.INVOICE
-    invoice_type: InvoiceType | None = InvoiceType.SUMMARY
-    invoice_description: str | None = None
+    document_type: str | None = None
+    invoice_type: str | None = None
     po_number: str | None = None
-    order_number: str | None = None
-    apply_to_document: str | None = None
+    invoice_description: str | None = None
     document_date: SageDate | None = None
     posting_date: SageDate | None = None
-    as_of_date: SageDate | None = None
-    due_date: SageDate | None = None
-    terms: str | None = None
     currency_code: str | None = None
     rate_type: str | None = None
     rate_date: SageDate | None = None
     exchange_rate: Money | None = None
-    rate_overridden: YesNo | None = None
+    rate_overridden: YesNoFlag | None = None
+    terms: str | None = None
+    due_date: SageDate | None = None
+    do_not_calculation_tax: YesNoFlag | None = None
     tax_group: str | None = None
-    tax_amount_control: TaxAmountControl | None = None
     tax_authority_1: str | None = None
     tax_authority_2: str | None = None
     tax_authority_3: str | None = None
@@ -236,80 +304,61 @@ class ARInvoice(SageModel):
     tax_amount_5: Money | None = None
     document_total_before_tax: Money | None = None
     document_total_including_tax: Money | None = None
-    entry_number: int | None = None
-    batch_number: int | None = None
     invoice_details: list[ARInvoiceDetail] = Field(default_factory=list)
-    invoice_optional_fields: list[OptionalField] | None = None
-    warnings: list[SageWarning] | None = None
 
 
 class ARInvoiceBatch(SageModel):
-    """An AR invoice batch (view ARIBC) with its entries; POSTed whole, one POST per batch [C S1]."""
+    """An AR invoice batch with its entries; POSTed whole, one batch per POST (DR22)."""
 
-    description: str | None = None
+    model_config = sage_config(V.AR_INVOICE_BATCH)
+
+    batch_number: IntKey | None = None
     batch_date: SageDate | None = None
+    batch_status: str | None = None
+    description: str | None = None
     invoices: list[ARInvoice] = Field(default_factory=list)
-    batch_number: int | None = None
-    batch_status: BatchStatus | None = None
-    batch_total: Money | None = None
-    number_of_entries: int | None = None
-    number_of_errors: int | None = None
-    warnings: list[SageWarning] | None = None
 
 
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # AP invoice batches
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 class APInvoiceDetail(SageModel):
-    """One AP invoice line (view APIBD); the AP names differ from AR [C S3]."""
+    """One AP invoice line (``InvoiceDetails[]``); AP's names differ from AR's."""
 
-    line_number: int | None = None
-    gl_account: str | None = None
+    model_config = sage_config(V.AP_INVOICE_DETAIL)
+
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
+    line_number: IntKey | None = None
     distribution_code: str | None = None
+    gl_account: str | None = None
     distribution_description: str | None = None
     distributed_amount: Money | None = None
-    distributed_amount_before_taxes: Money | None = None
     tax_class_1: int | None = None
     tax_class_2: int | None = None
     tax_class_3: int | None = None
     tax_class_4: int | None = None
     tax_class_5: int | None = None
-    tax_base_1: Money | None = None
-    tax_base_2: Money | None = None
-    tax_base_3: Money | None = None
-    tax_base_4: Money | None = None
-    tax_base_5: Money | None = None
-    tax_amount_1: Money | None = None
-    tax_amount_2: Money | None = None
-    tax_amount_3: Money | None = None
-    tax_amount_4: Money | None = None
-    tax_amount_5: Money | None = None
 
 
 class APInvoice(SageModel):
-    """One AP invoice entry (view APIBH); document numbers are unique per vendor."""
+    """One AP invoice entry; document numbers are unique per vendor."""
 
+    model_config = sage_config(V.AP_INVOICE)
+
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
     vendor_number: str
     document_number: str | None = None
-    document_type: APDocumentType = APDocumentType.INVOICE
+    document_type: str | None = None
     invoice_description: str | None = None
-    po_number: str | None = None
-    order_number: str | None = None
-    apply_to_document: str | None = None
     document_date: SageDate | None = None
-    posting_date: SageDate | None = None
-    as_of_date: SageDate | None = None
     due_date: SageDate | None = None
     terms: str | None = None
-    currency_code: str | None = None
-    rate_type: str | None = None
-    rate_date: SageDate | None = None
-    exchange_rate: Money | None = None
-    rate_overridden: YesNo | None = None
+    do_not_calculation_tax: YesNoFlag | None = None
     tax_group: str | None = None
-    tax_amount_control: TaxAmountControl | None = None
     tax_authority_1: str | None = None
     tax_authority_2: str | None = None
     tax_authority_3: str | None = None
@@ -330,311 +379,319 @@ class APInvoice(SageModel):
     tax_amount_3: Money | None = None
     tax_amount_4: Money | None = None
     tax_amount_5: Money | None = None
-    document_total_before_taxes: Money | None = None
     document_total_including_tax: Money | None = None
-    entry_number: int | None = None
-    batch_number: int | None = None
     invoice_details: list[APInvoiceDetail] = Field(default_factory=list)
-    invoice_optional_fields: list[OptionalField] | None = None
-    warnings: list[SageWarning] | None = None
 
 
 class APInvoiceBatch(SageModel):
-    """An AP invoice batch (view APIBC) with its entries."""
+    """An AP invoice batch with its entries."""
 
-    description: str | None = None
+    model_config = sage_config(V.AP_INVOICE_BATCH)
+
+    batch_number: IntKey | None = None
     batch_date: SageDate | None = None
+    batch_status: str | None = None
+    description: str | None = None
     invoices: list[APInvoice] = Field(default_factory=list)
-    batch_number: int | None = None
-    batch_status: BatchStatus | None = None
-    batch_total: Money | None = None
-    number_of_entries: int | None = None
-    number_of_errors: int | None = None
-    warnings: list[SageWarning] | None = None
 
 
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # GL journal batches
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 class GLJournalDetail(SageModel):
-    """One journal line; ``amount`` is signed: debit positive, credit negative [C S22, S4]."""
+    """One journal line; ``amount`` is signed: debit positive, credit negative."""
 
-    transaction_number: str | int | None = None
+    model_config = sage_config(V.GL_JOURNAL_DETAIL)
+
+    batch_number: GLBatchNumber | None = None
+    entry_number: TextNumber | None = None
+    transaction_number: TextNumber | None = None
     account_number: str
     amount: Money
+    source_currency_amount: Money | None = None
     description: str | None = None
     reference: str | None = None
-    journal_date: SageDate | None = None
-    source_currency: str | None = None
-    source_currency_amount: Money | None = None
-    currency_rate: Money | None = None
-    currency_rate_date: SageDate | None = None
-    comment: str | None = None
 
 
 class GLJournalHeader(SageModel):
-    """One journal entry (``JournalHeaders[]``, view GLJEH); each must balance."""
+    """One journal entry (``JournalHeaders[]``); each must balance."""
 
+    model_config = sage_config(V.GL_JOURNAL_HEADER)
+
+    batch_number: GLBatchNumber | None = None
+    entry_number: TextNumber | None = None
     source_ledger: str | None = None
     source_type: str | None = None
     description: str | None = None
-    posting_date: SageDate | None = None
     document_date: SageDate | None = None
-    document_number: str | None = None
-    reference: str | None = None
-    entry_number: str | int | None = None
-    batch_number: str | None = None
-    fiscal_year: str | None = None
-    fiscal_period: str | int | None = None
-    debits: Money | None = None
-    credits: Money | None = None
     journal_details: list[GLJournalDetail] = Field(default_factory=list)
-    warnings: list[SageWarning] | None = None
+
+    def document_key(self, wanted: set[str] | frozenset[str]) -> str | None:
+        """The document key this entry carries (I15): a detail ``Reference``, else the start of ``Description``."""
+        for detail in self.journal_details:
+            if detail.reference and detail.reference in wanted:
+                return detail.reference
+        first = (self.description or "").split(" ", 1)[0]
+        return first if first in wanted else None
 
 
 class GLJournalBatch(SageModel):
-    """A GL journal batch (view GL0008); the batch number is a 6-digit string (D11)."""
+    """A GL journal batch; the batch number is a 6-digit string."""
 
+    model_config = sage_config(V.GL_JOURNAL_BATCH)
+
+    batch_number: GLBatchNumber | None = None
+    status: str | None = None
     description: str | None = None
-    source_ledger: str | None = None
-    batch_number: str | None = None
-    status: BatchStatus | None = None
-    debits: Money | None = None
-    credits: Money | None = None
-    number_of_entries: int | None = None
-    number_of_errors: int | None = None
     journal_headers: list[GLJournalHeader] = Field(default_factory=list)
-    warnings: list[SageWarning] | None = None
 
 
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # IC adjustments and transfers
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 class ICAdjustmentDetail(SageModel):
-    """One adjustment line [C S21]."""
+    """One adjustment line; ``cost_adjustment`` is the cost added or removed (PL ``CostAdjustment``)."""
 
+    model_config = sage_config(V.IC_ADJUSTMENT_DETAIL)
+
+    sequence_number: IntKey | None = None
+    line_number: IntKey | None = None
     item_number: str
     location: str
-    transaction_type: ICAdjustmentType
+    transaction_type: str
     quantity: Money | None = None
-    unit_cost: Money | None = None
-    extended_cost: Money | None = None
     unit_of_measure: str | None = None
+    cost_adjustment: Money | None = None
     comments: str | None = None
 
 
 class ICAdjustment(SageModel):
-    """An IC adjustment: its own document, not batch based (D12)."""
+    """An IC adjustment: its own document, not batch based."""
 
+    model_config = sage_config(V.IC_ADJUSTMENT)
+
+    sequence_number: IntKey | None = None
+    adjustment_number: TextNumber | None = None
     description: str | None = None
     adjustment_date: SageDate | None = None
+    record_status: str | None = None
     reference: str | None = None
-    sequence_number: int | None = None
-    adjustment_number: str | None = None
-    record_status: str | None = None  # ICRecordStatus names; kept as text to tolerate other releases
     adjustment_details: list[ICAdjustmentDetail] = Field(default_factory=list)
-    warnings: list[SageWarning] | None = None
 
 
 class ICTransferDetail(SageModel):
-    """One transfer line (D13, names [?])."""
+    """One transfer line."""
 
-    line_number: int | None = None
+    model_config = sage_config(V.IC_TRANSFER_DETAIL)
+
+    sequence_number: IntKey | None = None
+    line_number: IntKey | None = None
     item_number: str
     from_location: str
     to_location: str
-    quantity: Money
+    quantity_transferred: Money
     unit_of_measure: str | None = None
+    comments: str | None = None
 
 
 class ICTransfer(SageModel):
-    """An IC transfer between locations (D13)."""
+    """An IC transfer between locations."""
 
+    model_config = sage_config(V.IC_TRANSFER)
+
+    sequence_number: IntKey | None = None
+    transfer_number: TextNumber | None = None
     description: str | None = None
-    transfer_date: SageDate | None = None
+    document_date: SageDate | None = None
     reference: str | None = None
+    record_status: str | None = None
     document_type: str | None = None
-    sequence_number: int | None = None
-    transfer_number: str | None = None
-    record_status: str | None = None  # ICRecordStatus names; kept as text to tolerate other releases
     transfer_details: list[ICTransferDetail] = Field(default_factory=list)
-    warnings: list[SageWarning] | None = None
 
 
-# ------------------------------------------------------------------------------------------------
-# AR receipts (D16)
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+# AR receipts (the demo and tests record customer payments with them)
+# --------------------------------------------------------------------------------------------------
 
 
 class ARAppliedReceipt(SageModel):
-    """One application of a receipt (or credit note) to a document."""
+    """One application of a receipt (or of a credit note) to a document."""
 
-    document_number: str
-    applied_amount: Money
-    payment_number: int | None = None
+    model_config = sage_config(V.AR_APPLIED_RECEIPT)
+
+    batch_type: str | None = None
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
+    line_number: IntKey | None = None
+    customer_number: str | None = None
+    document_number: str | None = None
+    payment_number: IntKey | None = None
+    customer_receipt_amount: Money | None = None
 
 
 class ARReceipt(SageModel):
     """A receipt or an apply-document entry (``ReceiptsAdjustments[]``)."""
 
+    model_config = sage_config(V.AR_RECEIPT)
+
+    batch_type: str | None = None
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
     customer_number: str
-    transaction_type: ARReceiptTransactionType = ARReceiptTransactionType.RECEIPT
-    document_date: SageDate | None = None
-    check_receipt_no: str | None = None
+    receipt_date_adjustment_date: SageDate | None = None
+    entry_description: str | None = None
+    entry_reference: str | None = None
+    receipt_transaction_type: str | None = None
+    document_number: str | None = None
     bank_receipt_amount: Money | None = None
     customer_receipt_amount: Money | None = None
-    apply_to: str | None = None
-    document_number: str | None = None
-    entry_number: int | None = None
-    batch_number: int | None = None
     applied_receipts_adjustments: list[ARAppliedReceipt] = Field(default_factory=list)
 
 
 class ARReceiptBatch(SageModel):
-    """An AR receipt/adjustment batch of record type ``CA``."""
+    """An AR receipt/adjustment batch (record type ``CA`` for cash)."""
 
-    batch_record_type: str = "CA"
+    model_config = sage_config(V.AR_RECEIPT_BATCH)
+
+    batch_record_type: str = V.ReceiptBatchType.CASH.value
+    batch_number: IntKey | None = None
     batch_date: SageDate | None = None
     description: str | None = None
-    batch_number: int | None = None
-    batch_status: BatchStatus | None = None
+    batch_status: str | None = None
     receipts_adjustments: list[ARReceipt] = Field(default_factory=list)
-    warnings: list[SageWarning] | None = None
 
 
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+# Posted documents
+# --------------------------------------------------------------------------------------------------
+
+
+class ARPostedDocument(SageModel):
+    """A posted AR document; amounts are signed as Sage stores them (credit notes and receipts negative)."""
+
+    model_config = sage_config(V.AR_POSTED_DOCUMENT)
+
+    customer_number: str
+    document_number: str
+    document_type: str | None = None
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
+    document_date: SageDate | None = None
+    posting_date: SageDate | None = None
+    currency_code: str | None = None
+    customer_currency_invoice_amount: Money | None = None
+    customer_currency_amount_due: Money | None = None
+    fully_paid: YesNoFlag | None = None
+    date_paid: SageDate | None = None
+    last_activity_date: SageDate | None = None
+
+    @property
+    def is_fully_paid(self) -> bool:
+        """``FullyPaid`` is ``Yes`` (or ``true``)."""
+        return bool(self.fully_paid)
+
+
+class APPostedDocument(SageModel):
+    """A posted AP document (only what the duplicate look-up needs, I18)."""
+
+    model_config = sage_config(V.AP_POSTED_DOCUMENT)
+
+    vendor_number: str
+    document_number: str
+    document_type: str | None = None
+    batch_number: IntKey | None = None
+    entry_number: IntKey | None = None
+
+
+# --------------------------------------------------------------------------------------------------
 # Master data
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+
+
+def _active(status: str | None) -> bool:
+    return status != V.ActiveStatus.INACTIVE
 
 
 class ARCustomer(SageModel):
-    """An AR customer (view ARCUS); minimum create is number, name and group [C S3]."""
+    """An AR customer; a minimal create sends number, group and name (PL)."""
+
+    model_config = sage_config(V.AR_CUSTOMER)
 
     customer_number: str
-    customer_name: str | None = None
     short_name: str | None = None
     group_code: str | None = None
     status: str | None = None
-    on_hold: YesNo | None = None
-    account_set: str | None = None
+    customer_name: str | None = None
+    currency_code: str | None = None
     terms: str | None = None
     tax_group: str | None = None
-    currency_code: str | None = None
-    rate_type: str | None = None
-    address_line_1: str | None = None
-    address_line_2: str | None = None
-    address_line_3: str | None = None
-    address_line_4: str | None = None
-    city: str | None = None
-    state_province: str | None = None
-    zip_postal_code: str | None = None
-    country: str | None = None
-    contact_name: str | None = None
-    phone_number: str | None = None
-    fax_number: str | None = None
-    email: str | None = None
-    web_site: str | None = None
-    tax_class_code_1: int | None = None
-    tax_class_code_2: int | None = None
-    tax_class_code_3: int | None = None
-    tax_class_code_4: int | None = None
-    tax_class_code_5: int | None = None
-    tax_registration_number_1: str | None = None
-    balance_due_in_customer_currency: Money | None = None
+
+    @property
+    def active(self) -> bool:
+        """Not ``Inactive``."""
+        return _active(self.status)
 
 
 class APVendor(SageModel):
-    """An AP vendor (view APVEN)."""
+    """An AP vendor."""
+
+    model_config = sage_config(V.AP_VENDOR)
 
     vendor_number: str
-    vendor_name: str | None = None
     short_name: str | None = None
     group_code: str | None = None
+    on_hold: str | None = None
+    vendor_name: str | None = None
     status: str | None = None
-    on_hold: YesNo | None = None
-    account_set: str | None = None
+    currency_code: str | None = None
     terms: str | None = None
     tax_group: str | None = None
-    currency_code: str | None = None
-    rate_type: str | None = None
-    address_line_1: str | None = None
-    address_line_2: str | None = None
-    address_line_3: str | None = None
-    address_line_4: str | None = None
-    city: str | None = None
-    state_province: str | None = None
-    zip_postal_code: str | None = None
-    country: str | None = None
-    contact_name: str | None = None
-    phone_number: str | None = None
-    email: str | None = None
-    tax_class_code_1: int | None = None
-    tax_class_code_2: int | None = None
-    tax_class_code_3: int | None = None
-    tax_class_code_4: int | None = None
-    tax_class_code_5: int | None = None
 
-
-class ICItem(SageModel):
-    """An IC item (D14); ``item_number`` is the unformatted key."""
-
-    item_number: str
-    description: str | None = None
-    category: str | None = None
-    stocking_unit_of_measure: str | None = None
-    status: str | None = None
-    stock_item: YesNo | None = None
-    account_set: str | None = None
-
-
-class ICLocation(SageModel):
-    """An IC location / warehouse (D14)."""
-
-    location: str
-    description: str | None = None
-    status: str | None = None
+    @property
+    def active(self) -> bool:
+        """Not ``Inactive``."""
+        return _active(self.status)
 
 
 class GLAccount(SageModel):
-    """A GL account (D7): ``unformatted_account`` is the key, ``account_number`` the formatted one."""
+    """A GL account: ``unformatted_account`` is the key, ``account_number`` the formatted one (I6)."""
+
+    model_config = sage_config(V.GL_ACCOUNT)
 
     unformatted_account: str
     account_number: str | None = None
     description: str | None = None
-    status: str | None = None
     account_type: str | None = None
-    normal_balance_drcr: str | None = None
-    account_group_code: str | None = None
-    multicurrency: YesNo | None = None
-    control_account: YesNo | None = None
+    status: str | None = None
 
     @property
     def active(self) -> bool:
-        """Whether the account may be posted to (status ``Active``)."""
-        return (self.status or "Active") == "Active"
+        """Whether the account may be posted to (not ``Inactive``)."""
+        return _active(self.status)
 
 
 class TaxGroup(SageModel):
-    """A tax group for one transaction type (D8)."""
+    """A tax group for one transaction type."""
+
+    model_config = sage_config(V.TAX_GROUP)
 
     tax_group_key: str
     transaction_type: str | None = None
     description: str | None = None
-    tax_reporting_currency: str | None = None
     tax_authority_1: str | None = None
     tax_authority_2: str | None = None
     tax_authority_3: str | None = None
     tax_authority_4: str | None = None
     tax_authority_5: str | None = None
-    taxable_1: YesNo | None = None
-    taxable_2: YesNo | None = None
-    taxable_3: YesNo | None = None
-    taxable_4: YesNo | None = None
-    taxable_5: YesNo | None = None
+    taxable_1: Flag | None = None
+    taxable_2: Flag | None = None
+    taxable_3: Flag | None = None
+    taxable_4: Flag | None = None
+    taxable_5: Flag | None = None
 
     @property
     def authorities(self) -> list[str]:
@@ -643,192 +700,298 @@ class TaxGroup(SageModel):
         return [a for a in (*levels, self.tax_authority_4, self.tax_authority_5) if a]
 
 
-class TaxAuthority(SageModel):
-    """A tax authority (D8)."""
-
-    tax_authority: str
-    description: str | None = None
-    tax_reporting_currency: str | None = None
-    tax_liability_account: str | None = None
-
-
 class TaxClass(SageModel):
-    """A tax class of one authority and transaction type (D8); ``tax_class`` is Sage's ``Class``."""
+    """One tax class of an authority (``TaxClasses[]``); ``tax_class`` is Sage's ``Class``."""
 
-    tax_authority: str
-    transaction_type: str | None = None
+    model_config = sage_config(V.TAX_CLASS)
+
+    tax_class: IntKey
     class_type: str | None = None
-    tax_class: int
+    transaction_type: str | None = None
     description: str | None = None
-    exempt: YesNo | None = None
+    exempt: Flag | None = None
+
+
+class TaxAuthority(SageModel):
+    """A tax authority with its tax classes (I7)."""
+
+    model_config = sage_config(V.TAX_AUTHORITY)
+
+    tax_authority_key: str
+    description: str | None = None
+    tax_classes: list[TaxClass] = Field(default_factory=list)
 
 
 class Currency(SageModel):
-    """A Common Services currency code (D4)."""
+    """A Common Services currency code."""
 
-    currency_code: str
+    model_config = sage_config(V.CURRENCY_CODE)
+
+    currency_code_key: str
     description: str | None = None
-    decimal_places: int | None = None
     symbol: str | None = None
+    decimal_places: str | None = None
+
+    @property
+    def decimals(self) -> int | None:
+        """``Num2`` → 2; None when Sage sent a member cwsage does not know (amounts then use 2, I3)."""
+        text = self.decimal_places or ""
+        if text in V.DecimalPlaces.__members__.values():
+            return int(text.removeprefix("Num"))
+        return None
+
+
+class CurrencyRateDetail(SageModel):
+    """One rate of a rate table (``CurrencyRateDetail[]``)."""
+
+    model_config = sage_config(V.CURRENCY_RATE_DETAIL)
+
+    to_currency: str | None = None
+    rate_type: str | None = None
+    from_currency: str
+    rate_date: SageDate
+    rate: Money
 
 
 class CurrencyRate(SageModel):
-    """One exchange rate (D5): home units per one source unit, valid from ``rate_date``."""
+    """A rate table: home currency (``ToCurrency``) and rate type, how to match dates and apply rates (I4)."""
 
-    home_currency: str
+    model_config = sage_config(V.CURRENCY_RATE)
+
+    to_currency: str
     rate_type: str | None = None
-    source_currency: str
-    rate_date: SageDate
-    rate: Money
+    table_description: str | None = None
     date_matching: str | None = None
+    rate_operation: str | None = None
+    currency_rate_detail: list[CurrencyRateDetail] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FiscalPeriod:
+    """One period of a fiscal year, gathered from ``FiscalPeriod{N}StartDate/EndDate/Status`` (I5)."""
+
+    number: int
+    start_date: date
+    end_date: date
+    status: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the period accepts postings (not ``Locked``; a missing status counts as open, I5)."""
+        return self.status != V.PeriodStatus.LOCKED
+
+
+class FiscalCalendar(SageModel):
+    """One fiscal year (I5); the numbered period properties are gathered into :attr:`periods`."""
+
+    model_config = sage_config(V.FISCAL_CALENDAR)
+
+    fiscal_year: str
+    active: YesNoFlag | None = None
+    number_of_fiscal_periods: int | None = None
+    _periods: list[FiscalPeriod] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _gather_periods(cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        model = handler(data)
+        if isinstance(model, FiscalCalendar) and isinstance(data, dict):
+            model._periods = _periods_of(data, info.context)
+        return model
+
+    @property
+    def periods(self) -> list[FiscalPeriod]:
+        """The year's periods, in order."""
+        return list(self._periods)
+
+    def period_for(self, day: date) -> tuple[int, bool] | None:
+        """The period holding ``day`` and whether it is open, or None if the year does not hold it.
+
+        A period of an inactive year is reported as not open.
+        """
+        for period in self._periods:
+            if period.start_date <= day <= period.end_date:
+                return period.number, period.is_open and self.active is not False
+        return None
+
+
+def _periods_of(data: dict[str, Any], context: Any) -> list[FiscalPeriod]:
+    entity = V.FISCAL_CALENDAR
+    periods: list[FiscalPeriod] = []
+    for n in range(1, 14):
+        start = _to_date(data.get(entity.name_of(f"FiscalPeriod{n}StartDate")))
+        end = _to_date(data.get(entity.name_of(f"FiscalPeriod{n}EndDate")))
+        status_prop = entity.prop(f"FiscalPeriod{n}Status")
+        status = data.get(status_prop.name)
+        if isinstance(status, str) and status not in status_prop.members:
+            _report(context, UnknownMember(entity.name, status_prop.name, status))
+        if isinstance(start, date) and isinstance(end, date):
+            periods.append(FiscalPeriod(n, start, end, status if isinstance(status, str) else None))
+    return periods
+
+
+class CompanyProfile(SageModel):
+    """The company profile (I2): home currency and multicurrency switch."""
+
+    model_config = sage_config(V.COMPANY_PROFILE)
+
+    home_currency: str | None = None
+    multicurrency: YesNoFlag | None = None
 
 
 class Company(SageModel):
-    """A company database the Web API serves (D1)."""
+    """A company database the Web API serves (I1)."""
+
+    model_config = sage_config(V.COMPANY)
 
     company_id: str
     company_name: str | None = None
 
 
-class CompanyProfile(SageModel):
-    """The company profile (D3): home currency and multicurrency switch."""
+class ARTermsSchedule(SageModel):
+    """One payment of an AR terms code (``TermsPaymentSchedules[]``)."""
 
-    company_id: str | None = None
-    company_name: str | None = None
-    home_currency: str | None = None
-    functional_currency: str | None = None
-    multicurrency: YesNo | None = None
+    model_config = sage_config(V.AR_TERMS_SCHEDULE)
 
-
-class FiscalPeriod(SageModel):
-    """One period of a fiscal year, collected from ``FiscalPeriod{N}StartDate/EndDate/Status`` (D6)."""
-
-    number: int
-    start_date: SageDate
-    end_date: SageDate
-    status: str | None = None
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the period accepts postings (status ``Open``; a missing status counts as open)."""
-        return (self.status or "Open") == "Open"
+    terms_code: str | None = None
+    payment_number: IntKey | None = None
+    percent_due: Money | None = None
+    discount_percent: Money | None = None
+    discount_number_of_days: int | None = None
+    due_number_of_days: int | None = None
+    due_day_of_month: int | None = None
 
 
-class FiscalCalendar(SageModel):
-    """One fiscal year (D6); the numbered period properties are gathered into :attr:`periods`."""
+class ARTerms(SageModel):
+    """An AR terms code with its payment schedule."""
 
-    fiscal_year: str
-    active: YesNo | None = None
-    number_of_fiscal_periods: int | None = None
-    periods: list[FiscalPeriod] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _gather_periods(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "periods" in data:
-            return data
-        gathered: list[dict[str, Any]] = []
-        for n in range(1, 14):
-            start = data.get(f"FiscalPeriod{n}StartDate")
-            end = data.get(f"FiscalPeriod{n}EndDate")
-            if start and end:
-                gathered.append(
-                    {"number": n, "start_date": start, "end_date": end, "status": data.get(f"FiscalPeriod{n}Status")}
-                )
-        return {**data, "periods": gathered}
-
-    def period_for(self, day: date) -> tuple[int, bool] | None:
-        """The period holding ``day`` and whether it is open, or None if the year does not hold it.
-
-        A period of an inactive year is reported as not open (Sage refuses it, D6).
-        """
-        for period in self.periods:
-            if period.start_date <= day <= period.end_date:
-                return period.number, period.is_open and self.active is not YesNo.NO
-        return None
-
-
-class Terms(SageModel):
-    """AR or AP terms code (D9, D10)."""
+    model_config = sage_config(V.AR_TERMS_CODE)
 
     terms_code: str
     description: str | None = None
-    due_days: int | None = None
+    terms_payment_schedules: list[ARTermsSchedule] = Field(default_factory=list)
 
 
-class CustomerGroup(SageModel):
-    """An AR customer group (D9); new customers take their defaults from it."""
+class APTermsSchedule(SageModel):
+    """One payment of an AP terms code (``TermsPaymentSchedule[]``, as PL spells it)."""
 
-    group_code: str
+    model_config = sage_config(V.AP_TERMS_SCHEDULE)
+
+    terms_code: str | None = None
+    payment_number: IntKey | None = None
+    percentage_due: Money | None = None
+    discount_percent: Money | None = None
+    discount_number_of_days: int | None = None
+    due_number_of_days: int | None = None
+    due_day_of_month: int | None = None
+
+
+class APTerms(SageModel):
+    """An AP terms code with its payment schedule."""
+
+    model_config = sage_config(V.AP_TERMS_CODE)
+
+    terms_code: str
     description: str | None = None
-    account_set: str | None = None
-    terms: str | None = None
-    tax_group: str | None = None
+    terms_payment_schedule: list[APTermsSchedule] = Field(default_factory=list)
 
 
-class VendorGroup(SageModel):
-    """An AP vendor group (D10)."""
+class ICItem(SageModel):
+    """An IC item: ``unformatted_item_number`` is the key, ``item_number`` the formatted number (I9)."""
 
-    group_code: str
+    model_config = sage_config(V.IC_ITEM)
+
+    unformatted_item_number: str
+    item_number: str | None = None
     description: str | None = None
-    account_set: str | None = None
-    terms: str | None = None
+    category: str | None = None
+    account_set_code: str | None = None
+    stock_item: Flag | None = None
+    stocking_unit_of_measure: str | None = None
+    inactive: Flag | None = None
 
 
-class DistributionCode(SageModel):
-    """An AR distribution code and its revenue account (D9)."""
+class ICLocation(SageModel):
+    """An IC location (warehouse)."""
 
-    distribution_code: str
-    description: str | None = None
-    gl_account: str | None = None
+    model_config = sage_config(V.IC_LOCATION)
 
-
-class ARPostedDocument(SageModel):
-    """A posted AR document (D15); amounts are signed as Sage stores them (credit notes negative)."""
-
-    customer_number: str
-    document_number: str
-    document_type: str | None = None
-    document_date: SageDate | None = None
-    posting_date: SageDate | None = None
-    due_date: SageDate | None = None
-    currency_code: str | None = None
-    cust_currency_invoice_amount: Money | None = None
-    cust_currency_amount_due: Money | None = None
-    fully_paid: str | None = None
-    date_paid: SageDate | None = None
-    last_activity_date: SageDate | None = None
-    batch_number: int | None = None
-    entry_number: int | None = None
-    po_number: str | None = None
-    order_number: str | None = None
-    document_description: str | None = None
-
-    @property
-    def is_fully_paid(self) -> bool:
-        """``FullyPaid`` is ``Yes`` (or ``1``/``true`` on installations that send those forms)."""
-        return (self.fully_paid or "").strip().lower() in {"yes", "1", "true"}
+    location_key: str
+    name: str | None = None
+    location_type: str | None = None
+    inactive: Flag | None = None
 
 
-class APPostedDocument(SageModel):
-    """A posted AP document (D23)."""
+SAGE_MODELS: tuple[type[SageModel], ...] = (
+    ARInvoiceDetail,
+    ARInvoice,
+    ARInvoiceBatch,
+    APInvoiceDetail,
+    APInvoice,
+    APInvoiceBatch,
+    GLJournalDetail,
+    GLJournalHeader,
+    GLJournalBatch,
+    ICAdjustmentDetail,
+    ICAdjustment,
+    ICTransferDetail,
+    ICTransfer,
+    ARAppliedReceipt,
+    ARReceipt,
+    ARReceiptBatch,
+    ARPostedDocument,
+    APPostedDocument,
+    ARCustomer,
+    APVendor,
+    GLAccount,
+    TaxGroup,
+    TaxClass,
+    TaxAuthority,
+    Currency,
+    CurrencyRateDetail,
+    CurrencyRate,
+    FiscalCalendar,
+    CompanyProfile,
+    Company,
+    ARTermsSchedule,
+    ARTerms,
+    APTermsSchedule,
+    APTerms,
+    ICItem,
+    ICLocation,
+)
+"""Every Sage model (tests hold each against the vocabulary)."""
 
-    vendor_number: str
-    document_number: str
-    document_type: str | None = None
-    document_date: SageDate | None = None
-    posting_date: SageDate | None = None
-    currency_code: str | None = None
-    vend_currency_invoice_amount: Money | None = None
-    vend_currency_amount_due: Money | None = None
-    fully_paid: str | None = None
-    batch_number: int | None = None
-    entry_number: int | None = None
+RESOURCE_MODELS: dict[str, type[SageModel]] = {
+    V.AR_INVOICE_BATCHES.path: ARInvoiceBatch,
+    V.AP_INVOICE_BATCHES.path: APInvoiceBatch,
+    V.GL_JOURNAL_BATCHES.path: GLJournalBatch,
+    V.IC_ADJUSTMENTS.path: ICAdjustment,
+    V.IC_TRANSFERS.path: ICTransfer,
+    V.AR_RECEIPT_BATCHES.path: ARReceiptBatch,
+    V.AR_POSTED_DOCUMENTS.path: ARPostedDocument,
+    V.AP_POSTED_DOCUMENTS.path: APPostedDocument,
+    V.AR_CUSTOMERS.path: ARCustomer,
+    V.AP_VENDORS.path: APVendor,
+    V.GL_ACCOUNTS.path: GLAccount,
+    V.TX_TAX_GROUPS.path: TaxGroup,
+    V.TX_TAX_AUTHORITIES.path: TaxAuthority,
+    V.CS_CURRENCY_CODES.path: Currency,
+    V.CS_CURRENCY_RATES.path: CurrencyRate,
+    V.CS_FISCAL_CALENDARS.path: FiscalCalendar,
+    V.CS_COMPANY_PROFILE.path: CompanyProfile,
+    V.COMPANIES.path: Company,
+    V.AR_TERMS.path: ARTerms,
+    V.AP_TERMS.path: APTerms,
+    V.IC_ITEMS.path: ICItem,
+    V.IC_LOCATIONS.path: ICLocation,
+}
+"""The record model of each resource that has one (processes take plain parameters)."""
 
 
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Where a document is in Sage (for "did my creating call land?")
-# ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 class DocumentPlace(StrEnum):

@@ -27,14 +27,16 @@ from cwsage.config import RunDefaults
 from cwsage.dates import SystemClock
 from cwsage.render import RichProgress, issues_table, show_run, show_sync
 from cwsage.sage300 import models as sg
+from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
-from cwsage.sage300.resources import ARReceiptTransactionType
 from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.batch import RunRequest, check, run_batch
 from cwsage.services.payments import sync_payments
 from cwsage.services.results import RunResult
 from cwsage.services.session import connect
 from cwsage.state.store import StateStore
+
+CASH = V.ReceiptBatchType.CASH.value
 
 
 @dataclass
@@ -48,17 +50,23 @@ class DemoReport:
 
 
 def record_receipts(sage: Sage300Client, invoice_numbers: list[str], day: date) -> list[str]:
-    """Record customer receipts in the Sage sandbox: full, partial, two payments, a credit note applied."""
+    """Record customer receipts in the Sage sandbox: full, partial, two payments, a credit note applied.
+
+    The batch is sent Ready To Post in the creating POST (PATCHed after on an older server, I14), then posted
+    with ``AR/ARPostReceiptsAndAdjustments`` (I13); receipts carry the names of Sage's own samples (I19).
+    """
     posted = {d.document_number: d for d in sage.posted_ar_documents(document_numbers=invoice_numbers)}
     invoices = [
-        d for d in posted.values() if (d.document_type or "") == "Invoice" and (d.cust_currency_amount_due or 0) > 0
+        d
+        for d in posted.values()
+        if d.document_type == V.PostedDocumentType.INVOICE and (d.customer_currency_amount_due or 0) > 0
     ]
-    credits = [d for d in posted.values() if (d.document_type or "") == "CreditNote"]
+    credits = [d for d in posted.values() if d.document_type == V.PostedDocumentType.CREDIT_NOTE]
     receipts: list[sg.ARReceipt] = []
     notes: list[str] = []
     plan = [("full", Decimal(1)), ("partial", Decimal("0.4")), ("first of two", Decimal("0.5"))]
     for (label, share), doc in zip(plan, invoices, strict=False):
-        due = doc.cust_currency_amount_due or money.ZERO
+        due = doc.customer_currency_amount_due or money.ZERO
         amount = money.quantize(due * share, doc.currency_code)
         receipts.append(_receipt(doc.customer_number, doc.document_number, amount, day, f"DEMO-{len(receipts) + 1}"))
         notes.append(f"{label} payment of {amount} on {doc.document_number} ({doc.customer_number})")
@@ -70,37 +78,59 @@ def record_receipts(sage: Sage300Client, invoice_numbers: list[str], day: date) 
         target = next((d for d in invoices[3:] if d.customer_number == credit.customer_number), None)
         if target is None:
             continue
-        amount = min(abs(credit.cust_currency_amount_due or money.ZERO), target.cust_currency_amount_due or money.ZERO)
+        amount = min(
+            abs(credit.customer_currency_amount_due or money.ZERO), target.customer_currency_amount_due or money.ZERO
+        )
         receipts.append(
             sg.ARReceipt(
+                batch_type=CASH,
                 customer_number=credit.customer_number,
-                transaction_type=ARReceiptTransactionType.APPLY_DOCUMENT,
-                document_date=day,
-                apply_to=credit.document_number,
+                receipt_date_adjustment_date=day,
+                entry_description=f"credit note {credit.document_number} applied",
+                receipt_transaction_type=V.ReceiptTransactionType.APPLY_DOCUMENT,
+                document_number=credit.document_number,
                 applied_receipts_adjustments=[
-                    sg.ARAppliedReceipt(document_number=target.document_number, applied_amount=amount)
+                    sg.ARAppliedReceipt(
+                        batch_type=CASH,
+                        customer_number=credit.customer_number,
+                        document_number=target.document_number,
+                        customer_receipt_amount=amount,
+                    )
                 ],
             )
         )
         notes.append(f"credit note {credit.document_number} applied to {target.document_number} ({amount})")
     if receipts:
         batch = sage.create_ar_receipt_batch(
-            sg.ARReceiptBatch(description="cwsage demo receipts", batch_date=day, receipts_adjustments=receipts)
+            sg.ARReceiptBatch(
+                batch_record_type=CASH,
+                batch_date=day,
+                description="cwsage demo receipts",
+                batch_status=V.BatchStatus.READY_TO_POST,
+                receipts_adjustments=receipts,
+            )
         )
         if batch.batch_number is not None:
-            sage.set_ar_receipt_batch_ready(batch.batch_number)
+            sage.ensure_ready(V.AR_RECEIPT_BATCHES, (CASH, batch.batch_number), batch.batch_status)
             sage.post_ar_receipt_batch(batch.batch_number)
     return notes
 
 
-def _receipt(customer: str, document: str, amount: Decimal, day: date, check_no: str) -> sg.ARReceipt:
+def _receipt(customer: str, document: str, amount: Decimal, day: date, reference: str) -> sg.ARReceipt:
     return sg.ARReceipt(
+        batch_type=CASH,
         customer_number=customer,
-        document_date=day,
-        check_receipt_no=check_no,
+        receipt_date_adjustment_date=day,
+        entry_description=f"payment of {document}",
+        entry_reference=reference,
+        receipt_transaction_type=V.ReceiptTransactionType.RECEIPT,
         bank_receipt_amount=amount,
         customer_receipt_amount=amount,
-        applied_receipts_adjustments=[sg.ARAppliedReceipt(document_number=document, applied_amount=amount)],
+        applied_receipts_adjustments=[
+            sg.ARAppliedReceipt(
+                batch_type=CASH, customer_number=customer, document_number=document, customer_receipt_amount=amount
+            )
+        ],
     )
 
 

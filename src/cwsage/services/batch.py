@@ -37,7 +37,6 @@ from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
-from cwsage.sage300.resources import YesNo
 from cwsage.services.master import load_master
 from cwsage.services.posting import Poster, PostItem, PostSettings, Target, locate
 from cwsage.services.progress import Progress, SilentProgress, checkpoint
@@ -238,10 +237,10 @@ def post_item(doc: Document, master: SageMasterData, options: to_sage.PostingOpt
         payload = to_sage.gl_header(doc, master, options)
     elif target is Target.IC_ADJUSTMENT:
         assert isinstance(doc, InventoryDocument)
-        payload = to_sage.ic_adjustment(doc)
+        payload = to_sage.ic_adjustment(doc, master)
     else:
         assert isinstance(doc, InventoryDocument)
-        payload = to_sage.ic_transfer(doc)
+        payload = to_sage.ic_transfer(doc, master)
     return PostItem(doc.key, target, doc.document_number, document_party(doc), doc.source.label, payload)
 
 
@@ -502,10 +501,10 @@ class BatchJob:
                     if line.item in done or line.item in failed or ctx.sage.get_item(line.item) is not None:
                         continue
                     item = sg.ICItem(
-                        item_number=line.item,
+                        unformatted_item_number=line.item,
                         description=(line.description or line.item)[:60],
-                        account_set=ctx.settings.item_account_set or None,
-                        stock_item=YesNo.YES,
+                        account_set_code=ctx.settings.item_account_set or None,
+                        stock_item=True,
                     )
                     attempt(line.item, "item", lambda i=item: ctx.sage.create_item(i))
                     if line.item in done:

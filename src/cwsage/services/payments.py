@@ -34,6 +34,7 @@ from cwsage.dates import Clock, DateParseError, SystemClock, parse_date, same_da
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
+from cwsage.sage300.vocabulary import PostedDocumentType
 from cwsage.services.progress import Progress, SilentProgress
 from cwsage.state.store import RunStatus, StateStore
 
@@ -64,15 +65,20 @@ ERROR_ACTIONS = frozenset(
     {PaymentAction.MISSING_IN_MANAGE, PaymentAction.OVERPAID, PaymentAction.MISMATCH, PaymentAction.FAILED}
 )
 
-PAYMENT_TARGET_TYPES = frozenset({"invoice", "debitnote"})
-"""Sage AR document types whose payments are synced (``DocumentType`` names, lower case, no spaces)."""
-CREDIT_NOTE_TYPES = frozenset({"creditnote"})
+
+def _normal(name: str) -> str:
+    return name.replace(" ", "").replace("_", "").lower()
+
+
+PAYMENT_TARGET_TYPES = frozenset(_normal(t) for t in (PostedDocumentType.INVOICE, PostedDocumentType.DEBIT_NOTE))
+"""Sage AR document types whose payments are synced (I17 names, compared without case and spaces)."""
+CREDIT_NOTE_TYPES = frozenset({_normal(PostedDocumentType.CREDIT_NOTE)})
 """Sage AR document types listed as credit notes (their applications show on the invoices)."""
 
 
 def document_kind(doc: ARPostedDocument) -> str:
     """``invoice``, ``credit`` or ``other`` (receipts, prepayments, interest … — not payment targets)."""
-    name = (doc.document_type or "").replace(" ", "").replace("_", "").lower()
+    name = _normal(doc.document_type or "")
     if name in PAYMENT_TARGET_TYPES:
         return "invoice"
     if name in CREDIT_NOTE_TYPES:
@@ -274,8 +280,17 @@ def _sync_one(
     manage: ManageClient, doc: ARPostedDocument, invoice: Invoice | None, dry_run: bool, today: date
 ) -> PaymentRow:
     number = doc.document_number
-    original = abs(doc.cust_currency_invoice_amount or money.ZERO)
-    due = abs(doc.cust_currency_amount_due or money.ZERO)
+    if doc.customer_currency_invoice_amount is None or doc.customer_currency_amount_due is None:
+        # Never read a missing amount as zero: that would silently record "nothing paid".
+        return PaymentRow(
+            number,
+            doc.customer_number,
+            PaymentAction.FAILED,
+            message="Sage 300 sent no invoice amount or amount due for it (CustomerCurrencyInvoiceAmount, "
+            "CustomerCurrencyAmountDue); nothing changed",
+        )
+    original = abs(doc.customer_currency_invoice_amount)
+    due = abs(doc.customer_currency_amount_due)
     paid = money.quantize(original - due, doc.currency_code)
     date_paid = doc.date_paid if doc.is_fully_paid else None
     row = PaymentRow(number, doc.customer_number, PaymentAction.UNCHANGED, paid, original, date_paid)

@@ -10,14 +10,20 @@ The rules, in the order they are applied to each group of documents:
 4. the outcome is unknown (timeout, dropped connection): cwsage *looks in Sage* for the documents;
    those found are ``posted``. Those not found are sent again only where Sage itself refuses a
    duplicate (AR and AP document numbers): if the first, slow request lands after all, one of the two
-   is refused and the refusal is resolved by looking again. GL and IC documents have no such guard,
-   so they stay ``posting`` and the run stops: the next run looks again, by which time the slow
-   request has either landed or not; or
+   is refused. Sage's refusal is told apart by its error code only, never by its message, so *any*
+   refusal of a group that was sent again is followed by a fresh look-up before anything is marked
+   ``rejected``: the documents found are ``posted``, the rest are sent again without them. GL and IC
+   documents have no such guard, so they stay ``posting`` and the run stops: the next run looks again,
+   by which time the slow request has either landed or not; or
 5. a transient refusal (rate limit, Day End lock): nothing landed, the documents go back to
    ``validated`` and the run stops so that it can be resumed later.
 
 A process killed between 1 and 2 leaves documents in ``posting``; the next run resolves them the same
 way as rule 4 before posting anything else (:meth:`Poster.resolve_in_flight`).
+
+With automatic posting, each batch is created with ``BatchStatus`` (GL: ``Status``) ``ReadyToPost`` in the
+creating POST (DR22, Sage 300 2021+); an older server answers ``Open`` and the batch is PATCHed (I14); then
+the posting process runs with the parameters the server's template names (I12, I13).
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from cwsage.domain.documents import DocKind
-from cwsage.errors import AmbiguousOutcome, CwsageError, DuplicateDocument, RemoteRejection, TransientError
+from cwsage.errors import AmbiguousOutcome, CwsageError, RemoteRejection, TransientError
 from cwsage.mapping.to_sage import batch_description
 from cwsage.sage300 import models as sg
+from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
 from cwsage.services.progress import Progress, checkpoint
 from cwsage.state.store import DocState, StateStore
@@ -40,6 +47,7 @@ from cwsage.state.store import DocState, StateStore
 log = logging.getLogger("cwsage.posting")
 
 MAX_AMBIGUOUS_RETRIES = 3
+T = TypeVar("T", int, str)
 
 
 class Target(StrEnum):
@@ -239,12 +247,17 @@ class Poster:
                 self._post_group(target, missing, description, attempt=attempt + 1)
             return
         except RemoteRejection as exc:
-            if attempt > 1 and isinstance(exc, DuplicateDocument):
-                # Sent again after an unclear answer and refused as a duplicate: the first request landed.
+            if attempt > 1:
+                # Sent again after an unclear answer and refused: the first request may have landed after all,
+                # and a duplicate cannot be recognised by Sage's words. Look before rejecting anything.
                 found = self.locate(items)
-                if all(item.key in found for item in items):
+                if found:
                     for item in items:
-                        self._landed(item, found[item.key], found_after_unclear_answer=True)
+                        if item.key in found:
+                            self._landed(item, found[item.key], found_after_unclear_answer=True)
+                    rest = [item for item in items if item.key not in found]
+                    if rest:
+                        self._post_group(target, rest, description, attempt=attempt + 1)
                     return
             for item in items:
                 self._set(item, DocState.VALIDATED, "Sage refused the batch it was in")
@@ -265,31 +278,54 @@ class Poster:
     def _create(self, target: Target, items: list[PostItem], description: str) -> Callable[[PostItem], str]:
         """Send one creating call; return a function telling where each item landed."""
         batch_date = self.settings.batch_date
+        ready = V.BatchStatus.READY_TO_POST.value if self.settings.auto_post else None
         if target is Target.AR:
             ar = self.sage.create_ar_invoice_batch(
-                sg.ARInvoiceBatch(description=description, batch_date=batch_date, invoices=[i.payload for i in items])
+                sg.ARInvoiceBatch(
+                    batch_date=batch_date,
+                    batch_status=ready,
+                    description=description,
+                    invoices=[i.payload for i in items],
+                )
             )
             number = ar.batch_number
             checkpoint("after-sage-batch")
             self._record(
-                f"AR invoice batch {number}", target, description, items, number, lambda: self._auto_post_ar(number)
+                f"AR invoice batch {number}",
+                target,
+                description,
+                items,
+                number,
+                lambda: self._auto_post(V.AR_INVOICE_BATCHES, number, ar.batch_status, self.sage.post_ar_batch),
             )
             entries = {inv.document_number: inv.entry_number for inv in ar.invoices}
             return lambda i: f"AR invoice batch {number}, entry {entries.get(i.document_number, '?')}"
         if target is Target.AP:
             ap = self.sage.create_ap_invoice_batch(
-                sg.APInvoiceBatch(description=description, batch_date=batch_date, invoices=[i.payload for i in items])
+                sg.APInvoiceBatch(
+                    batch_date=batch_date,
+                    batch_status=ready,
+                    description=description,
+                    invoices=[i.payload for i in items],
+                )
             )
-            number = ap.batch_number
+            ap_number = ap.batch_number
             checkpoint("after-sage-batch")
             self._record(
-                f"AP invoice batch {number}", target, description, items, number, lambda: self._auto_post_ap(number)
+                f"AP invoice batch {ap_number}",
+                target,
+                description,
+                items,
+                ap_number,
+                lambda: self._auto_post(V.AP_INVOICE_BATCHES, ap_number, ap.batch_status, self.sage.post_ap_batch),
             )
-            return lambda i: f"AP invoice batch {number}"
+            return lambda i: f"AP invoice batch {ap_number}"
         if target is Target.GL:
             gl = self.sage.create_gl_journal_batch(
                 sg.GLJournalBatch(
-                    description=description, source_ledger="GL", journal_headers=[i.payload for i in items]
+                    status=ready,
+                    description=description,
+                    journal_headers=[i.payload for i in items],
                 )
             )
             gl_number = gl.batch_number or (gl.journal_headers[0].batch_number if gl.journal_headers else None)
@@ -300,7 +336,7 @@ class Poster:
                 description,
                 items,
                 gl_number,
-                lambda: self._auto_post_gl(gl_number),
+                lambda: self._auto_post(V.GL_JOURNAL_BATCHES, gl_number, gl.status, self.sage.post_gl_batch),
             )
             return lambda i: f"GL journal batch {gl_number}"
         (item,) = items
@@ -351,20 +387,11 @@ class Poster:
             self.outcome.warnings.append(message)
             put("created; automatic posting failed")
 
-    def _auto_post_ar(self, number: int | None) -> None:
+    def _auto_post(self, resource: V.Resource, number: T | None, status: str | None, post: Callable[[T], None]) -> None:
+        """Make a created batch Ready To Post unless Sage's answer already says so (I14), then post it."""
         if number is not None:
-            self.sage.set_ar_batch_ready(number)
-            self.sage.post_ar_batch(number)
-
-    def _auto_post_ap(self, number: int | None) -> None:
-        if number is not None:
-            self.sage.set_ap_batch_ready(number)
-            self.sage.post_ap_batch(number)
-
-    def _auto_post_gl(self, number: str | None) -> None:
-        if number is not None:
-            self.sage.set_gl_batch_ready(number)
-            self.sage.post_gl_batch(number)
+            self.sage.ensure_ready(resource, number, status)
+            post(number)
 
     # -- state -----------------------------------------------------------------------------------------
 
