@@ -35,6 +35,7 @@ from cwsage.domain.master import AccountInfo, FiscalPeriod, PartyInfo, SageMaste
 from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.mapping.to_sage import PostingOptions
 from cwsage.mapping.validate import blocking_keys, validate
+from cwsage.sage300 import vocabulary as V
 from cwsage.services.batch import post_item
 
 HERE = Path(__file__).parent
@@ -204,6 +205,27 @@ def test_golden_amounts_match_manage_to_the_cent(case: str) -> None:
             assert money.total(money.D(line["Amount"]) for line in lines) == 0, sage["DocumentNumber"]
             if any("SourceCurrencyAmount" in line for line in lines):
                 assert money.total(money.D(line["SourceCurrencyAmount"]) for line in lines) == 0
+
+
+ENTITY_OF_TARGET = {
+    "ar": V.AR_INVOICE,
+    "ap": V.AP_INVOICE,
+    "gl": V.GL_JOURNAL_HEADER,
+    "ic_adjustment": V.IC_ADJUSTMENT,
+    "ic_transfer": V.IC_TRANSFER,
+}
+"""The vocabulary entity each target's payload is (AR/AP entries and GL headers go inside their batches)."""
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_expected_property_is_a_declared_sourced_name(case: str) -> None:
+    """The reviewed expected files themselves, not only what the code makes today, name only sourced properties."""
+    for item in _read(CASES_DIR / case / "expected.json"):
+        entity = ENTITY_OF_TARGET[item["target"]]
+        assert entity.undeclared(item["sage"]) == [], item["label"]
+        for inner in entity.walk():
+            for prop in inner:
+                assert V.is_source(prop.source)
 
 
 def test_every_document_kind_and_target_is_covered() -> None:

@@ -195,6 +195,18 @@ def _currency(out: _Collector, master: SageMasterData, currency: str) -> None:
             FixIn.MANAGE,
         )
         return
+    problem = master.rate_problem(currency)
+    if problem is not None:  # I4: a rate table cwsage cannot read is reported, never guessed
+        out.add(
+            "exchange-rate-rule-unknown",
+            "currency",
+            currency,
+            f"Sage 300's {currency} rate table cannot be used: {problem}",
+            f"In Sage 300, Common Services > Currency Rates: check the {currency} rate table's rate operation and "
+            "date matching, or send this message to support.",
+            FixIn.SAGE,
+        )
+        return
     if master.rate_for(currency, doc.document_date) is None:
         out.add(
             "exchange-rate-missing",
