@@ -3,6 +3,7 @@ and only names the vocabulary declares (``DoNotCalculationTax``, no GL header ``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -344,3 +345,11 @@ def test_foreign_gl_header_balances_at_any_rate(amounts: list[Decimal], rate: De
     details = to_sage.gl_header(doc, master, OPTIONS).to_payload()["JournalDetails"]
     assert sum((d["Amount"] for d in details), Decimal(0)) == 0
     assert sum((d["SourceCurrencyAmount"] for d in details), Decimal(0)) == 0
+
+
+def test_a_document_without_tax_is_sent_with_tax_calculation_off() -> None:
+    """I10: Sage must not add tax from the customer's default tax group to a document Manage taxed at zero."""
+    untaxed = replace(receivable(), taxes=(), tax_group="", total=Decimal("150.004"))
+    payload = to_sage.ar_invoice(untaxed, MASTER, OPTIONS).to_payload()
+    assert payload["DoNotCalculationTax"] == "Yes"
+    assert "TaxGroup" not in payload and "TaxAuthority1" not in payload

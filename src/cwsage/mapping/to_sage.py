@@ -118,7 +118,7 @@ def _tax_fields(
     options: PostingOptions,
 ) -> dict[str, Any]:
     if not tax_group:
-        return {}
+        return {"do_not_calculation_tax": True}  # I10: no tax in Manage means none in Sage either
     group = master.tax_groups.get((tax_group, transaction_type))
     authorities = list(group.authorities if group else (t.authority for t in taxes))[:MAX_AUTHORITIES]
     fields: dict[str, Any] = {"do_not_calculation_tax": True, "tax_group": tax_group}
