@@ -1,1 +1,1 @@
-"""Sage 300 Web API client: resources, OData queries, typed payloads and the HTTP client."""
+"""Sage 300 Web API client: the vocabulary (every name, with its source), OData queries, typed models, the client."""

@@ -672,6 +672,12 @@ class Sage300Client(ApiClient):
     def count(self, resource: V.Resource, query: Query | None = None) -> int:
         """How many records match (``$count=true``, ``$top=0``); reads ``@odata.count`` or ``odata.count``.
 
+        A count may come as a number (v4) or as a string (DR22's v3 sample: ``"odata.count": "625"``).
+
+        Args:
+            resource: The resource.
+            query: Filter options; this call adds ``$count`` and ``$top`` to it.
+
         Raises:
             BugError: if the answer carries no count.
         """
