@@ -136,7 +136,7 @@ class SageEmulator:
     # -- lifecycle -----------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the demo company and the factory switches; fault rules cleared (snapshots kept)."""
-        self.store.replace_all(seed.build(self.demo))
+        self.store.replace_all(seed.cached(self.demo))
         self.store.day_end_locked = False
         self.inventory_control = self._default_inventory_control
         if hasattr(self, "faults"):
@@ -470,7 +470,7 @@ class SageEmulator:
     async def _load(self, request: Request) -> Response:
         try:
             body = await self._body(request)
-            self.store.load_seed(body, lambda: seed.build(self.demo))
+            self.store.load_seed(body, lambda: {k: list(v) for k, v in seed.cached(self.demo).items()})
         except SageError as error:
             return error_response(error)
         return json_response(self.state())

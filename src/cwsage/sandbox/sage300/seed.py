@@ -9,6 +9,7 @@ an earlier cwsage run had exported them and customers had since paid some.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -549,3 +550,10 @@ def build(company: demo.DemoCompany = demo.DEMO, *, with_history: bool = True) -
     scratch.replace_all(tables)
     _history(scratch)
     return {name: scratch.rows(name) for name in TABLES}
+
+
+@functools.lru_cache(maxsize=4)
+def cached(company: demo.DemoCompany = demo.DEMO) -> dict[str, tuple[Row, ...]]:
+    """:func:`build`, computed once per demo company: stored rows are never changed in place, so every reset
+    can share them."""
+    return {name: tuple(rows) for name, rows in build(company).items()}
