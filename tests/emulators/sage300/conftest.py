@@ -118,7 +118,7 @@ def error_of(response: httpx.Response) -> tuple[int, str, str]:
 
 def post_ar_invoices(client: httpx.Client, *entries: dict[str, Any]) -> int:
     """Create a ReadyToPost AR batch and post it; the batch number."""
-    created = client.post("/AR/ARInvoiceBatches", json=ar_batch(*entries, BatchStatus="ReadyToPost"))
+    created = client.post("/AR/ARInvoiceBatches", json=wire(ar_batch(*entries, BatchStatus="ReadyToPost")))
     assert created.status_code == 201, created.text
     number = int(created.json()["BatchNumber"])
     posted = client.post(
