@@ -133,6 +133,8 @@ class Company:
         self.company_id = company_id
         self.store = Store(_specs())
         self.day_end_locked = False
+        self._calendar_table: object = None
+        self._periods: dict[date, tuple[str, str, str]] = {}
 
     # -- generic access ------------------------------------------------------------------------------
     def get(self, table: str, *key: Any) -> Row | None:
@@ -172,26 +174,41 @@ class Company:
     def fiscal_period(self, when: date, label: str) -> tuple[str, str]:
         """I5: the fiscal year and period (``"2026"``, ``"09"``) of ``when``.
 
+        Answers are remembered per date until the calendar table is replaced (it is GET-only in ER22, so
+        only a reset, a seed load or a restore changes it).
+
         Raises:
             SageError: 409 ``RecordInvalid`` when no active calendar covers the date or its period is locked.
         """
+        table = self.store.table("CS/CSFiscalCalendars")
+        if table is not self._calendar_table:
+            self._calendar_table, self._periods = table, {}
+        found = self._periods.get(when)
+        if found is None:
+            found = self._periods[when] = self._find_period(when)
+        if found[0] == "ok":
+            return found[1], found[2]
+        raise invalid(found[1].format(label=label))
+
+    def _find_period(self, when: date) -> tuple[str, str, str]:
         calendar = self.get("CS/CSFiscalCalendars", str(when.year))
         candidates = [calendar] if calendar else self.rows("CS/CSFiscalCalendars")
+        day = when.isoformat()
         for row in candidates:
             for n in range(1, int(row.get("NumberOfFiscalPeriods") or 12) + 1):
                 start, end = day_of(row.get(f"FiscalPeriod{n}StartDate")), day_of(row.get(f"FiscalPeriod{n}EndDate"))
                 if start is None or end is None or not start <= when <= end:
                     continue
                 if row.get("Active") != "Yes":
-                    raise invalid(f"Fiscal year {row['FiscalYear']} is not active ({label} {when.isoformat()}).")
+                    return ("error", f"Fiscal year {row['FiscalYear']} is not active ({{label}} {day}).", "")
                 if row.get(f"FiscalPeriod{n}Status") == "Locked":
-                    raise invalid(
-                        f"Fiscal period {n:02d}-{row['FiscalYear']} is locked for {label} {when.isoformat()}."
-                    )
-                return str(row["FiscalYear"]), f"{n:02d}"
-        raise invalid(
-            f"Cannot determine the fiscal period for {label} {when.isoformat()}. Enter a date that is in the "
-            "company's fiscal calendar or use the Fiscal Calendar window in Common Services to add the year you need."
+                    return ("error", f"Fiscal period {n:02d}-{row['FiscalYear']} is locked for {{label}} {day}.", "")
+                return ("ok", str(row["FiscalYear"]), f"{n:02d}")
+        return (
+            "error",
+            f"Cannot determine the fiscal period for {{label}} {day}. Enter a date that is in the company's fiscal "
+            "calendar or use the Fiscal Calendar window in Common Services to add the year you need.",
+            "",
         )
 
     def exchange_rate(self, currency: str, rate_type: str, when: date) -> tuple[Decimal, str]:

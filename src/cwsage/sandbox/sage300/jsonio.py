@@ -2,24 +2,27 @@
 
 Why not ``cwsage.money``: the emulator is written apart from the production code so that it cannot share
 its bugs. Request bodies are parsed with ``parse_float=Decimal``. Answers are written by the C encoder of
-:mod:`json`: each Decimal is handed to it as a marked string, and the marks are then taken off so that the
-number appears exactly as written (``1864.50``), never through ``float``.
+:mod:`json`: each Decimal is handed to it as a string between two control-character marks, and the marks
+(with the string's quotes) are then taken off by two plain replacements, so that the number appears exactly
+as written (``1864.50``), never through ``float``. Control characters are always escaped by the encoder, so
+the marks cannot be confused with text.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
-_MARK = "\u0000\u0001#"
-_MARKED = re.compile(r'"\\u0000\\u0001#([-0-9.E+]+)"')
+_OPEN = "\u0000\u0001"
+_CLOSE = "\u0001\u0000"
+_OPEN_WRITTEN = '"\\u0000\\u0001'
+_CLOSE_WRITTEN = '\\u0001\\u0000"'
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return _MARK + (format(value, "f") if value.is_finite() else "0")
+        return _OPEN + (format(value, "f") if value.is_finite() else "0") + _CLOSE
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
@@ -38,4 +41,6 @@ def loads(text: str | bytes) -> Any:
 def dumps(value: Any) -> str:
     """Serialize ``value`` to compact JSON, writing Decimals exactly."""
     text = _ENCODER.encode(value)
-    return _MARKED.sub(r"\1", text) if "\\u0001#" in text else text
+    if _OPEN_WRITTEN not in text:
+        return text
+    return text.replace(_OPEN_WRITTEN, "").replace(_CLOSE_WRITTEN, "")
