@@ -8,6 +8,7 @@ are named after the resource that serves them (``AR/ARCustomers``), so an export
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -111,6 +112,7 @@ TABLES: tuple[str, ...] = tuple(spec.name for spec in _specs())
 """Every table, named after its resource (``AR/ARCustomers``), plus ``counters``."""
 
 
+@functools.lru_cache(maxsize=8192)
 def iso(day: date) -> str:
     """A date as stored and answered."""
     return f"{day.isoformat()}T00:00:00Z"

@@ -17,6 +17,7 @@ stores them (credit notes negative), and applies credit notes to their ``Applyto
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -29,6 +30,21 @@ from cwsage.sandbox.sage300.store import Row
 
 ZERO = Decimal(0)
 TOLERANCE = Decimal("0.005")
+
+
+def _names(pattern: str) -> tuple[str, ...]:
+    """``("", "TaxAmount1", …, "TaxAmount5")``: key names made once and interned (an f-string per row would
+    store a fresh copy of the name in every row)."""
+    return ("", *(sys.intern(pattern.format(n)) for n in range(1, 6)))
+
+
+TAX_AUTHORITY = _names("TaxAuthority{}")
+TAX_CLASS = _names("TaxClass{}")
+TAX_CLASS_CODE = _names("TaxClassCode{}")
+TAX_BASE = _names("TaxBase{}")
+TAX_AMOUNT = _names("TaxAmount{}")
+CUSTOMER_TAX = _names("CustomerTaxAmount{}")
+CUSTOMER_BASE = _names("CustomerBaseAmount{}")
 
 
 @dataclass(frozen=True)
@@ -229,8 +245,8 @@ class EntryBuilder:
             raise invalid(f"Tax group {group_code} does not exist.")
         authorities: list[str] = []
         for n in range(1, 6):
-            in_group = group.get(f"TaxAuthority{n}") or ""
-            given = raw.get(f"TaxAuthority{n}") or ""
+            in_group = group.get(TAX_AUTHORITY[n]) or ""
+            given = raw.get(TAX_AUTHORITY[n]) or ""
             if given and given != in_group:
                 if company.get("TX/TXTaxAuthorities", given) is None:
                     raise invalid(f"Tax authority {given} does not exist.")
@@ -241,7 +257,7 @@ class EntryBuilder:
             if not authority:
                 buyer.append(0)
                 continue
-            number = raw.get(f"TaxClass{n}") or party.get(f"TaxClassCode{n}") or 1
+            number = raw.get(TAX_CLASS[n]) or party.get(TAX_CLASS_CODE[n]) or 1
             if find_tax_class(company, authority, side.transaction, side.class_type, number) is None:
                 raise invalid(f"Tax class {number} does not exist for tax authority {authority} ({side.class_type}).")
             buyer.append(number)
@@ -259,13 +275,13 @@ class EntryBuilder:
             total_before += amount
             for n, authority in enumerate(authorities, start=1):
                 if not authority:
-                    line[f"TaxClass{n}"] = 0
+                    line[TAX_CLASS[n]] = 0
                     continue
-                item_class = line_in.get(f"TaxClass{n}") or 1
+                item_class = line_in.get(TAX_CLASS[n]) or 1
                 found = find_tax_class(company, authority, side.transaction, "Items", item_class)
                 if found is None:
                     raise invalid(f"Tax class {item_class} does not exist for tax authority {authority} (Items).")
-                line[f"TaxClass{n}"] = item_class
+                line[TAX_CLASS[n]] = item_class
                 if not found.get("Exempt"):
                     bases[n - 1] += amount
                     computed[n - 1] += amount * self._rate(authority, buyer[n - 1], item_class) / 100
@@ -274,16 +290,16 @@ class EntryBuilder:
         tax_total = ZERO
         for n, authority in enumerate(authorities, start=1):
             if keep_tax:
-                tax = raw.get(f"TaxAmount{n}") or ZERO
-                base = raw[f"TaxBase{n}"] if raw.get(f"TaxBase{n}") is not None else bases[n - 1]
+                tax = raw.get(TAX_AMOUNT[n]) or ZERO
+                base = raw[TAX_BASE[n]] if raw.get(TAX_BASE[n]) is not None else bases[n - 1]
             else:
                 tax, base = round_to(computed[n - 1], places), bases[n - 1]
             if tax and not authority:
                 raise invalid(f"TaxAmount{n} is not allowed: tax group {group_code} has no authority at level {n}.")
-            entry[f"TaxAuthority{n}"] = authority
-            entry[f"TaxClass{n}"] = buyer[n - 1]
-            entry[f"TaxBase{n}"] = base if authority else ZERO
-            entry[f"TaxAmount{n}"] = tax
+            entry[TAX_AUTHORITY[n]] = authority
+            entry[TAX_CLASS[n]] = buyer[n - 1]
+            entry[TAX_BASE[n]] = base if authority else ZERO
+            entry[TAX_AMOUNT[n]] = tax
             tax_total += tax
         total = total_before + tax_total
         sent_total = raw.get("DocumentTotalIncludingTax")
@@ -588,9 +604,9 @@ def post_entry(company: Company, side: Side, batch: Row, entry: Row, sequence: i
                 "BatchType": batch.get("BatchType") or "Entered",
                 "SourceApplication": "AR",
                 "AccountSet": entry.get("AccountSet") or "",
-                **{f"TaxAuthority{n}": entry[f"TaxAuthority{n}"] for n in range(1, 6)},
-                **{f"CustomerTaxAmount{n}": signed(entry["DocumentType"], entry[f"TaxAmount{n}"]) for n in range(1, 6)},
-                **{f"CustomerBaseAmount{n}": signed(entry["DocumentType"], entry[f"TaxBase{n}"]) for n in range(1, 6)},
+                **{TAX_AUTHORITY[n]: entry[TAX_AUTHORITY[n]] for n in range(1, 6)},
+                **{CUSTOMER_TAX[n]: signed(entry["DocumentType"], entry[TAX_AMOUNT[n]]) for n in range(1, 6)},
+                **{CUSTOMER_BASE[n]: signed(entry["DocumentType"], entry[TAX_BASE[n]]) for n in range(1, 6)},
             }
         )
     company.store.put(side.posted, row)

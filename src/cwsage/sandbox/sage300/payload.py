@@ -12,7 +12,9 @@ is kept whatever the offset), decimals as :class:`~decimal.Decimal`, v3 string-e
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -35,6 +37,7 @@ _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
 _INT32 = (-(2**31), 2**31 - 1)
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_date(value: str) -> str | None:
     """``2026-09-30``, ``2026-09-30T00:00:00Z`` or ``2026-09-30T12:00:00-04:00`` → ``2026-09-30T00:00:00Z``."""
     match = _DATE.match(value)
@@ -123,7 +126,7 @@ class Reader:
                 self._facets.append(
                     f"The value '{value}' of {where} is longer than the field allows ({prop.max_length} characters)."
                 )
-            return value
+            return sys.intern(value) if len(value) <= 24 else value
         if edm == DECIMAL:
             number = self._decimal(value, where, edm)
             self._check_precision(prop, number, where)
