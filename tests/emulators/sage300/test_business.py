@@ -461,3 +461,41 @@ def test_the_planted_gaps_of_the_demo_company(client: httpx.Client) -> None:
     groups = {g["TaxGroupKey"] for g in client.get("/TX/TXTaxGroups", params={"$top": "50"}).json()["value"]}
     assert groups == {"ONTARIO", "CHICAGO", "DENVER", "EXEMPT"}
     assert {loc["LocationKey"] for loc in client.get("/IC/ICLocations").json()["value"]} == {"MAIN", "VAN1"}
+
+
+@pytest.mark.parametrize(
+    ("matching", "operation", "rate", "functional"),
+    [
+        ("Earlier", "Multiply", "0.7298000", "729.80"),
+        ("Later", "Multiply", "0.7265000", "726.50"),
+        ("Closest", "Multiply", "0.7298000", "729.80"),
+        ("Earlier", "Divide", "0.7298000", "1370.24"),
+    ],
+)
+def test_rate_table_matching_and_operation(
+    client: httpx.Client, matching: str, operation: str, rate: str, functional: str
+) -> None:
+    table = "/CS/CSCurrencyRates(ToCurrency='USD',RateType='SP')"
+    assert client.patch(table, json={"DateMatching": matching, "RateOperation": operation}).status_code == 204
+    post_ar_invoices(client, invoice("CW-M1", customer="ACME001", DocumentDate="2026-09-20", PostingDate="2026-09-20"))
+    document = _posted(client, "ACME001", "CW-M1")
+    assert document["ExchangeRate"] == Decimal(rate)
+    assert document["FunctionalCurrencyInvoiceAmount"] == Decimal(functional)
+
+
+def test_a_cad_receipt_is_converted_to_the_home_currency(client: httpx.Client) -> None:
+    post_ar_invoices(client, invoice("CW-CAD", customer="ACME001", DocumentDate="2026-09-20", PostingDate="2026-09-20"))
+    _post_receipt(client, _receipt("ACME001", [("CW-CAD", 400)], amount=500))
+    receipt = next(
+        row
+        for row in decoded(
+            client.get(
+                "/AR/ARPostedDocuments", params={"$filter": "CustomerNumber eq 'ACME001' and DocumentType eq 'Receipt'"}
+            )
+        )["value"]
+        if row["PostingDate"] == "2026-10-05T00:00:00Z"
+    )
+    assert receipt["CustomerCurrencyInvoiceAmount"] == Decimal(-500) and receipt[
+        "CustomerCurrencyAmountDue"
+    ] == Decimal(-100)
+    assert receipt["FunctionalCurrencyInvoiceAmount"] == Decimal("-363.25")  # 500 × 0.7265 (rate of 2026-10-01)

@@ -287,6 +287,11 @@ def _post_entry(company: Company, record_type: str, batch: Row, entry: Row, sequ
     unapplied = received - applied_total
     document_type = "Receipt" if kind == "Receipt" else kind
     customer_row = company.get("AR/ARCustomers", customer) or {}
+    currency = customer_row.get("CurrencyCode") or company.home_currency
+    rate_type = customer_row.get("RateType") or "SP"
+    rate, operation = company.exchange_rate(currency, rate_type, date.fromisoformat(when[:10]))
+    functional = company.to_home(received, rate, operation)
+    functional_due = company.to_home(unapplied, rate, operation)
     company.store.put(
         POSTED,
         {
@@ -300,12 +305,13 @@ def _post_entry(company: Company, record_type: str, batch: Row, entry: Row, sequ
             "BatchType": "CA",
             "DocumentDate": when,
             "PostingDate": entry["PostingDate"],
-            "CurrencyCode": customer_row.get("CurrencyCode") or company.home_currency,
-            "ExchangeRate": Decimal(1),
+            "CurrencyCode": currency,
+            "RateType": rate_type,
+            "ExchangeRate": rate,
             "CustomerCurrencyInvoiceAmount": -received,
             "CustomerCurrencyAmountDue": -unapplied,
-            "FunctionalCurrencyInvoiceAmount": -received,
-            "FunctionalCurrencyAmountDue": -unapplied,
+            "FunctionalCurrencyInvoiceAmount": -functional,
+            "FunctionalCurrencyAmountDue": -functional_due,
             "FullyPaid": "Yes" if unapplied == 0 else "No",
             "DatePaid": when if unapplied == 0 else None,
             "LastActivityDate": when,
