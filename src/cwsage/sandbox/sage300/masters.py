@@ -85,40 +85,64 @@ def find_tax_class(company: Company, authority: str, transaction: str, class_typ
     return None
 
 
-def _customer(company: Company, row: Row, old: Row | None) -> None:
-    group = _exists(company, "AR/ARCustomerGroups", _require(row, "GroupCode", "Group code"), "Customer group")
-    for name in ("AccountSet", "Terms", "TaxGroup", "RateType"):
-        if not row.get(name):
-            row[name] = group.get(name) or ("SP" if name == "RateType" else "")
-    account_set = _exists(company, "AR/ARAccountSets", _require(row, "AccountSet", "Account set"), "Account set")
-    currency = row.get("CurrencyCode") or account_set.get("CurrencyCode") or company.home_currency
-    if currency != (account_set.get("CurrencyCode") or currency):
-        raise invalid(f"Currency {currency} is not the currency of account set {row['AccountSet']}.")
-    _exists(company, "CS/CSCurrencyCodes", currency, "Currency code")
-    changed = old is not None and old.get("CurrencyCode") and currency != old["CurrencyCode"]
-    if changed and company.find("AR/ARPostedDocuments", "CustomerNumber", row["CustomerNumber"]):
-        raise invalid(f"The currency of customer {row['CustomerNumber']} cannot change: it has transactions.")
-    row["CurrencyCode"] = currency
-    _exists(company, "AR/ARTerms", _require(row, "Terms", "Terms code"), "Terms code")
-    _tax_classes(company, row, "Sales", "Customers")
+@dataclass(frozen=True)
+class _Party:
+    """Where a customer's or a vendor's references live."""
+
+    ledger: str
+    party: str
+    label: str
+    inherited: tuple[str, ...]
+    set_currency: str
+    transaction: str
+    class_type: str
 
 
-def _vendor(company: Company, row: Row, old: Row | None) -> None:
-    group = _exists(company, "AP/APVendorGroups", _require(row, "GroupCode", "Group code"), "Vendor group")
-    for name in ("AccountSet", "Terms", "TaxGroup", "RateType", "CurrencyCode"):
-        if not row.get(name):
-            row[name] = group.get(name) or ("SP" if name == "RateType" else "")
-    account_set = _exists(company, "AP/APAccountSets", _require(row, "AccountSet", "Account set"), "Account set")
-    currency = row.get("CurrencyCode") or account_set.get("CurrencyCodeForAccount") or company.home_currency
-    if currency != (account_set.get("CurrencyCodeForAccount") or currency):
-        raise invalid(f"Currency {currency} is not the currency of account set {row['AccountSet']}.")
-    _exists(company, "CS/CSCurrencyCodes", currency, "Currency code")
-    changed = old is not None and old.get("CurrencyCode") and currency != old["CurrencyCode"]
-    if changed and company.find("AP/APPostedDocuments", "VendorNumber", row["VendorNumber"]):
-        raise invalid(f"The currency of vendor {row['VendorNumber']} cannot change: it has transactions.")
-    row["CurrencyCode"] = currency
-    _exists(company, "AP/APTerms", _require(row, "Terms", "Terms code"), "Terms code")
-    _tax_classes(company, row, "Purchases", "Vendors")
+_CUSTOMER = _Party(
+    "AR",
+    "CustomerNumber",
+    "customer",
+    ("AccountSet", "Terms", "TaxGroup", "RateType"),
+    "CurrencyCode",
+    "Sales",
+    "Customers",
+)
+_VENDOR = _Party(
+    "AP",
+    "VendorNumber",
+    "vendor",
+    ("AccountSet", "Terms", "TaxGroup", "RateType", "CurrencyCode"),
+    "CurrencyCodeForAccount",
+    "Purchases",
+    "Vendors",
+)
+
+
+def _party(spec: _Party) -> Check:
+    """A customer's or vendor's group, account set, currency, terms and tax classes (defaults from the group)."""
+    ledger = spec.ledger
+    groups = f"{ledger}/{ledger}{'CustomerGroups' if ledger == 'AR' else 'VendorGroups'}"
+
+    def check(company: Company, row: Row, old: Row | None) -> None:
+        group = _exists(company, groups, _require(row, "GroupCode", "Group code"), f"{spec.label.capitalize()} group")
+        for name in spec.inherited:
+            if not row.get(name):
+                row[name] = group.get(name) or ("SP" if name == "RateType" else "")
+        account_set = _exists(
+            company, f"{ledger}/{ledger}AccountSets", _require(row, "AccountSet", "Account set"), "Account set"
+        )
+        currency = row.get("CurrencyCode") or account_set.get(spec.set_currency) or company.home_currency
+        if currency != (account_set.get(spec.set_currency) or currency):
+            raise invalid(f"Currency {currency} is not the currency of account set {row['AccountSet']}.")
+        _exists(company, "CS/CSCurrencyCodes", currency, "Currency code")
+        changed = old is not None and old.get("CurrencyCode") and currency != old["CurrencyCode"]
+        if changed and company.find(f"{ledger}/{ledger}PostedDocuments", spec.party, row[spec.party]):
+            raise invalid(f"The currency of {spec.label} {row[spec.party]} cannot change: it has transactions.")
+        row["CurrencyCode"] = currency
+        _exists(company, f"{ledger}/{ledger}Terms", _require(row, "Terms", "Terms code"), "Terms code")
+        _tax_classes(company, row, spec.transaction, spec.class_type)
+
+    return check
 
 
 def _group(ledger: str) -> Check:
@@ -199,7 +223,7 @@ RULES: dict[str, Rules] = {
             "BalanceDueInCustomerCurrency": 0,
             "NumberOfOpenDocuments": 0,
         },
-        check=_customer,
+        check=_party(_CUSTOMER),
         protect=_documents_of("AR/ARPostedDocuments", "CustomerNumber", "CustomerNumber"),
     ),
     "AR/ARCustomerGroups": Rules(defaults={"Status": "Active"}, check=_group("AR")),
@@ -213,7 +237,7 @@ RULES: dict[str, Rules] = {
     "AR/ARTerms": Rules(defaults={"Status": "Active"}, children={"TermsPaymentSchedules": ("PaymentNumber",)}),
     "AP/APVendors": Rules(
         defaults={"Status": "Active", "OnHold": "NotOnHold", "BalanceDueInVendorCurrency": 0},
-        check=_vendor,
+        check=_party(_VENDOR),
         protect=_documents_of("AP/APPostedDocuments", "VendorNumber", "VendorNumber"),
     ),
     "AP/APVendorGroups": Rules(defaults={"Status": "Active"}, check=_group("AP")),
