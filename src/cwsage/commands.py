@@ -257,15 +257,29 @@ def sandbox(
     sage_port: Annotated[int, typer.Option(help="Port of the Sage 300 emulator.")] = 8702,
     no_inventory_control: Annotated[bool, typer.Option(help="Sage company without Inventory Control.")] = False,
     allow_admin: Annotated[bool, typer.Option(help="Let ADMIN use the Sage Web API.")] = False,
+    sage_version: Annotated[
+        str, typer.Option(help="Sage Web API version to play: v1.0 (OData v4) or 2016 (MD16 names, OData v3).")
+    ] = "v1.0",
+    sage_forbid_module: Annotated[
+        list[str] | None, typer.Option(help="A Sage module the Web API user has no rights to (repeatable).")
+    ] = None,
+    no_company_profile: Annotated[bool, typer.Option(help="Sage site without CS/CSCompanyProfile.")] = False,
+    sage_companies_list: Annotated[bool, typer.Option(help="Serve the Sage companies list (-/Companies).")] = False,
 ) -> None:
     """Serve both emulators with the demo company on 127.0.0.1 until Ctrl+C."""
     from cwsage.sandbox.runner import start_sandbox
 
+    if sage_version not in ("v1.0", "2016"):
+        raise typer.BadParameter("--sage-version is v1.0 or 2016")
     with start_sandbox(
         manage_port=manage_port,
         sage_port=sage_port,
         inventory_control=not no_inventory_control,
         allow_admin=allow_admin,
+        sage_version="2016" if sage_version == "2016" else "v1.0",
+        sage_forbidden_modules=tuple(sage_forbid_module or ()),
+        sage_company_profile=not no_company_profile,
+        sage_companies_list=sage_companies_list,
     ) as box:
         _out.print(box.describe())
         try:

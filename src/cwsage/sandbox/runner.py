@@ -18,6 +18,7 @@ from cwsage.sandbox.manage.app import ManageEmulator
 from cwsage.sandbox.manage.app import create_app as create_manage
 from cwsage.sandbox.sage300.app import SageEmulator
 from cwsage.sandbox.sage300.app import create_app as create_sage
+from cwsage.sandbox.sage300.dialect import Version
 from cwsage.sandbox.server import ServerThread
 
 
@@ -100,10 +101,26 @@ def start_sandbox(
     allow_admin: bool = False,
     transfer_expenses_as_bill: bool = True,
     extra_invoices: int = 0,
+    sage_version: Version = "v1.0",
+    sage_forbidden_modules: tuple[str, ...] = (),
+    sage_company_profile: bool = True,
+    sage_companies_list: bool = False,
 ) -> Iterator[Sandbox]:
-    """Serve both emulators (free ports unless given) for the duration of the ``with`` block."""
+    """Serve both emulators (free ports unless given) for the duration of the ``with`` block.
+
+    The ``sage_*`` switches start the Sage emulator as another real installation (its dialects): version
+    ``"2016"`` (MD16 names and keys, OData v3), a user without rights to some modules, a site without the
+    company profile, and one that serves the companies list (I1).
+    """
     manage = create_manage(extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill)
-    sage = create_sage(inventory_control=inventory_control, allow_admin=allow_admin)
+    sage = create_sage(
+        inventory_control=inventory_control,
+        allow_admin=allow_admin,
+        version=sage_version,
+        forbidden_modules=sage_forbidden_modules,
+        company_profile=sage_company_profile,
+        companies_list=sage_companies_list,
+    )
     manage_server = ServerThread(manage.app, port=manage_port).start()
     try:
         sage_server = ServerThread(sage.app, port=sage_port).start()

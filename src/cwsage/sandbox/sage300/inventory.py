@@ -1,162 +1,159 @@
-"""IC adjustments and transfers (decisions 12, 13) and IC items.
+"""IC adjustments and transfers (PL, I16): documents with a sequence number, no batch.
 
 Why: Manage's procurement adjustments and warehouse transfers become IC documents when the company has
-Inventory Control. Each is its own document with a sequence number (no batch); Sage's Day End posts it.
+Inventory Control. Each is found again by its ``Reference`` (I16; filterable, indexed), and the answer to
+its POST carries the assigned ``SequenceNumber`` and ``AdjustmentNumber`` / ``TransferNumber``. Items are
+named by their formatted ``ItemNumber`` (PL), and must be active stock items; locations must exist.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-from cwsage.sandbox.sage300 import inferred
-from cwsage.sandbox.sage300.common import (
-    ZERO,
-    Data,
-    Row,
-    amount,
-    as_list,
-    find,
-    fiscal_period,
-    iso,
-    next_number,
-    opt_date,
-    require_object,
-    text,
-    today,
-)
-from cwsage.sandbox.sage300.errors import conflict
+from cwsage.sandbox.sage300.company import Company, day_of, iso
+from cwsage.sandbox.sage300.errors import SageError, invalid
+from cwsage.sandbox.sage300.store import Row
+
+ZERO = Decimal(0)
+_QUANTITY_KINDS = ("QuantityIncrease", "QuantityDecrease", "BothIncrease", "BothDecrease")
+_COST_KINDS = ("CostIncrease", "CostDecrease", "BothIncrease", "BothDecrease")
 
 
-def _stock_item(data: Data, raw: Row) -> Row:
-    number = text(raw, "ItemNumber", 24, required=True)
-    item = find(data, "ic_items", ItemNumber=number)
-    if item is None:
-        raise conflict(f"Item number {number} does not exist.")
-    if item.get("Status") != "Active":
-        raise conflict(f"Item number {number} is inactive.")
-    if item.get("StockItem") != "Yes":
-        raise conflict(f"Item number {number} is not a stock item.")
+def _item(company: Company, number: str) -> Row:
+    found = company.find("IC/ICItems", "ItemNumber", number) or [
+        row for row in [company.get("IC/ICItems", number)] if row is not None
+    ]
+    if not found:
+        raise invalid(f"Item number {number} does not exist.")
+    item = found[0]
+    if item.get("Inactive"):
+        raise invalid(f"Item number {number} is inactive.")
+    if item.get("StockItem") is False:
+        raise invalid(f"Item number {number} is not a stock item.")
     return item
 
 
-def _location(data: Data, raw: Row, field: str) -> str:
-    code = text(raw, field, 6, required=True)
-    if find(data, "ic_locations", Location=code) is None:
-        raise conflict(f"Location {code} does not exist.")
+def _location(company: Company, code: str, label: str) -> str:
+    row = company.get("IC/ICLocations", code)
+    if row is None:
+        raise invalid(f"Location {code} does not exist ({label}).")
+    if row.get("Inactive"):
+        raise invalid(f"Location {code} is inactive ({label}).")
     return code
 
 
-def create_adjustment(data: Data, body_in: Any) -> Row:
+def _header(company: Company, body: Row, date_field: str) -> tuple[str, str, str]:
+    when = day_of(body.get(date_field)) or datetime.now(UTC).date()
+    year, period = company.fiscal_period(when, date_field)
+    return iso(when), year, period
+
+
+def _lines(body: Row, field: str, check: object) -> list[Row]:
+    lines = body.get(field) or []
+    if not lines:
+        raise invalid(f"The document needs at least one line in {field}.")
+    return list(lines)
+
+
+def create_adjustment(company: Company, body: Row) -> Row:
     """POST ``IC/ICAdjustments`` (201, ``RecordStatus`` ``Entered``)."""
-    body = require_object(body_in)
-    when = opt_date(body, "AdjustmentDate", today())
-    year, period = fiscal_period(data, when, "Adjustment Date")
+    when, year, period = _header(company, body, "AdjustmentDate")
     details: list[Row] = []
-    for index, raw_in in enumerate(as_list(body, "AdjustmentDetails"), start=1):
-        raw = require_object(raw_in)
-        item = _stock_item(data, raw)
-        location = _location(data, raw, "Location")
-        kind = raw.get("TransactionType")
-        if kind not in inferred.IC_TRANSACTION_TYPES:
-            raise conflict(f"Invalid value '{kind}' for TransactionType.")
-        quantity = amount(raw.get("Quantity"), "Quantity")
-        average: Decimal = item.get("AverageCost") or ZERO
-        if kind == "BothIncrease" and raw.get("UnitCost") is None and raw.get("ExtendedCost") is None:
-            raise conflict(f"Unit cost is required for a BothIncrease adjustment of item {item['ItemNumber']}.")
-        if kind in ("QuantityIncrease", "QuantityDecrease", "BothIncrease", "BothDecrease") and quantity <= 0:
-            raise conflict(f"Quantity must be greater than zero for item {item['ItemNumber']}.")
-        unit_cost = amount(raw.get("UnitCost"), "UnitCost") if raw.get("UnitCost") is not None else average
-        if raw.get("ExtendedCost") is not None:
-            extended = amount(raw["ExtendedCost"], "ExtendedCost")
-        elif kind in ("CostIncrease", "CostDecrease"):
-            extended = amount(raw.get("CostAdjustment"), "CostAdjustment")
-        elif kind in ("QuantityIncrease", "QuantityDecrease"):
-            extended = ZERO
-        else:
-            extended = quantity * unit_cost
-        details.append(
+    for index, raw in enumerate(_lines(body, "AdjustmentDetails", None), start=1):
+        try:
+            item = _item(company, raw.get("ItemNumber") or "")
+            location = _location(company, raw.get("Location") or "", "Location")
+            kind = raw.get("TransactionType")
+            if kind is None:
+                raise invalid("TransactionType is required.")
+            quantity: Decimal = raw.get("Quantity") or ZERO
+            cost: Decimal = raw.get("CostAdjustment") or ZERO
+            if kind in _QUANTITY_KINDS and quantity <= 0:
+                raise invalid(f"Quantity must be greater than zero for item {item['ItemNumber']}.")
+            if kind in _COST_KINDS and cost <= 0:
+                raise invalid(f"CostAdjustment must be greater than zero for a {kind} of item {item['ItemNumber']}.")
+        except SageError as error:
+            raise SageError(error.code, f"Line {index}: {error.message}") from error
+        line = {k: v for k, v in raw.items() if k != "UpdateOperation"}
+        line.update(
             {
-                "LineNumber": index,
+                "LineNumber": raw.get("LineNumber") or index,
                 "ItemNumber": item["ItemNumber"],
                 "Location": location,
-                "TransactionType": kind,
                 "Quantity": quantity,
-                "UnitOfMeasure": text(raw, "UnitOfMeasure", 10) or item.get("StockingUnitOfMeasure", ""),
-                "UnitCost": unit_cost,
-                "ExtendedCost": extended,
-                "CostAdjustment": extended,
-                "AverageCost": average,
-                "AdjustmentWriteOffAccount": text(raw, "AdjustmentWriteOffAccount", 45),
-                "Comments": text(raw, "Comments", 250),
+                "CostAdjustment": cost,
+                "UnitOfMeasure": raw.get("UnitOfMeasure") or item.get("StockingUnitOfMeasure") or "",
             }
         )
-    if not details:
-        raise conflict("An adjustment needs at least one detail line.")
-    header: Row = {
-        "Description": text(body, "Description", 60),
-        "AdjustmentDate": iso(when),
-        "Reference": text(body, "Reference", 60),
-    }
-    sequence = next_number(data, "ic_adjustment")
-    row: Row = {
-        "SequenceNumber": sequence,
-        "AdjustmentNumber": f"AD{sequence:08d}",
-        "TransactionNumber": next_number(data, "ic_transaction"),
-        **header,
-        "FiscalYear": year,
-        "FiscalPeriod": f"{period:02d}",
-        "RecordStatus": "Entered",
-        "AdjustmentDetails": details,
-    }
-    data["ic_adjustments"].append(row)
+        details.append(line)
+    sequence = company.store.next_number("IC/ICAdjustments")
+    row: Row = {k: v for k, v in body.items() if k != "AdjustmentDetails"}
+    row.update(
+        {
+            "SequenceNumber": sequence,
+            "AdjustmentNumber": f"AD{sequence:08d}",
+            "AdjustmentDate": when,
+            "FiscalYear": year,
+            "FiscalPeriod": period,
+            "RecordStatus": "Entered",
+            "Reference": body.get("Reference") or "",
+            "Description": body.get("Description") or "",
+            "AdjustmentDetails": [{**d, "SequenceNumber": sequence} for d in details],
+        }
+    )
+    company.store.put("IC/ICAdjustments", row)
     return row
 
 
-def create_transfer(data: Data, body_in: Any) -> Row:
-    """POST ``IC/ICTransfers`` (201, ``RecordStatus`` ``Entered``)."""
-    body = require_object(body_in)
-    when = opt_date(body, "TransferDate", today())
-    year, period = fiscal_period(data, when, "Transfer Date")
+def create_transfer(company: Company, body: Row) -> Row:
+    """POST ``IC/ICTransfers`` (201, ``RecordStatus`` ``Entered``; I16: ``DocumentType`` ``Transfer`` by default)."""
+    when, year, period = _header(company, body, "DocumentDate")
+    document_type = body.get("DocumentType") or "Transfer"
+    if document_type == "TransitReceipt":
+        raise invalid("A transit receipt receives an existing transit transfer; enter a Transfer instead.")
     details: list[Row] = []
-    for index, raw_in in enumerate(as_list(body, "TransferDetails"), start=1):
-        raw = require_object(raw_in)
-        item = _stock_item(data, raw)
-        source = _location(data, raw, "FromLocation")
-        target = _location(data, raw, "ToLocation")
-        if source == target:
-            raise conflict(f"From location and to location must differ (item {item['ItemNumber']}).")
-        quantity = amount(raw.get("Quantity"), "Quantity")
-        if quantity <= 0:
-            raise conflict(f"Quantity must be greater than zero for item {item['ItemNumber']}.")
-        details.append(
+    for index, raw in enumerate(_lines(body, "TransferDetails", None), start=1):
+        try:
+            item = _item(company, raw.get("ItemNumber") or "")
+            source = _location(company, raw.get("FromLocation") or "", "FromLocation")
+            target = _location(company, raw.get("ToLocation") or "", "ToLocation")
+            if source == target:
+                raise invalid(f"From and to locations must differ (item {item['ItemNumber']}).")
+            if document_type == "TransitTransfer":
+                _location(company, raw.get("GoodsInTransitLocation") or "", "GoodsInTransitLocation")
+            quantity: Decimal = raw.get("QuantityTransferred") or ZERO
+            if quantity <= 0:
+                raise invalid(f"QuantityTransferred must be greater than zero for item {item['ItemNumber']}.")
+        except SageError as error:
+            raise SageError(error.code, f"Line {index}: {error.message}") from error
+        line = {k: v for k, v in raw.items() if k != "UpdateOperation"}
+        line.update(
             {
-                "LineNumber": index,
+                "LineNumber": raw.get("LineNumber") or index,
                 "ItemNumber": item["ItemNumber"],
                 "FromLocation": source,
                 "ToLocation": target,
-                "Quantity": quantity,
-                "UnitOfMeasure": text(raw, "UnitOfMeasure", 10) or item.get("StockingUnitOfMeasure", ""),
-                "Comments": text(raw, "Comments", 250),
+                "QuantityTransferred": quantity,
+                "UnitOfMeasure": raw.get("UnitOfMeasure") or item.get("StockingUnitOfMeasure") or "",
             }
         )
-    if not details:
-        raise conflict("A transfer needs at least one detail line.")
-    header = {
-        "Description": text(body, "Description", 60),
-        "TransferDate": iso(when),
-        "Reference": text(body, "Reference", 60),
-    }
-    sequence = next_number(data, "ic_transfer")
-    row: Row = {
-        "SequenceNumber": sequence,
-        "TransferNumber": f"TF{sequence:08d}",
-        **header,
-        "DocumentType": "Transfer",
-        "FiscalYear": year,
-        "FiscalPeriod": f"{period:02d}",
-        "RecordStatus": "Entered",
-        "TransferDetails": details,
-    }
-    data["ic_transfers"].append(row)
+        details.append(line)
+    sequence = company.store.next_number("IC/ICTransfers")
+    row: Row = {k: v for k, v in body.items() if k != "TransferDetails"}
+    row.update(
+        {
+            "SequenceNumber": sequence,
+            "TransferNumber": f"TF{sequence:08d}",
+            "DocumentDate": when,
+            "FiscalYear": year,
+            "FiscalPeriod": period,
+            "RecordStatus": "Entered",
+            "DocumentType": document_type,
+            "Reference": body.get("Reference") or "",
+            "Description": body.get("Description") or "",
+            "TransferDetails": [{**d, "SequenceNumber": sequence} for d in details],
+        }
+    )
+    company.store.put("IC/ICTransfers", row)
     return row

@@ -1,204 +1,193 @@
-"""GL journal batches (reference §2.3, decisions 11, 24, 25): entry, Ready To Post, posting.
+"""GL journal batches (PL, I12, I15): entry, Ready To Post, posting to ``GL/GLPostedTransactions``.
 
-Why: expenses (and IC documents when Inventory Control is absent) land as balanced journal entries;
-Sage refuses an entry whose signed ``Amount``s do not sum to zero, an unknown or inactive account and a
-posting date outside an open fiscal period.
+Why: expenses (and IC documents when Inventory Control is absent) land as journal entries. Sage refuses an
+entry whose signed ``Amount`` s do not sum to zero, an unknown or inactive account, an unknown source code
+and a posting date outside an open fiscal period — the whole batch, naming the entry (I23). GL batches use
+``Status`` (not ``BatchStatus``) and stay listed after posting with ``Status: "Posted"`` (I15).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from cwsage.sandbox.sage300.common import (
-    ZERO,
-    Data,
-    Row,
-    amount,
-    as_list,
-    find,
-    fiscal_period,
-    iso,
-    next_number,
-    opt_date,
-    parse_date,
-    require_object,
-    resolve_account,
-    text,
-    today,
-)
-from cwsage.sandbox.sage300.errors import conflict, not_found
-from cwsage.sandbox.sage300.invoices import batch_range
+from cwsage.sandbox.sage300.company import Company, day_of, iso
+from cwsage.sandbox.sage300.errors import SageError, general, invalid, not_found
+from cwsage.sandbox.sage300.masters import today_iso
+from cwsage.sandbox.sage300.store import Row
+
+TABLE = "GL/GLJournalBatches"
+POSTED = "GL/GLPostedTransactions"
+ZERO = Decimal(0)
 
 
 def batch_key(value: Any) -> str:
-    """A GL batch number as the 6-digit string key (``12`` and ``'12'`` both give ``'000012'``)."""
-    try:
-        return f"{int(str(value)):06d}"
-    except ValueError as exc:
-        raise not_found(f"Batch {value} does not exist.", "RecordNotFound") from exc
+    """A GL batch number as its 6-character key (``'490'`` and ``'000490'`` name the same batch)."""
+    text = str(value).strip()
+    return f"{int(text):06d}" if text.isdigit() else text
 
 
-def _build_header(data: Data, raw_in: Any, entry_number: int, batch_date_iso: str) -> Row:
-    raw = require_object(raw_in)
-    posting_date = opt_date(raw, "PostingDate", opt_date(raw, "DocumentDate", parse_date(batch_date_iso, "BatchDate")))
-    document_date = opt_date(raw, "DocumentDate", posting_date)
-    year, period = fiscal_period(data, posting_date, "Posting Date")
-    source_ledger = text(raw, "SourceLedger", 2, default="GL") or "GL"
-    source_type = text(raw, "SourceType", 2, default="JE") or "JE"
+def _header(company: Company, raw: Row, index: int, today: date) -> Row:
+    source = (raw.get("SourceLedger") or "GL", raw.get("SourceType") or "JE")
+    if company.get("GL/GLSourceCodes", *source) is None:
+        raise invalid(f"Source code {source[0]}-{source[1]} does not exist.")
+    document_date = day_of(raw.get("DocumentDate")) or today
+    posting = day_of(raw.get("PostingDate")) or document_date
+    year, period = company.fiscal_period(posting, "Posting Date")
+    home = company.home_currency
     details: list[Row] = []
     debits = credits = ZERO
-    for index, detail_in in enumerate(as_list(raw, "JournalDetails"), start=1):
-        detail = require_object(detail_in)
-        account_raw = text(detail, "AccountNumber", 45, required=True)
-        account = resolve_account(data, account_raw, "AccountNumber")
-        value = amount(detail.get("Amount"), "Amount")
-        if value > 0:
-            debits += value
+    for number, line in enumerate(raw.get("JournalDetails") or [], start=1):
+        account = company.account(line.get("AccountNumber") or "", f"detail {number}")
+        amount: Decimal = line.get("Amount") if line.get("Amount") is not None else ZERO
+        if amount > 0:
+            debits += amount
         else:
-            credits -= value
-        details.append(
+            credits -= amount
+        stored = {k: v for k, v in line.items() if k != "UpdateOperation"}
+        stored.update(
             {
-                "BatchNumber": "",
-                "EntryNumber": f"{entry_number:05d}",
-                "TransactionNumber": f"{index * 20:010d}",
+                "EntryNumber": f"{index:05d}",
+                "TransactionNumber": f"{number * 20:010d}",
                 "AccountNumber": account["AccountNumber"],
-                "Amount": value,
-                "Quantity": amount(detail.get("Quantity"), "Quantity"),
-                "SourceCurrency": text(detail, "SourceCurrency", 3) or data["company_profile"][0]["HomeCurrency"],
-                "SourceCurrencyAmount": amount(detail.get("SourceCurrencyAmount", value), "SourceCurrencyAmount"),
-                "HomeCurrency": data["company_profile"][0]["HomeCurrency"],
-                "CurrencyRate": amount(detail.get("CurrencyRate", 1), "CurrencyRate"),
-                "Description": text(detail, "Description", 60),
-                "Reference": text(detail, "Reference", 60),
-                "JournalDate": iso(opt_date(detail, "JournalDate", posting_date)),
-                "SourceLedger": source_ledger,
-                "SourceType": source_type,
-                "Comment": text(detail, "Comment", 250),
+                "Amount": amount,
+                "SourceCurrency": line.get("SourceCurrency") or home,
+                "SourceCurrencyAmount": line.get("SourceCurrencyAmount")
+                if line.get("SourceCurrencyAmount") is not None
+                else amount,
+                "HomeCurrency": home,
+                "Description": line.get("Description") or "",
+                "Reference": line.get("Reference") or "",
+                "JournalDate": line.get("JournalDate") or iso(posting),
             }
         )
-    if len(details) < 2 and not details:
-        raise conflict(f"Journal entry {entry_number} has no details.")
+        details.append(stored)
+    if not details:
+        raise invalid(f"Journal entry {index} has no details.")
     if debits != credits:
-        raise conflict(f"Journal entry {entry_number} is out of balance by {debits - credits}.")
-    return {
-        "BatchNumber": "",
-        "EntryNumber": f"{entry_number:05d}",
-        "SourceLedger": source_ledger,
-        "SourceType": source_type,
-        "FiscalYear": year,
-        "FiscalPeriod": f"{period:02d}",
-        "AutoReversal": "No",
-        "Description": text(raw, "Description", 60),
-        "Debits": debits,
-        "Credits": credits,
-        "PostingDate": iso(posting_date),
-        "DocumentDate": iso(document_date),
-        "OutOfBalanceBy": ZERO,
-        "EnteredBy": "CWSAGE",
-        "DocumentNumber": text(raw, "DocumentNumber", 22),
-        "Reference": text(raw, "Reference", 60),
-        "CustomerVendorNumber": text(raw, "CustomerVendorNumber", 12),
-        "JournalDetails": details,
-    }
+        raise invalid(f"Journal entry {index} is out of balance by {debits - credits}.")
+    header: Row = {k: v for k, v in raw.items() if k != "UpdateOperation"}
+    header.update(
+        {
+            "EntryNumber": f"{index:05d}",
+            "SourceLedger": source[0],
+            "SourceType": source[1],
+            "Description": raw.get("Description") or "",
+            "DocumentDate": iso(document_date),
+            "PostingDate": iso(posting),
+            "FiscalYear": year,
+            "FiscalPeriod": period,
+            "AutoReversal": raw.get("AutoReversal") or "No",
+            "Debits": debits,
+            "Credits": credits,
+            "OutOfBalanceBy": ZERO,
+            "JournalDetails": details,
+        }
+    )
+    return header
 
 
-def create_batch(data: Data, body_in: Any) -> Row:
-    """POST ``GL/GLJournalBatches`` (201): every header must balance, or nothing is created."""
-    body = require_object(body_in)
-    description = text(body, "Description", 60)
-    batch_date = iso(today())
-    headers = [
-        _build_header(data, raw, index, batch_date)
-        for index, raw in enumerate(as_list(body, "JournalHeaders"), start=1)
-    ]
-    number = f"{next_number(data, 'gl_batch'):06d}"
+def _status(body: Row, default: str) -> str:
+    status = body.get("Status")
+    if status is None and body.get("ReadyToPost") is not None:
+        status = "ReadyToPost" if body["ReadyToPost"] == "Yes" else "Open"
+    return str(status or default)
+
+
+def create_batch(company: Company, body: Row, *, ready_allowed: bool) -> Row:
+    """POST ``GL/GLJournalBatches`` (201): every entry balanced, or nothing is created.
+
+    ``Status: "ReadyToPost"`` in the body is honoured when ``ready_allowed`` (I12), ignored otherwise.
+    """
+    status = _status(body, "Open")
+    if status not in ("Open", "ReadyToPost"):
+        raise invalid(f"A new batch cannot be created with status {status}.")
+    if not ready_allowed:
+        status = "Open"
+    today = datetime.now(UTC).date()
+    headers: list[Row] = []
+    for index, raw in enumerate(body.get("JournalHeaders") or [], start=1):
+        try:
+            headers.append(_header(company, raw, index, today))
+        except SageError as error:
+            raise SageError(error.code, f"Entry {index} ({raw.get('Description') or ''}): {error.message}") from error
+    number = f"{company.store.next_number(TABLE):06d}"
     for header in headers:
         header["BatchNumber"] = number
-        for detail in header["JournalDetails"]:
-            detail["BatchNumber"] = number
-    batch: Row = {
-        "BatchNumber": number,
-        "Description": description,
-        "SourceLedger": "GL",
-        "DateCreated": batch_date,
-        "DateLastEdited": batch_date,
-        "JournalBatchType": "Entered",
-        "Status": "Open",
-        "PostingSequence": 0,
-        "Debits": sum((h["Debits"] for h in headers), ZERO),
-        "Credits": sum((h["Credits"] for h in headers), ZERO),
-        "NumberOfEntries": len(headers),
-        "NumberOfErrors": 0,
-        "ReadyToPost": "No",
-        "LockBatchSwitch": "No",
-        "JournalHeaders": headers,
-        "UpdateOperation": "Unspecified",
-    }
-    data["gl_batches"].append(batch)
+        header["JournalDetails"] = [{**d, "BatchNumber": number} for d in header["JournalDetails"]]
+    batch: Row = {k: v for k, v in body.items() if k not in ("JournalHeaders", "Status", "ReadyToPost")}
+    batch.update(
+        {
+            "BatchNumber": number,
+            "Description": body.get("Description") or "",
+            "Status": status,
+            "ReadyToPost": "Yes" if status == "ReadyToPost" else "No",
+            "SourceLedger": body.get("SourceLedger") or "GL",
+            "DateCreated": iso(today),
+            "DateLastEdited": iso(today),
+            "BatchType": "Entered",
+            "PostingSequence": 0,
+            "Debits": sum((h["Debits"] for h in headers), ZERO),
+            "Credits": sum((h["Credits"] for h in headers), ZERO),
+            "NumberOfEntries": len(headers),
+            "NumberOfErrors": 0,
+            "JournalHeaders": headers,
+        }
+    )
+    company.store.put(TABLE, batch)
     return batch
 
 
-def get_batch(data: Data, key: Any) -> Row:
-    """A GL batch by its key, or 404."""
+def patch_batch(company: Company, key: Any, body: Row) -> Row:
+    """PATCH ``{"Status": "ReadyToPost"}`` (or ``ReadyToPost: "Yes"``, ``Description``, ``Status: "Deleted"``)."""
     number = batch_key(key)
-    batch = find(data, "gl_batches", BatchNumber=number)
+    batch = company.get(TABLE, number)
     if batch is None:
-        raise not_found(f"Batch {number} does not exist.", "RecordNotFound")
-    return batch
+        raise not_found(f"Batch {number} does not exist.")
+    if batch["Status"] not in ("Open", "ReadyToPost"):
+        raise general(f"Batch {number} is {batch['Status']} and cannot be changed.")
+    if body.get("JournalHeaders"):
+        raise general("Journal entries are entered with a new batch; this batch's entries cannot be changed.")
+    status = _status(body, batch["Status"])
+    if status not in ("Open", "ReadyToPost", "Deleted"):
+        raise invalid(f"A batch cannot be set to {status}.")
+    updated = {**batch, **{k: v for k, v in body.items() if k != "JournalHeaders"}}
+    updated.update({"BatchNumber": number, "Status": status, "ReadyToPost": "Yes" if status == "ReadyToPost" else "No"})
+    updated["DateLastEdited"] = today_iso()
+    company.store.put(TABLE, updated)
+    return updated
 
 
-def patch_batch(data: Data, key: Any, body_in: Any) -> None:
-    """PATCH ``{"Status":"ReadyToPost"}`` (or ``Description``) → 204."""
-    body = require_object(body_in)
-    batch = get_batch(data, key)
-    if batch["Status"] in ("Posted", "Deleted"):
-        raise conflict(f"Batch {batch['BatchNumber']} is {batch['Status'].lower()} and cannot be changed.", "General")
-    status = body.get("Status")
-    if status is None and body.get("ReadyToPost") in ("Yes", "No"):
-        status = "ReadyToPost" if body["ReadyToPost"] == "Yes" else "Open"
-    if status is not None and status not in ("Open", "ReadyToPost"):
-        raise conflict(f"Invalid value '{status}' for Status.")
-    description = text(body, "Description", 60, default=batch["Description"])
-    if status is not None:
-        batch["Status"] = status
-        batch["ReadyToPost"] = "Yes" if status == "ReadyToPost" else "No"
-    batch["Description"] = description
-    batch["DateLastEdited"] = iso(today())
+def post_batches(company: Company, body: Row) -> list[str]:
+    """``GL/GLPostJournal('$process')`` (I12): the ReadyToPost batches from ``FromBatch`` to ``ToBatch``.
 
-
-def delete_batch(data: Data, key: Any) -> None:
-    """DELETE an Open/ReadyToPost GL batch (decision 26)."""
-    batch = get_batch(data, key)
-    if batch["Status"] == "Posted":
-        raise conflict(f"Batch {batch['BatchNumber']} has been posted and cannot be deleted.", "General")
-    if batch["Status"] == "Deleted":
-        raise conflict(f"Batch {batch['BatchNumber']} has already been deleted.", "General")
-    batch["Status"] = "Deleted"
-
-
-def post_batches(data: Data, body_in: Any) -> Row:
-    """``GL/GLPostJournals('$process')`` (decision 11): ready batches in ``FromBatch``..``ToBatch``."""
-    body = require_object(body_in)
-    low, high = batch_range(body, "FromBatch", "ToBatch", "PostAllBatches")
-    chosen = [
-        b
-        for b in data["gl_batches"]
-        if b["Status"] == "ReadyToPost" and (low is None or low <= int(b["BatchNumber"]) <= (high or low))
-    ]
-    if not chosen:
-        raise conflict(
-            "There are no batches ready to post" + (f" in the range {low} to {high}." if low else "."), "General"
-        )
-    for batch in chosen:
+    Raises:
+        SageError: 409 ``General`` when none is ready; 409 ``RecordInvalid`` when a period closed since entry.
+    """
+    ready = company.find(TABLE, "Status", "ReadyToPost")
+    if body.get("PostAllBatches") != "Postallbatches":
+        low = body.get("FromBatch") or ""
+        if not low:
+            raise SageError("InvalidParameters", "FromBatch is required unless PostAllBatches is Postallbatches.")
+        high = body.get("ToBatch") or low
+        ready = [b for b in ready if batch_key(low) <= b["BatchNumber"] <= batch_key(high)]
+    if not ready:
+        raise general("There are no batches ready to post in the range given.")
+    for batch in ready:
         for header in batch["JournalHeaders"]:
-            fiscal_period(data, parse_date(header["PostingDate"], "PostingDate"), "Posting Date")
-    for batch in chosen:
-        sequence = next_number(data, "gl_posting_sequence")
+            posting = day_of(header["PostingDate"])
+            if posting is not None:
+                company.fiscal_period(posting, "Posting Date")
+    posted = []
+    for batch in ready:
+        sequence = company.store.next_number("GL:posting-sequence")
+        count = 0
         for header in batch["JournalHeaders"]:
-            for count, detail in enumerate(header["JournalDetails"], start=1):
-                value: Decimal = detail["Amount"]
-                data["gl_posted"].append(
+            for detail in header["JournalDetails"]:
+                count += 1
+                company.store.put(
+                    POSTED,
                     {
                         "AccountNumber": detail["AccountNumber"],
                         "FiscalYear": header["FiscalYear"],
@@ -212,16 +201,12 @@ def post_batches(data: Data, body_in: Any) -> Row:
                         "BatchNumber": batch["BatchNumber"],
                         "JournalEntryNumber": header["EntryNumber"],
                         "JournalTransactionNumber": detail["TransactionNumber"],
-                        "JournalTransactionAmount": value,
+                        "JournalTransactionAmount": detail["Amount"],
                         "JournalDetailDescription": detail["Description"],
                         "JournalDetailReference": detail["Reference"],
                         "SourceCurrencyAmount": detail["SourceCurrencyAmount"],
-                        "DocumentNumber": header["DocumentNumber"],
-                    }
+                    },
                 )
-        batch["Status"] = "Posted"
-        batch["ReadyToPost"] = "No"
-        batch["PostingSequence"] = sequence
-    result = dict(body)
-    result.setdefault("UpdateOperation", "Unspecified")
-    return result
+        company.store.put(TABLE, {**batch, "Status": "Posted", "ReadyToPost": "No", "PostingSequence": sequence})
+        posted.append(batch["BatchNumber"])
+    return posted

@@ -1,270 +1,328 @@
-"""AR receipt and adjustment batches (decision 16): receipts and credit-note applications.
+"""AR receipt and adjustment batches (PL, I19): receipts, prepayments, unapplied cash, document applications
+and adjustments, and their posting.
 
-Why: payment sync reads what these change — posting a receipt reduces the applied invoices'
-``CustCurrencyAmountDue``, moves ``LastActivityDate`` and, at zero, sets ``FullyPaid``/``DatePaid``. An
-application above the amount due is refused (409) both when the batch is entered and when it is posted.
+Why: payment sync reads what these change. Posting a receipt reduces the applied documents'
+``CustomerCurrencyAmountDue``, moves their ``LastActivityDate`` and, at zero, sets ``FullyPaid``/``DatePaid``
+(I17); the receipt itself becomes a posted ``Receipt`` document carrying what it left unapplied. An
+``ApplyDocument`` entry applies a credit note (or other credit) named in the entry's ``DocumentNumber``.
+An application above the amount due is refused (409 ``RecordInvalid``) when the batch is entered and again
+when it is posted. Adjustments (``BatchRecordType`` ``AD``) reduce a document's amount due by the total of
+their ``AdjustmentGLDistributions`` (I26, emulator only).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from cwsage.sandbox.sage300.common import (
-    ZERO,
-    Data,
-    Row,
-    amount,
-    as_list,
-    find,
-    fiscal_period,
-    iso,
-    next_number,
-    opt_date,
-    parse_date,
-    require_object,
-    text,
-    today,
-)
-from cwsage.sandbox.sage300.errors import conflict, not_found
-from cwsage.sandbox.sage300.invoices import AR, apply_amount, batch_range, refresh_customer
+from cwsage.sandbox.sage300.company import Company, day_of, iso
+from cwsage.sandbox.sage300.errors import SageError, duplicate, general, invalid, not_found
+from cwsage.sandbox.sage300.invoices import AR, ZERO, apply_amount, party_activity
+from cwsage.sandbox.sage300.masters import today_iso
+from cwsage.sandbox.sage300.store import Row
 
-TRANSACTION_TYPES = ("Receipt", "ApplyDocument")
+TABLE = "AR/ARReceiptAndAdjustmentBatches"
+POSTED = "AR/ARPostedDocuments"
+CREDITS = ("CreditNote", "Receipt", "Prepayment", "UnappliedCash")
 
 
-def _check_applications(data: Data, entries: list[Row]) -> None:
-    """Every application within the amount due, cumulated over the entries (409 otherwise)."""
-    pending: dict[str, Decimal] = {}
-    for entry in entries:
-        customer = entry["CustomerNumber"]
-        applied_total = ZERO
-        for line in entry["AppliedReceiptsAdjustments"]:
-            number = line["DocumentNumber"]
-            document = find(data, "ar_posted", CustomerNumber=customer, DocumentNumber=number)
-            if document is None:
-                raise conflict(f"Document {number} does not exist for customer {customer}.")
-            due = document["CustCurrencyAmountDue"] - pending.get(number, ZERO)
-            applied = line["AppliedAmount"]
-            if applied <= 0:
-                raise conflict(f"The applied amount for document {number} must be greater than zero.")
-            if applied > due:
-                raise conflict(f"The applied amount {applied} exceeds the amount due {due} for document {number}.")
-            pending[number] = pending.get(number, ZERO) + applied
-            applied_total += applied
-        if entry["TransactionType"] == "Receipt":
-            if applied_total > entry["CustomerReceiptAmount"]:
-                raise conflict(
-                    f"The total applied amount {applied_total} exceeds the receipt amount "
-                    f"{entry['CustomerReceiptAmount']}."
-                )
-        else:
-            credit_number = entry["ApplyTo"]
-            credit = find(data, "ar_posted", CustomerNumber=customer, DocumentNumber=credit_number)
-            if credit is None or credit["DocumentType"] not in ("CreditNote", "Receipt", "Prepayment"):
-                raise conflict(f"Document {credit_number} is not a credit note of customer {customer}.")
-            available = -credit["CustCurrencyAmountDue"] - pending.get(credit_number, ZERO)
-            if applied_total > available:
-                raise conflict(
-                    f"The total applied amount {applied_total} exceeds the balance {available} "
-                    f"of document {credit_number}."
-                )
-            pending[credit_number] = pending.get(credit_number, ZERO) + applied_total
+def _applied(line: Row) -> Decimal:
+    distributions = line.get("AdjustmentGLDistributions") or []
+    if distributions:
+        return sum((d.get("DistributionAmount") or ZERO for d in distributions), ZERO)
+    amount: Decimal = line.get("CustomerReceiptAmount") or ZERO
+    return amount
 
 
-def _build_entry(data: Data, raw_in: Any, index: int, batch_date_iso: str) -> Row:
-    raw = require_object(raw_in)
-    customer_number = text(raw, "CustomerNumber", 12, required=True)
-    if find(data, "customers", CustomerNumber=customer_number) is None:
-        raise conflict(f"Customer number {customer_number} does not exist.")
-    kind = raw.get("TransactionType") or "Receipt"
-    if kind not in TRANSACTION_TYPES:
-        raise conflict(f"Invalid value '{kind}' for TransactionType.")
-    document_date = opt_date(raw, "DocumentDate", parse_date(batch_date_iso, "BatchDate"))
-    posting_date = opt_date(raw, "PostingDate", document_date)
-    year, period = fiscal_period(data, posting_date, "Posting Date")
-    lines: list[Row] = []
-    for number, line_in in enumerate(as_list(raw, "AppliedReceiptsAdjustments"), start=1):
-        line = require_object(line_in)
-        value = line.get("AppliedAmount", line.get("CustomerReceiptAmount"))
-        lines.append(
-            {
-                "LineNumber": number,
-                "DocumentNumber": text(line, "DocumentNumber", 22, required=True),
-                "PaymentNumber": int(line.get("PaymentNumber") or 1),
-                "ReceiptTransactionType": kind,
-                "AppliedAmount": amount(value, "AppliedAmount"),
-            }
-        )
-    applied_total = sum((line["AppliedAmount"] for line in lines), ZERO)
-    receipt_amount = ZERO
-    if kind == "Receipt":
-        given = raw.get("CustomerReceiptAmount", raw.get("BankReceiptAmount"))
-        receipt_amount = amount(given, "CustomerReceiptAmount") if given is not None else applied_total
-        if receipt_amount <= 0:
-            raise conflict("The receipt amount must be greater than zero.")
-    return {
-        "BatchRecordType": "CA",
-        "BatchNumber": 0,
-        "EntryNumber": index,
-        "CustomerNumber": customer_number,
-        "TransactionType": kind,
-        "DocumentNumber": "",
-        "DocumentDate": iso(document_date),
-        "PostingDate": iso(posting_date),
-        "FiscalYear": year,
-        "FiscalPeriod": f"{period:02d}",
-        "CheckReceiptNo": text(raw, "CheckReceiptNo", 22),
-        "EntryDescription": text(raw, "EntryDescription", 60),
-        "ApplyTo": text(raw, "ApplyTo", 22, required=kind == "ApplyDocument"),
-        "BankReceiptAmount": receipt_amount,
-        "CustomerReceiptAmount": receipt_amount,
-        "AppliedReceiptsAdjustments": lines,
-    }
+class _Applications:
+    """Amounts applied so far in one write, so that two entries cannot over-apply one document."""
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        self.pending: dict[tuple[str, str], Decimal] = {}
+
+    def due(self, customer: str, number: str) -> tuple[Row, Decimal]:
+        document = self.company.get(POSTED, customer, number)
+        if document is None:
+            raise invalid(f"Document {number} does not exist for customer {customer}.")
+        return document, document["CustomerCurrencyAmountDue"] - self.pending.get((customer, number), ZERO)
+
+    def apply(self, customer: str, number: str, amount: Decimal) -> None:
+        self.pending[(customer, number)] = self.pending.get((customer, number), ZERO) + amount
 
 
-def create_batch(data: Data, body_in: Any) -> Row:
-    """POST ``AR/ARReceiptAndAdjustmentBatches``: all entries validated before anything is created."""
-    body = require_object(body_in)
+def _check_entry(company: Company, record_type: str, entry: Row, applications: _Applications) -> None:
+    customer = entry["CustomerNumber"]
+    kind = entry.get("ReceiptTransactionType")
+    total = ZERO
+    for line in entry.get("AppliedReceiptsAdjustments") or []:
+        amount = _applied(line)
+        number = line.get("DocumentNumber") or ""
+        if not number:
+            if record_type == "AD" or kind in ("Receipt", "ApplyDocument"):
+                raise invalid(f"Line {line.get('LineNumber')} of entry {entry['EntryNumber']} names no document.")
+            total += amount
+            continue
+        if amount <= 0:
+            raise invalid(f"The amount applied to document {number} must be greater than zero.")
+        _, due = applications.due(customer, number)
+        if amount > due:
+            raise invalid(f"The amount applied {amount} exceeds the amount due {due} of document {number}.")
+        applications.apply(customer, number, amount)
+        total += amount
+    if record_type == "AD":
+        return
+    if kind == "ApplyDocument":
+        source, available = applications.due(customer, entry.get("DocumentNumber") or "")
+        if source.get("DocumentType") not in CREDITS:
+            raise invalid(f"Document {source['DocumentNumber']} is not a credit of customer {customer}.")
+        if total > -available:
+            raise invalid(f"The total applied {total} exceeds the credit {-available} of {source['DocumentNumber']}.")
+        applications.apply(customer, source["DocumentNumber"], -total)
+    elif total > entry["CustomerReceiptAmount"]:
+        raise invalid(f"The total applied {total} exceeds the receipt amount {entry['CustomerReceiptAmount']}.")
+
+
+def _build_entry(company: Company, record_type: str, raw: Row, index: int, batch_date: date, seen: set[str]) -> Row:
+    customer = raw.get("CustomerNumber") or ""
+    if company.get("AR/ARCustomers", customer) is None:
+        raise invalid(f"Customer number {customer} does not exist.")
+    batch_type = raw.get("BatchType") or record_type
+    if batch_type != record_type:
+        raise invalid(f"Entry batch type {batch_type} does not match the batch record type {record_type}.")
+    when = day_of(raw.get("ReceiptDateAdjustmentDate")) or batch_date
+    posting = day_of(raw.get("PostingDate")) or when
+    year, period = company.fiscal_period(posting, "Posting Date")
+    entry: Row = {k: v for k, v in raw.items() if k != "UpdateOperation"}
+    entry.update(
+        {
+            "BatchType": record_type,
+            "EntryNumber": index,
+            "CustomerNumber": customer,
+            "ReceiptDateAdjustmentDate": iso(when),
+            "PostingDate": iso(posting),
+            "FiscalYear": year,
+            "FiscalPeriod": period,
+        }
+    )
+    lines = []
+    for number, line in enumerate(raw.get("AppliedReceiptsAdjustments") or [], start=1):
+        stored = {k: v for k, v in line.items() if k != "UpdateOperation"}
+        stored.update({"BatchType": record_type, "EntryNumber": index, "CustomerNumber": customer})
+        stored["LineNumber"] = line.get("LineNumber") or number
+        stored["PaymentNumber"] = line.get("PaymentNumber") or 1
+        for distribution in line.get("AdjustmentGLDistributions") or []:
+            code = distribution.get("DistributionCode") or ""
+            if code and company.get("AR/ARDistributionCodes", code) is None:
+                raise invalid(f"Distribution code {code} does not exist.")
+            account = distribution.get("DistributionGLAccount") or ""
+            if account:
+                company.account(account, "adjustment distribution")
+            if not code and not account:
+                raise invalid("An adjustment distribution needs a distribution code or a GL account.")
+        lines.append(stored)
+    entry["AppliedReceiptsAdjustments"] = lines
+    if record_type == "AD":
+        return entry
+    kind = raw.get("ReceiptTransactionType") or "Receipt"
+    entry["ReceiptTransactionType"] = kind
+    applied = sum((_applied(line) for line in lines), ZERO)
+    if kind == "ApplyDocument":
+        if not raw.get("DocumentNumber"):
+            raise invalid(f"Entry {index} applies no document: name the credit in DocumentNumber.")
+        entry["CustomerReceiptAmount"] = ZERO
+        entry["TotalCustomerAmountApplied"] = applied
+        return entry
+    amount: Decimal = raw.get("CustomerReceiptAmount") or raw.get("BankReceiptAmount") or applied
+    if amount <= 0:
+        raise invalid(f"The receipt amount of entry {index} must be greater than zero.")
+    document_number: str = raw.get("DocumentNumber") or ""
+    if document_number:
+        if document_number in seen or company.store.table(POSTED).lookup("DocumentNumber", document_number):
+            raise duplicate(f"Document number '{document_number}' already exists.")
+        seen.add(document_number)
+    entry.update(
+        {
+            "CustomerReceiptAmount": amount,
+            "BankReceiptAmount": raw.get("BankReceiptAmount") or amount,
+            "TotalCustomerAmountApplied": applied,
+            "CustomerUnappliedAmount": amount - applied,
+        }
+    )
+    return entry
+
+
+def create_batch(company: Company, body: Row, *, ready_allowed: bool) -> Row:
+    """POST ``AR/ARReceiptAndAdjustmentBatches``: every entry validated before the batch is stored (201)."""
     record_type = body.get("BatchRecordType") or "CA"
-    if record_type != "CA":
-        raise conflict(f"Invalid value '{record_type}' for BatchRecordType.")
-    description = text(body, "Description", 60)
-    batch_date = iso(opt_date(body, "BatchDate", today()))
-    entries = [
-        _build_entry(data, raw, index, batch_date)
-        for index, raw in enumerate(as_list(body, "ReceiptsAdjustments"), start=1)
-    ]
-    _check_applications(data, entries)
-    number = next_number(data, "ar_receipt_batch")
+    if record_type not in ("CA", "AD"):
+        raise invalid(f"BatchRecordType {record_type} is not CA (receipts) or AD (adjustments).")
+    status = body.get("BatchStatus") or "Open"
+    if status not in ("Open", "ReadyToPost"):
+        raise invalid(f"A new batch cannot be created with status {status}.")
+    batch_date = day_of(body.get("BatchDate")) or date.fromisoformat(today_iso()[:10])
+    applications = _Applications(company)
+    seen: set[str] = set()
+    entries: list[Row] = []
+    for index, raw in enumerate(body.get("ReceiptsAdjustments") or [], start=1):
+        try:
+            entry = _build_entry(company, record_type, raw, index, batch_date, seen)
+            _check_entry(company, record_type, entry, applications)
+        except SageError as error:
+            raise SageError(error.code, f"Entry {index}: {error.message}") from error
+        entries.append(entry)
+    number = company.store.next_number(f"{TABLE}:{record_type}")
     for entry in entries:
         entry["BatchNumber"] = number
-        if entry["TransactionType"] == "Receipt":
-            entry["DocumentNumber"] = f"PY{next_number(data, 'ar_receipt_document'):08d}"
-    batch: Row = {
-        "BatchRecordType": "CA",
-        "BatchNumber": number,
-        "BatchDate": batch_date,
-        "Description": description,
-        "BatchType": "Entered",
-        "BatchStatus": "Open",
-        "BankCode": text(body, "BankCode", 8, default="BANK"),
-        "BatchTotal": sum((e["CustomerReceiptAmount"] for e in entries), ZERO),
-        "NumberOfEntries": len(entries),
-        "PostingSequence": 0,
-        "DateLastEdited": iso(today()),
-        "ReceiptsAdjustments": entries,
-        "UpdateOperation": "Unspecified",
-    }
-    data["ar_receipt_batches"].append(batch)
+        if (
+            record_type == "CA"
+            and entry["ReceiptTransactionType"] != "ApplyDocument"
+            and not entry.get("DocumentNumber")
+        ):
+            entry["DocumentNumber"] = f"PY{company.store.next_number('AR:receipt-document'):08d}"
+        entry["AppliedReceiptsAdjustments"] = [
+            {**line, "BatchNumber": number} for line in entry["AppliedReceiptsAdjustments"]
+        ]
+    batch: Row = {k: v for k, v in body.items() if k not in ("ReceiptsAdjustments", "BatchStatus")}
+    batch.update(
+        {
+            "BatchRecordType": record_type,
+            "BatchNumber": number,
+            "BatchDate": iso(batch_date),
+            "Description": body.get("Description") or "",
+            "BatchType": "Entered",
+            "BatchStatus": status if ready_allowed else "Open",
+            "NumberOfEntries": len(entries),
+            "LastEntryNumber": len(entries),
+            "BatchTotal": sum((e.get("CustomerReceiptAmount") or ZERO for e in entries), ZERO),
+            "PostingSequenceNumber": 0,
+            "NumberOfErrors": 0,
+            "DateLastEdited": today_iso(),
+            "SourceApplication": "AR",
+            "ReceiptsAdjustments": entries,
+        }
+    )
+    company.store.put(TABLE, batch)
     return batch
 
 
-def get_batch(data: Data, number: int) -> Row:
-    """A receipt batch by number, or 404."""
-    batch = find(data, "ar_receipt_batches", BatchNumber=number)
+def patch_batch(company: Company, key: tuple[Any, ...], body: Row) -> Row:
+    """PATCH a receipt batch: ``Description``, ``BatchDate``, ``BankCode``, ``BatchStatus`` (Open, ReadyToPost,
+    Deleted). Entries are entered with the batch (a new batch for new receipts)."""
+    batch = company.get(TABLE, *key)
     if batch is None:
-        raise not_found(f"Batch {number} does not exist.", "RecordNotFound")
-    return batch
+        raise not_found(f"Batch {'/'.join(map(str, key))} does not exist.")
+    if batch["BatchStatus"] not in ("Open", "ReadyToPost"):
+        raise general(f"Batch {batch['BatchNumber']} is {batch['BatchStatus']} and cannot be changed.")
+    if body.get("ReceiptsAdjustments"):
+        raise general("Receipts are entered with a new batch; this batch's entries cannot be changed.")
+    status = body.get("BatchStatus") or batch["BatchStatus"]
+    if status not in ("Open", "ReadyToPost", "Deleted"):
+        raise invalid(f"A batch cannot be set to {status}.")
+    updated = {**batch, **{k: v for k, v in body.items() if k != "ReceiptsAdjustments"}}
+    updated.update({"BatchRecordType": key[0], "BatchNumber": key[1], "BatchStatus": status})
+    updated["DateLastEdited"] = today_iso()
+    company.store.put(TABLE, updated)
+    return updated
 
 
-def post_batches(data: Data, body_in: Any) -> Row:
-    """``AR/ARPostReceiptsAndAdjustments('$process')``: post the ReadyToPost CA batches in the range."""
-    body = require_object(body_in)
-    if (body.get("BatchType") or "CA") != "CA":
-        raise conflict(f"Invalid value '{body.get('BatchType')}' for BatchType.")
-    low, high = batch_range(body, "PostBatchFrom", "PostBatchTo", "PostAllBatches")
-    chosen = [
-        b
-        for b in data["ar_receipt_batches"]
-        if b["BatchStatus"] == "ReadyToPost" and (low is None or low <= b["BatchNumber"] <= (high or low))
-    ]
-    if not chosen:
-        raise conflict(
-            "There are no batches ready to post" + (f" in the range {low} to {high}." if low else "."), "General"
-        )
-    for batch in chosen:
+def post_batches(company: Company, body: Row) -> list[int]:
+    """``AR/ARPostReceiptsAndAdjustments('$process')``: post the ReadyToPost batches of ``BatchType`` in range.
+
+    Raises:
+        SageError: 409 ``General`` when none is ready; 409 ``RecordInvalid`` when an application no longer
+            fits (nothing is posted then).
+    """
+    record_type = body.get("BatchType") or "CA"
+    if record_type not in ("CA", "AD"):
+        raise invalid(f"BatchType {record_type} is not CA or AD.")
+    ready = [b for b in company.find(TABLE, "BatchStatus", "ReadyToPost") if b["BatchRecordType"] == record_type]
+    if body.get("PostAllBatches") != "Postallbatches":
+        low = body.get("PostBatchFrom")
+        if not low:
+            raise SageError("InvalidParameters", "PostBatchFrom is required unless PostAllBatches is Postallbatches.")
+        high = body.get("PostBatchTo") or low
+        ready = [b for b in ready if low <= b["BatchNumber"] <= high]
+    if not ready:
+        raise general("There are no batches ready to post in the range given.")
+    applications = _Applications(company)
+    for batch in ready:
         for entry in batch["ReceiptsAdjustments"]:
-            fiscal_period(data, parse_date(entry["PostingDate"], "PostingDate"), "Posting Date")
-    _check_applications(data, [e for b in chosen for e in b["ReceiptsAdjustments"]])
-    for batch in chosen:
-        sequence = next_number(data, "ar_receipt_posting_sequence")
+            posting = day_of(entry["PostingDate"])
+            if posting is not None:
+                company.fiscal_period(posting, "Posting Date")
+            _check_entry(company, record_type, entry, applications)
+    posted = []
+    for batch in ready:
+        sequence = company.store.next_number("AR:receipt-posting-sequence")
         for entry in batch["ReceiptsAdjustments"]:
-            post_entry(data, batch, entry)
-        batch["BatchStatus"] = "Posted"
-        batch["PostingSequence"] = sequence
-    result = dict(body)
-    result.setdefault("UpdateOperation", "Unspecified")
-    return result
+            _post_entry(company, record_type, batch, entry, sequence)
+        company.store.put(TABLE, {**batch, "BatchStatus": "Posted", "PostingSequenceNumber": sequence})
+        posted.append(batch["BatchNumber"])
+    return posted
 
 
-def post_entry(data: Data, batch: Row, entry: Row) -> None:
-    """Apply one receipt or credit-note application to the open-document table."""
-    when = entry["DocumentDate"]
+def _post_entry(company: Company, record_type: str, batch: Row, entry: Row, sequence: int) -> None:
     customer = entry["CustomerNumber"]
+    when = entry["ReceiptDateAdjustmentDate"]
     applied_total = ZERO
     for line in entry["AppliedReceiptsAdjustments"]:
-        document = find(data, "ar_posted", CustomerNumber=customer, DocumentNumber=line["DocumentNumber"])
-        assert document is not None
-        apply_amount(data, AR, document, line["AppliedAmount"], when)
-        applied_total += line["AppliedAmount"]
-    if entry["TransactionType"] == "ApplyDocument":
-        credit = find(data, "ar_posted", CustomerNumber=customer, DocumentNumber=entry["ApplyTo"])
-        assert credit is not None
-        apply_amount(data, AR, credit, -applied_total, when)
-    else:
-        unapplied = -(entry["CustomerReceiptAmount"] - applied_total)
-        data["ar_posted"].append(
-            {
-                "CustomerNumber": customer,
-                "DocumentNumber": entry["DocumentNumber"],
-                "DocumentType": "Receipt",
-                "DocumentDate": when,
-                "PostingDate": entry["PostingDate"],
-                "DueDate": None,
-                "CurrencyCode": (find(data, "customers", CustomerNumber=customer) or {}).get("CurrencyCode", ""),
-                "ExchangeRate": Decimal(1),
-                "CustCurrencyInvoiceAmount": -entry["CustomerReceiptAmount"],
-                "CustCurrencyAmountDue": unapplied,
-                "FuncCurrencyInvoiceAmount": -entry["CustomerReceiptAmount"],
-                "FuncCurrencyAmountDue": unapplied,
-                "FullyPaid": "Yes" if unapplied == 0 else "No",
-                "DatePaid": when if unapplied == 0 else None,
-                "LastActivityDate": when,
-                "BatchNumber": batch["BatchNumber"],
-                "EntryNumber": entry["EntryNumber"],
-                "BatchType": "Entered",
-                "CheckReceiptNumber": entry["CheckReceiptNo"],
-                "PONumber": "",
-                "OrderNumber": "",
-                "InvoiceType": "",
-                "DocumentDescription": entry["EntryDescription"],
-                "ApplyToDocument": "",
-            }
-        )
-        target = find(data, "customers", CustomerNumber=customer)
-        if target is not None:
-            target["LastReceiptCustomerCurrency"] = entry["CustomerReceiptAmount"]
-    refresh_customer(data, customer)
-
-
-def record_receipt(data: Data, body_in: Any) -> Row:
-    """The control API's convenience: enter, ready and post one receipt ``{customer,date,applications}``."""
-    body = require_object(body_in)
-    applications = [
-        {"DocumentNumber": a.get("document"), "AppliedAmount": a.get("amount")} for a in as_list(body, "applications")
-    ]
-    receipt: Row = {
-        "CustomerNumber": body.get("customer"),
-        "TransactionType": "Receipt",
-        "DocumentDate": body.get("date"),
-        "CheckReceiptNo": body.get("check") or "",
-        "AppliedReceiptsAdjustments": applications,
-    }
-    if body.get("amount") is not None:
-        receipt["CustomerReceiptAmount"] = body["amount"]
-    batch = create_batch(
-        data, {"Description": "Sandbox receipt", "BatchDate": body.get("date"), "ReceiptsAdjustments": [receipt]}
+        amount = _applied(line)
+        number = line.get("DocumentNumber")
+        applied_total += amount
+        if number:
+            document = company.get(POSTED, customer, number)
+            if document is not None:
+                apply_amount(company, AR, document, amount, when)
+    if record_type == "AD":
+        return
+    kind = entry["ReceiptTransactionType"]
+    if kind == "ApplyDocument":
+        source = company.get(POSTED, customer, entry["DocumentNumber"])
+        if source is not None:
+            apply_amount(company, AR, source, -applied_total, when)
+        return
+    received: Decimal = entry["CustomerReceiptAmount"]
+    unapplied = received - applied_total
+    document_type = "Receipt" if kind == "Receipt" else kind
+    customer_row = company.get("AR/ARCustomers", customer) or {}
+    currency = customer_row.get("CurrencyCode") or company.home_currency
+    rate_type = customer_row.get("RateType") or "SP"
+    rate, operation = company.exchange_rate(currency, rate_type, date.fromisoformat(when[:10]))
+    functional = company.to_home(received, rate, operation)
+    functional_due = company.to_home(unapplied, rate, operation)
+    company.store.put(
+        POSTED,
+        {
+            "CustomerNumber": customer,
+            "DocumentNumber": entry["DocumentNumber"],
+            "DocumentType": document_type,
+            "TransactionType": kind,
+            "BatchNumber": batch["BatchNumber"],
+            "EntryNumber": entry["EntryNumber"],
+            "BatchDate": batch["BatchDate"],
+            "BatchType": "CA",
+            "DocumentDate": when,
+            "PostingDate": entry["PostingDate"],
+            "CurrencyCode": currency,
+            "RateType": rate_type,
+            "ExchangeRate": rate,
+            "CustomerCurrencyInvoiceAmount": -received,
+            "CustomerCurrencyAmountDue": -unapplied,
+            "FunctionalCurrencyInvoiceAmount": -functional,
+            "FunctionalCurrencyAmountDue": -functional_due,
+            "FullyPaid": "Yes" if unapplied == 0 else "No",
+            "DatePaid": when if unapplied == 0 else None,
+            "LastActivityDate": when,
+            "CheckReceiptNumber": entry.get("EntryReference") or "",
+            "DocumentDescription": entry.get("EntryDescription") or "",
+            "BankCode": batch.get("BankCode") or "",
+            "FiscalYear": entry["FiscalYear"],
+            "FiscalPeriod": entry["FiscalPeriod"],
+            "PostingSequenceNumber": sequence,
+            "SourceApplication": "AR",
+        },
     )
-    batch["BatchStatus"] = "ReadyToPost"
-    post_batches(data, {"BatchType": "CA", "PostBatchFrom": batch["BatchNumber"], "PostBatchTo": batch["BatchNumber"]})
-    return batch
+    party_activity(company, AR, customer, -unapplied, when, None, 1 if unapplied else 0)
+    company.store.update("AR/ARCustomers", (customer,), DateOfLastReceipt=when, LastReceiptCustomerCurrency=received)
