@@ -127,6 +127,44 @@ def test_ap_invoice_with_authorities_of_an_unknown_group_uses_the_documents() ->
     assert not V.AP_INVOICE.undeclared(payload)
 
 
+def payable(currency: str) -> PayableDocument:
+    return PayableDocument(
+        key="AP:V:7",
+        kind=DocKind.AP_INVOICE,
+        source=SourceRef(SourceType.EXPENSE, "expense bill", "x", "expense bill EXP-7"),
+        document_number="EXP-7",
+        document_date=DAY,
+        description="Expenses",
+        currency=currency,
+        gl_entry_ids=(1,),
+        vendor=PartyProfile("V", "V", currency),
+        lines=(Line("2100-00", Decimal("66.86"), "Meals"),),
+        taxes=(),
+        tax_group="",
+        total=Decimal("66.86"),
+    )
+
+
+def test_ap_invoice_sends_its_posting_date_and_currency_as_ar_does() -> None:
+    """I25: AP invoices carry ``PostingDate`` and AR's currency fields, with Sage's rate for the document date."""
+    foreign = to_sage.ap_invoice(payable("CAD"), MASTER, OPTIONS).to_payload()
+    assert foreign["PostingDate"] == foreign["DocumentDate"] == "2026-09-23T00:00:00Z"
+    assert (foreign["CurrencyCode"], foreign["RateType"], foreign["RateDate"], foreign["ExchangeRate"]) == (
+        "CAD",
+        "SP",
+        "2026-09-01T00:00:00Z",
+        Decimal("0.731847"),
+    )
+    assert foreign["RateOverridden"] == "No"
+    assert not V.AP_INVOICE.undeclared(foreign)
+    ar = to_sage.ar_invoice(receivable(currency="CAD"), MASTER, OPTIONS).to_payload()
+    currency_fields = ("CurrencyCode", "RateType", "RateDate", "ExchangeRate", "RateOverridden")
+    assert [foreign[n] for n in currency_fields] == [ar[n] for n in currency_fields]
+    home = to_sage.ap_invoice(payable("USD"), MASTER, OPTIONS).to_payload()
+    assert home["CurrencyCode"] == "USD" and home["PostingDate"] == home["DocumentDate"]
+    assert not {"RateType", "RateDate", "ExchangeRate", "RateOverridden"} & set(home)
+
+
 def test_home_amounts_put_the_rounding_on_the_largest_line() -> None:
     lines = [JournalLine("a", Decimal(v), "") for v in ("0.01", "0.01", "0.01", "-0.03")]
     amounts = to_sage.home_amounts(lines, Decimal("0.5"), "USD")
@@ -153,17 +191,31 @@ def journal(currency: str, *amounts: str) -> JournalDocument:
     )
 
 
-def test_foreign_journal_is_converted_to_home_and_found_by_its_key() -> None:
+def test_foreign_journal_is_converted_to_home_keeps_its_source_currency_and_is_found_by_its_key() -> None:
     header = to_sage.gl_header(journal("CAD", "66.86", "-33.43", "-33.43"), MASTER, OPTIONS).to_payload()
     details = header["JournalDetails"]
     assert [d["Amount"] for d in details] == [Decimal("48.94"), Decimal("-24.47"), Decimal("-24.47")]
-    assert all(d["SourceCurrencyAmount"] == d["Amount"] for d in details)  # no source names a source currency
+    # I25: the journal keeps its source currency, Sage's rate and the amounts as Manage wrote them.
+    assert [d["SourceCurrencyAmount"] for d in details] == [Decimal("66.86"), Decimal("-33.43"), Decimal("-33.43")]
+    assert all((d["SourceCurrency"], d["CurrencyRate"]) == ("CAD", Decimal("0.731847")) for d in details)
+    assert "CurrencyRateDate" not in details[0]  # not declared by I25 nor by the emulator
+    assert list(details[0]).index("SourceCurrency") < list(details[0]).index("Amount")  # currency before amounts
     assert all(d["Reference"] == "CW-E1" for d in details)  # I15
     assert details[0]["AccountNumber"] == "210000"
     assert (header["SourceLedger"], header["SourceType"]) == ("GL", "JE")
     assert header["Description"] == "CW-E1 Expense"  # I15: the key starts the description
-    assert "Reference" not in header and "DocumentNumber" not in header and "PostingDate" not in header
+    assert header["PostingDate"] == "2026-09-23T00:00:00Z"  # I25: its own fiscal period
+    assert "Reference" not in header and "DocumentNumber" not in header
     assert not V.GL_JOURNAL_HEADER.undeclared(header)
+
+
+def test_foreign_journal_source_amounts_balance_in_the_source_currency() -> None:
+    details = to_sage.gl_header(journal("CAD", "10.005", "-5.0025", "-5.0025"), MASTER, OPTIONS).to_payload()[
+        "JournalDetails"
+    ]
+    assert sum(d["SourceCurrencyAmount"] for d in details) == 0
+    assert sum(d["Amount"] for d in details) == 0
+    assert all(d["SourceCurrencyAmount"] == d["SourceCurrencyAmount"].quantize(Decimal("0.01")) for d in details)
 
 
 def test_divide_rate_table_converts_by_dividing() -> None:
@@ -177,9 +229,11 @@ def test_divide_rate_table_converts_by_dividing() -> None:
 
 
 def test_home_currency_journal_has_no_currency_fields() -> None:
-    details = to_sage.gl_header(journal("USD", "5", "-5"), MASTER, OPTIONS).to_payload()["JournalDetails"]
+    header = to_sage.gl_header(journal("USD", "5", "-5"), MASTER, OPTIONS).to_payload()
     expected = {"AccountNumber", "Amount", "SourceCurrencyAmount", "Description", "Reference"}
-    assert all(set(d) == expected for d in details)
+    assert all(set(d) == expected for d in header["JournalDetails"])
+    assert all(d["SourceCurrencyAmount"] == d["Amount"] for d in header["JournalDetails"])
+    assert header["PostingDate"] == header["DocumentDate"]
 
 
 def test_gl_description_keeps_the_key_whole() -> None:

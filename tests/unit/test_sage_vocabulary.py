@@ -187,7 +187,7 @@ def test_a_declaration_rejects_bad_sources_and_duplicates() -> None:
         V.Entity("X", (V.Prop("A", V.JsonType.STRING, "PL"), V.Prop("A", V.JsonType.STRING, "PL")))
     with pytest.raises(V.VocabularyError):
         V.Entity("X", (V.Prop("A", V.JsonType.ARRAY, "PL"),))  # an array without its elements
-    assert V.is_source("I23") and not V.is_source("I24") and not V.is_source("D11")
+    assert V.is_source("I25") and V.is_source("I32") and not V.is_source("I33") and not V.is_source("D11")
 
 
 def test_undeclared_finds_names_in_details() -> None:
@@ -265,3 +265,18 @@ def test_no_undeclared_sage_name_is_written_in_the_code(module: str) -> None:
         and node.value not in known
     )
     assert suspicious == []
+
+
+def test_i25_names_are_declared_and_tagged_i25() -> None:
+    """The lead's I25 decision: AP invoices and GL headers carry ``PostingDate``, AP invoices AR's currency fields,
+    foreign GL details their source currency and rate; each name is tagged with the decision, not a fact."""
+    expected = {
+        V.AP_INVOICE: ("PostingDate", "CurrencyCode", "RateType", "RateDate", "ExchangeRate", "RateOverridden"),
+        V.GL_JOURNAL_HEADER: ("PostingDate",),
+        V.GL_JOURNAL_DETAIL: ("SourceCurrency", "CurrencyRate"),
+    }
+    for entity, names in expected.items():
+        for name in names:
+            assert entity.prop(name).source == "I25", (entity.name, name)
+    assert "CurrencyRateDate" not in V.GL_JOURNAL_DETAIL  # neither I25 nor the emulator declares it
+    assert V.AR_INVOICE.prop("PostingDate").source == "MD16"  # AR already had it from the facts

@@ -6,15 +6,18 @@ unformatted (as Sage's ``UnformattedAccount``); tax is sent as Manage computed i
 Yes``, one authority per Manage tax level, I10) so Sage's totals equal Manage's to the cent.
 
 Every name written here is a declared name of :mod:`cwsage.sage300.vocabulary` (the models refuse others).
-Two consequences of sending only sourced names:
+What that means for each kind:
 
+* AR and AP invoices carry their own ``PostingDate`` (the document date, so each lands in its own fiscal
+  period) and, in a foreign currency, ``CurrencyCode``, ``RateType``, ``RateDate``, ``ExchangeRate`` and
+  ``RateOverridden`` with Sage's own rate for the document date (MD16 for AR; AP by analogy, I25).
 * GL journal entries carry the document key at the start of the header ``Description`` and in every
-  detail's ``Reference`` (I15) — there is no header ``Reference`` — and are sent in the home currency: no
-  source names a GL detail's source currency, so a foreign-currency journal is converted line by line at
-  Sage's rate (by the table's ``RateOperation``, I4) and the rounding difference goes to the largest line,
-  so the entry still balances; ``SourceCurrencyAmount`` equals ``Amount``.
-* AP invoices carry only what PL, I10 and I11 name for them: Sage takes their currency and rate from the
-  vendor, and their posting date from its own defaults.
+  detail's ``Reference`` (I15) — there is no header ``Reference`` — and the header's ``PostingDate`` (I25).
+  ``Amount`` is in the home currency: a foreign-currency journal is converted line by line at Sage's rate
+  (by the table's ``RateOperation``, I4) and the rounding difference goes to the largest line, so the entry
+  still balances; its details also keep the source currency (``SourceCurrency``, ``CurrencyRate`` and the
+  source amount in ``SourceCurrencyAmount``, I25). A home-currency line sends ``SourceCurrencyAmount`` equal
+  to ``Amount`` and no currency fields.
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ def ar_invoice(doc: ReceivableDocument, master: SageMasterData, options: Posting
 
 
 def ap_invoice(doc: PayableDocument, master: SageMasterData, options: PostingOptions) -> sg.APInvoice:
-    """The AP invoice entry for ``doc`` (currency and rate come from the vendor in Sage: no source names them)."""
+    """The AP invoice or credit note entry for ``doc``: posting date and currency fields as AR sends them (I25)."""
     currency = doc.currency
     details = [
         sg.APInvoiceDetail(
@@ -185,6 +188,8 @@ def ap_invoice(doc: PayableDocument, master: SageMasterData, options: PostingOpt
         document_type=APDocumentType.CREDIT_NOTE if doc.kind is DocKind.AP_CREDIT_NOTE else APDocumentType.INVOICE,
         invoice_description=short(doc.description),
         document_date=doc.document_date,
+        posting_date=doc.document_date,
+        **_rate_fields(master, currency, doc.document_date, options),
         terms=doc.terms or None,
         **_tax_fields(master, doc.tax_group, "Purchases", doc.taxes, currency, options),
         document_total_including_tax=_q(doc.total, currency, master),
@@ -220,8 +225,9 @@ def gl_header(
 ) -> sg.GLJournalHeader:
     """The GL journal entry for a journal document, or for an inventory document when Sage has no IC.
 
-    Amounts are in the home currency (see the module docstring); the key is found again by the header's
-    ``Description`` and every detail's ``Reference`` (I15).
+    ``Amount`` is in the home currency; a foreign-currency entry keeps its source currency, rate and source
+    amounts (I25, see the module docstring). The key is found again by the header's ``Description`` and
+    every detail's ``Reference`` (I15).
     """
     ledger, _, source_type = options.gl_source_code.partition("-")
     lines = doc.lines if isinstance(doc, JournalDocument) else doc.as_journal_lines()
@@ -231,21 +237,27 @@ def gl_header(
     rate = rate_info[1] if rate_info else Decimal(1)
     divide = currency != home and master.rate_rule(currency).operation == DIVIDE
     amounts = home_amounts(lines, rate, home, divide=divide)
+    foreign = rate_info is not None
+    # The source amounts, rounded in the source currency with the same rule (they balance there too).
+    sources = home_amounts(lines, Decimal(1), currency) if foreign else amounts
     details = [
         sg.GLJournalDetail(
             account_number=account(master, line.account),
+            source_currency=currency if foreign else None,
+            currency_rate=rate if foreign else None,
             amount=amount,
-            source_currency_amount=amount,
+            source_currency_amount=source,
             description=short(line.description),
             reference=doc.document_number,
         )
-        for line, amount in zip(lines, amounts, strict=True)
+        for line, amount, source in zip(lines, amounts, sources, strict=True)
     ]
     return sg.GLJournalHeader(
         source_ledger=ledger or "GL",
         source_type=source_type or "JE",
         description=gl_description(doc.document_number, doc.description),
         document_date=doc.document_date,
+        posting_date=doc.document_date,
         journal_details=details,
     )
 

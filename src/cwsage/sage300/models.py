@@ -355,6 +355,12 @@ class APInvoice(SageModel):
     document_type: str | None = None
     invoice_description: str | None = None
     document_date: SageDate | None = None
+    posting_date: SageDate | None = None
+    currency_code: str | None = None
+    rate_type: str | None = None
+    rate_date: SageDate | None = None
+    exchange_rate: Money | None = None
+    rate_overridden: YesNoFlag | None = None
     due_date: SageDate | None = None
     terms: str | None = None
     do_not_calculation_tax: YesNoFlag | None = None
@@ -401,7 +407,11 @@ class APInvoiceBatch(SageModel):
 
 
 class GLJournalDetail(SageModel):
-    """One journal line; ``amount`` is signed: debit positive, credit negative."""
+    """One journal line; ``amount`` is signed (debit positive, credit negative) and in the home currency.
+
+    A foreign-currency line also carries its ``source_currency``, ``currency_rate`` and the signed amount in
+    that currency (``source_currency_amount``), so the journal keeps its source currency (I25).
+    """
 
     model_config = sage_config(V.GL_JOURNAL_DETAIL)
 
@@ -409,6 +419,8 @@ class GLJournalDetail(SageModel):
     entry_number: TextNumber | None = None
     transaction_number: TextNumber | None = None
     account_number: str
+    source_currency: str | None = None
+    currency_rate: Money | None = None
     amount: Money
     source_currency_amount: Money | None = None
     description: str | None = None
@@ -426,6 +438,7 @@ class GLJournalHeader(SageModel):
     source_type: str | None = None
     description: str | None = None
     document_date: SageDate | None = None
+    posting_date: SageDate | None = None
     journal_details: list[GLJournalDetail] = Field(default_factory=list)
 
     def document_key(self, wanted: set[str] | frozenset[str]) -> str | None:

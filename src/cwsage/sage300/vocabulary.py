@@ -6,7 +6,7 @@ property and enum member cwsage uses is written down here exactly as Sage spells
 in ``shared/reference/sage300-sdk-facts.md`` — ``ER22`` (Endpoint Reference 2022), ``DR22`` (Developer
 Reference), ``PL`` (Sage's sample POST bodies), ``PM`` (Postman tutorial), ``MD16`` (the 2016 AR
 ``$metadata``), ``secondary`` (other public code talking to real servers, facts §6) — or with the number of
-the decision in ``docs/sage300-inferred.md`` (``I1`` … ``I23``) for what the facts leave open.
+the decision in ``docs/sage300-inferred.md`` (``I1`` … ``I32``) for what the facts leave open.
 
 The pydantic models (:mod:`cwsage.sage300.models`) take their aliases from here and refuse, when the module
 is imported, a field this file does not declare; the client checks every filter, ``$select``, key and
@@ -38,11 +38,11 @@ PM: Final = "PM"
 MD16: Final = "MD16"
 SECONDARY: Final = "secondary"
 FACT_SOURCES: Final = frozenset({ER22, DR22, PL, PM, MD16, SECONDARY})
-_DECISION_RE = re.compile(r"^I([1-9]|1[0-9]|2[0-3])$")
+_DECISION_RE = re.compile(r"^I([1-9]|[12][0-9]|3[0-2])$")
 
 
 def is_source(tag: str) -> bool:
-    """Whether ``tag`` names a fact source (``PL`` …) or an inferred decision (``I1`` … ``I23``)."""
+    """Whether ``tag`` names a fact source (``PL`` …) or an inferred decision (``I1`` … ``I32``)."""
     return tag in FACT_SOURCES or bool(_DECISION_RE.match(tag))
 
 
@@ -548,7 +548,7 @@ AR_INVOICE_BATCH: Final = Entity(
 )
 
 # --------------------------------------------------------------------------------------------------
-# AP invoice batches (PL AP/APInvoiceBatches_Invoice/_CreditNote/_DebitNote; I10, I11)
+# AP invoice batches (PL AP/APInvoiceBatches_Invoice/_CreditNote/_DebitNote; I10, I11; I25 by analogy with AR)
 # --------------------------------------------------------------------------------------------------
 
 AP_INVOICE_DETAIL: Final = Entity(
@@ -575,6 +575,12 @@ AP_INVOICE: Final = Entity(
         _s("DocumentType", PL, _members(APDocumentType)),
         _s("InvoiceDescription", PL),
         _d("DocumentDate", PL),
+        _d("PostingDate", "I25", note="the document date, so the document lands in its own fiscal period"),
+        _s("CurrencyCode", "I25"),
+        _s("RateType", "I25"),
+        _d("RateDate", "I25"),
+        _n("ExchangeRate", "I25"),
+        _yes_no("RateOverridden", "I25"),
         _d("DueDate", PL),
         _s("Terms", "I11"),
         _yes_no("DoNotCalculationTax", "I10"),
@@ -597,8 +603,8 @@ AP_INVOICE_BATCH: Final = Entity(
 )
 
 # --------------------------------------------------------------------------------------------------
-# GL journal batches (PL GL/GLJournalBatches; I12, I15). No header Reference: the key starts the header
-# Description and is every detail's Reference (I15).
+# GL journal batches (PL GL/GLJournalBatches; I12, I15, I25). No header Reference: the key starts the header
+# Description and is every detail's Reference (I15). A foreign journal keeps its source currency (I25).
 # --------------------------------------------------------------------------------------------------
 
 GL_JOURNAL_DETAIL: Final = Entity(
@@ -608,8 +614,10 @@ GL_JOURNAL_DETAIL: Final = Entity(
         _s("EntryNumber", PL),
         _s("TransactionNumber", PL),
         _s("AccountNumber", PL),
-        _n("Amount", PL),
-        _n("SourceCurrencyAmount", PL),
+        _s("SourceCurrency", "I25", note="sent for a foreign-currency journal only, before its amounts"),
+        _n("CurrencyRate", "I25", note="Sage's rate for the document date, applied by the table's RateOperation"),
+        _n("Amount", PL, note="in the home currency"),
+        _n("SourceCurrencyAmount", PL, note="in SourceCurrency (the home currency when none is sent)"),
         _s("Description", PL),
         _s("Reference", PL, note="the document key (I15)"),
     ),
@@ -624,6 +632,7 @@ GL_JOURNAL_HEADER: Final = Entity(
         _s("SourceType", PL),
         _s("Description", PL, note="starts with the document key (I15)"),
         _d("DocumentDate", PL),
+        _d("PostingDate", "I25", note="the document date, so the entry lands in its own fiscal period"),
         _a("JournalDetails", PL, GL_JOURNAL_DETAIL),
     ),
 )
