@@ -55,6 +55,24 @@ def test_state_reset_and_the_new_table_names(client: httpx.Client, control: http
     assert full["data"]["format"] == "cwsage-sage300-seed" and "AR/ARCustomers" in full["data"]["tables"]
 
 
+def test_state_counts_refused_answers_per_error_code(
+    client: httpx.Client, control: httpx.Client, server: ServerThread
+) -> None:
+    """``refusals``: every Web API error answer under its DR22 code; a missing JSON Content-Type also on its own."""
+    assert control.get("/state").json()["refusals"] == {}
+    with httpx.Client(base_url=server.url + BASE, auth=("cwsage", "DEMO"), timeout=10.0) as bare:
+        assert bare.get("/AR/ARCustomers").status_code == 500
+    invented = {"BatchDate": "2026-09-30", "Invented": "x"}
+    assert error_of(client.post("/AR/ARInvoiceBatches", json=invented))[1] == "InvalidPayload"
+    assert error_of(client.get("/AR/ARCustomers('NOSUCH')"))[1] == "RecordNotFound"
+    assert (
+        error_of(control.post("/load", json={"format": "nope"}))[1] == "InvalidParameters"
+    )  # control API: not counted
+    refusals = control.get("/state").json()["refusals"]
+    assert refusals == {"InternalServerError": 1, "InvalidPayload": 1, "NoJsonContentType": 1, "RecordNotFound": 1}
+    assert control.post("/reset").json()["refusals"] == {}
+
+
 def test_export_and_load_a_seed(client: httpx.Client, control: httpx.Client) -> None:
     seed = decoded(control.get("/export-seed"))
     assert seed["version"] == 2 and seed["counters"]["AR/ARInvoiceBatches"] == 1

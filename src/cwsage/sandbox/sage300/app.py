@@ -14,6 +14,7 @@ import base64
 import binascii
 import re
 import secrets
+from collections import Counter
 from dataclasses import fields
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,9 @@ from cwsage.sandbox.sage300.payload import Reader
 from cwsage.sandbox.sage300.store import Key, Row
 
 SESSION_COOKIE = "Sage300WebApiSession"
+NO_CONTENT_TYPE = "NoJsonContentType"
+"""The ``refusals`` counter of the 500s answered to requests without ``Content-Type: application/json`` (they
+are also counted under ``InternalServerError``)."""
 API_ROOT = "/Sage300WebApi/v1.0/-"
 MAX_TOP = 1000
 _RESOURCE = re.compile(r"^([A-Za-z0-9_$]+)(?:\((.*)\))?$", re.DOTALL)
@@ -108,6 +112,8 @@ class SageEmulator:
         self.store = Company(demo.SAGE_COMPANY)
         self.masters = Masters(self.store)
         self._sessions: set[str] = set()
+        self.refusals: Counter[str] = Counter()
+        """Web API answers refused since the last reset, per DR22 error code (``/_sandbox/state``)."""
         self.reset()
         routes = [
             Route("/Sage300WebApi", self._landing, methods=["GET"]),
@@ -139,6 +145,7 @@ class SageEmulator:
         self.store.replace_all(seed.cached(self.demo))
         self.store.day_end_locked = False
         self.inventory_control = self._default_inventory_control
+        self.refusals.clear()
         if hasattr(self, "faults"):
             self.faults.clear()
 
@@ -180,15 +187,20 @@ class SageEmulator:
         self._sessions.add(session)
         return session
 
-    @staticmethod
-    def _check_content_type(request: Request) -> None:
+    def _check_content_type(self, request: Request) -> None:
         """DR22: every request carries ``Content-Type: application/json`` — GETs included — or gets a 500."""
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
+            self.refusals[NO_CONTENT_TYPE] += 1
             raise SageError(
                 "InternalServerError",
                 "An error has occurred. The request must be sent with the header Content-Type: application/json.",
             )
+
+    def _refused(self, error: SageError) -> Response:
+        """A Web API request's error answer, counted under its code (the control API's own errors are not)."""
+        self.refusals[error.code] += 1
+        return error_response(error)
 
     def _with_session(self, response: Response, session: str | None) -> Response:
         if session:
@@ -211,7 +223,7 @@ class SageEmulator:
             if not self.dialect.companies_list:
                 raise no_resource("Resource 'Companies' was not found.")
         except SageError as error:
-            return error_response(error)
+            return self._refused(error)
         profile = next(iter(self.store.rows("CS/CSCompanyProfile")), {})
         value = [{"CompanyID": demo.SAGE_COMPANY, "CompanyName": profile.get("CompanyName", demo.SAGE_COMPANY)}]
         key = "@odata.context" if self.dialect.odata4 else "odata.metadata"
@@ -228,7 +240,7 @@ class SageEmulator:
             session = self._authenticate(request)
             response = await self._dispatch(request)
         except SageError as error:
-            return error_response(error)
+            return self._refused(error)
         return self._with_session(response, session)
 
     async def _dispatch(self, request: Request) -> Response:
@@ -456,6 +468,7 @@ class SageEmulator:
             },
             "inventory_control": self.inventory_control,
             "work": self.store.store.work,
+            "refusals": dict(sorted(self.refusals.items())),
         }
 
     async def _state(self, request: Request) -> Response:
