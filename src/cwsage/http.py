@@ -292,9 +292,13 @@ class ApiSession:
 
     def _give_up_or_wait(self, attempt: int, label: str, cause: BaseException, delay: float) -> None:
         if attempt >= self.policy.max_attempts:
+            remote = cause if isinstance(cause, CwsageError) else None
             raise TransientError(
                 f"{label} still failing after {attempt} attempts",
                 detail=redact(f"{type(cause).__name__}: {cause}"),
+                status_code=remote.status_code if remote else None,
+                remote_code=remote.remote_code if remote else None,
+                remote_message=remote.remote_message if remote else None,
             ) from cause
         self.stats.retries += 1
         log.info("%s failed (%s); retry %d in %.2fs", label, redact(str(cause))[:200], attempt, delay)

@@ -8,8 +8,10 @@ before each test.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -109,18 +111,28 @@ def manage_url(_manage_served: tuple[ManageEmulator, ServerThread, RequestLog]) 
     return _manage_served[1].url
 
 
+@contextlib.contextmanager
+def serve_sage(**options: Any) -> Iterator[tuple[SageEmulator, str, RequestLog]]:
+    """Another Sage installation (``create_app`` switches: a dialect, no IC …) served for one test."""
+    emulator = create_sage(page_size=SAGE_PAGE_SIZE, **options)
+    log = RequestLog(emulator.app)
+    server = ServerThread(log).start()
+    try:
+        yield emulator, server.url, log
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def sage_emu(_sage_served: tuple[SageEmulator, ServerThread, RequestLog]) -> Iterator[SageEmulator]:
-    """The Sage emulator, reset to the demo company with no faults, IC on, Day End unlocked, ADMIN refused."""
+    """The Sage emulator, reset to the demo company (IC on, Day End unlocked, no faults, no refusals counted),
+    ADMIN refused."""
     emulator, _, log = _sage_served
     emulator.reset()
-    emulator.store.inventory_control = True
-    emulator.store.day_end_locked = False
     emulator.allow_admin = False
     log.seen.clear()
     yield emulator
-    emulator.faults.clear()
-    emulator.store.day_end_locked = False
+    emulator.reset()
     emulator.allow_admin = False
 
 
