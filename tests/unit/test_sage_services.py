@@ -116,7 +116,18 @@ def test_master_data_from_the_facts_names() -> None:
     assert master.period_for(date(2026, 9, 2)) is not None
     assert master.notes == ()
     assert all("TXTaxClasses" not in path for _, path in fake.calls())
-    assert len(fake.requests) == 14  # one read per table (tax classes come with the authorities)
+    # one read per table: tax classes come with the authorities, the IC locations are the IC probe
+    assert len(fake.requests) == 13
+
+
+def test_master_data_without_inventory_control_reads_no_ic_table_but_the_probe() -> None:
+    not_activated = sage_error(404, "ResourceNotFound", "Resource 'IC/ICLocations' was not found.")
+    fake = FakeSage(master_routes({("GET", "IC/ICLocations"): not_activated}))
+    with make_client(fake) as client:
+        master = load_master(client)
+    assert master.inventory_control is False
+    assert (master.items, master.ic_locations) == ({}, frozenset())
+    assert [path for _, path in fake.calls() if path.startswith("IC/")] == ["IC/ICLocations"]
 
 
 def test_without_a_company_profile_the_home_currency_comes_from_the_rate_tables() -> None:

@@ -872,6 +872,19 @@ class Sage300Client(ApiClient):
         """All IC locations; empty when Inventory Control is not activated."""
         return self._all(V.IC_LOCATIONS, ICLocation, missing_ok=True)
 
+    def ic_locations_if_activated(self) -> list[ICLocation] | None:
+        """All IC locations, or None when Inventory Control is not activated: the read is its own probe.
+
+        A company without IC answers ``ResourceNotFound`` for every ``IC/…`` resource; reading the locations
+        straight away saves the separate probe of :meth:`has_inventory_control` when both are needed.
+        """
+        try:
+            return self._all(V.IC_LOCATIONS, ICLocation)
+        except SageNotFound as exc:
+            if exc.remote_code == V.ErrorCode.RECORD_NOT_FOUND:
+                raise
+            return None
+
     def get_customer(self, number: str) -> ARCustomer | None:
         """One customer by number, or None if Sage has no such customer."""
         return self.get(V.AR_CUSTOMERS, number, ARCustomer)

@@ -134,12 +134,22 @@ def _receipt(customer: str, document: str, amount: Decimal, day: date, reference
     )
 
 
-def run_demo(console: Console, *, home: Path | None = None) -> int:
-    """Run the whole demo; returns the process exit status (0 when the demo ran as designed)."""
+def run_demo(console: Console, *, home: Path | None = None, sandbox: Sandbox | None = None) -> int:
+    """Run the whole demo; returns the process exit status (0 when the demo ran as designed).
+
+    Args:
+        console: Where the demo writes.
+        home: cwsage's state and reports (a fresh temporary directory by default).
+        sandbox: Emulators to run against (tests pass theirs to inspect them afterwards); by default the
+            demo starts its own and stops them at the end.
+    """
     home = home or Path(tempfile.mkdtemp(prefix="cwsage-demo-"))
     console.print(Rule("cwsage demo — Northwind Managed IT (sandbox)"))
-    with start_sandbox() as box:
-        report = _demo(console, box, home)
+    if sandbox is not None:
+        report = _demo(console, sandbox, home)
+    else:
+        with start_sandbox() as box:
+            report = _demo(console, box, home)
     _summary(console, report, home)
     return 0
 
@@ -161,46 +171,45 @@ def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
         RichProgress(console) as progress,
         connect(settings, store, progress=progress, clock=clock) as ctx,
     ):
-        if True:
-            console.print(Rule("1. Check the mappings"))
-            checked = check(ctx, RunRequest(batch_number="check"))
-            problems = [i for i in checked.issues if i.blocking]
-            console.print(
-                f"{len(checked.documents)} documents checked; {len(problems)} problem(s) on "
-                f"{len({i.document_key for i in problems})} document(s):"
+        console.print(Rule("1. Check the mappings"))
+        checked = check(ctx, RunRequest(batch_number="check"))
+        problems = [i for i in checked.issues if i.blocking]
+        console.print(
+            f"{len(checked.documents)} documents checked; {len(problems)} problem(s) on "
+            f"{len({i.document_key for i in problems})} document(s):"
+        )
+        console.print(issues_table(problems))
+        console.print(
+            Text(
+                "The guide's tool would stop here. cwsage can post everything else and leave these "
+                "for later (--skip-invalid):",
+                style="cyan",
             )
-            console.print(issues_table(problems))
-            console.print(
-                Text(
-                    "The guide's tool would stop here. cwsage can post everything else and leave these "
-                    "for later (--skip-invalid):",
-                    style="cyan",
-                )
+        )
+        for suffix, kinds in (("I", "invoices"), ("E", "expenses"), ("P", "inventory")):
+            console.print(Rule(f"2. Batch {stamp}DM-{suffix} ({kinds})"))
+            request = RunRequest(
+                batch_number=f"{stamp}DM-{suffix}",
+                invoices=kinds == "invoices",
+                expenses=kinds == "expenses",
+                inventory=kinds == "inventory",
+                skip_invalid=True,
             )
-            for suffix, kinds in (("I", "invoices"), ("E", "expenses"), ("P", "inventory")):
-                console.print(Rule(f"2. Batch {stamp}DM-{suffix} ({kinds})"))
-                request = RunRequest(
-                    batch_number=f"{stamp}DM-{suffix}",
-                    invoices=kinds == "invoices",
-                    expenses=kinds == "expenses",
-                    inventory=kinds == "inventory",
-                    skip_invalid=True,
-                )
-                result = run_batch(ctx, request)
-                report.runs.append(result)
-                show_run(console, result)
-            console.print(Rule("3. Customers pay: receipts recorded in Sage 300"))
-            invoice_numbers = [
-                row.document_number for row in report.runs[0].documents if row.state in ("written_back", "posted")
-            ]
-            report.receipts = record_receipts(ctx.sage, invoice_numbers, today)
-            for note in report.receipts:
-                console.print(f"  · {note}")
-            console.print(Rule("4. Update Invoice Payments (past month)"))
-            synced = sync_payments(ctx.manage, ctx.sage, store, "past-month", clock=clock, progress=progress)
-            show_sync(console, synced)
-            report.payments = synced.counts()
-            report.requests = {"manage": ctx.manage.stats.total, "sage": ctx.sage.stats.total}
+            result = run_batch(ctx, request)
+            report.runs.append(result)
+            show_run(console, result)
+        console.print(Rule("3. Customers pay: receipts recorded in Sage 300"))
+        invoice_numbers = [
+            row.document_number for row in report.runs[0].documents if row.state in ("written_back", "posted")
+        ]
+        report.receipts = record_receipts(ctx.sage, invoice_numbers, today)
+        for note in report.receipts:
+            console.print(f"  · {note}")
+        console.print(Rule("4. Update Invoice Payments (past month)"))
+        synced = sync_payments(ctx.manage, ctx.sage, store, "past-month", clock=clock, progress=progress)
+        show_sync(console, synced)
+        report.payments = synced.counts()
+        report.requests = {"manage": ctx.manage.stats.total, "sage": ctx.sage.stats.total}
     return report
 
 

@@ -1,9 +1,10 @@
 """Read Sage 300 master data in bulk, once per run, into the pure :class:`SageMasterData` snapshot.
 
 One request (or one page run) per table, whatever the batch size: the company profile (optional, I2), the
-Inventory Control probe, GL accounts, rate tables, fiscal calendars, customers, vendors, tax groups, tax
-authorities (whose ``TaxClasses`` are the tax classes, I7), currency codes, items and locations (when IC is
-activated) and both terms lists. What cwsage had to assume is kept in ``notes`` for the run report.
+IC locations (a 404 there says Inventory Control is not activated), GL accounts, rate tables, fiscal
+calendars, customers, vendors, tax groups, tax authorities (whose ``TaxClasses`` are the tax classes, I7),
+currency codes, items (when IC is activated) and both terms lists. What cwsage had to assume is kept in
+``notes`` for the run report.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
     """
     notes: list[str] = []
     profile = sage.company_profile()
-    inventory_control = sage.has_inventory_control()
+    locations = sage.ic_locations_if_activated()  # also tells whether Inventory Control is activated
+    inventory_control = locations is not None
     tables = sage.currency_rates()
     currencies = sage.currencies()
     home = _home_currency(profile, tables, currencies, home_currency, notes)
@@ -163,7 +165,7 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
         fiscal_periods=tuple(periods),
         items=items,
         item_numbers=item_numbers,
-        ic_locations=(frozenset(loc.location_key for loc in sage.ic_locations()) if inventory_control else frozenset()),
+        ic_locations=frozenset(loc.location_key for loc in locations or ()),
         terms=frozenset(t.terms_code for t in sage.ar_terms()),
         ap_terms=frozenset(t.terms_code for t in sage.ap_terms()),
         tax_classes=_tax_classes(authorities),
