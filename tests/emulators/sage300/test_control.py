@@ -134,6 +134,18 @@ def test_faults_status_latency_and_drop(client: httpx.Client, control: httpx.Cli
     assert error_of(control.post("/faults", json={"kind": "boom"}))[1] == "InvalidParameters"
 
 
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, "InvalidParameters"), (404, "ResourceNotFound"), (409, "RecordInvalid"), (500, "InternalServerError")],
+)
+def test_an_injected_status_carries_the_code_i20_gives_it(
+    client: httpx.Client, control: httpx.Client, status: int, code: str
+) -> None:
+    """Clients tell errors apart by code (DR22): an injected 409 is a business rule's refusal, never a 400 code."""
+    control.post("/faults", json={"kind": "status", "status": status, "method": "POST", "message": "On credit hold."})
+    assert error_of(client.post("/AR/ARInvoiceBatches", json=ar_batch(invoice())))[:2] == (status, code)
+
+
 def test_the_sandbox_cashier_records_a_receipt(client: httpx.Client, control: httpx.Client) -> None:
     post_ar_invoices(client, invoice("CW-C1"))
     made = control.post(

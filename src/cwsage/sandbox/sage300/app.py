@@ -46,7 +46,16 @@ are also counted under ``InternalServerError``)."""
 API_ROOT = "/Sage300WebApi/v1.0/-"
 MAX_TOP = 1000
 _RESOURCE = re.compile(r"^([A-Za-z0-9_$]+)(?:\((.*)\))?$", re.DOTALL)
-_FAULT_CODES = {401: "Unauthorized", 403: "Forbidden", 404: "ResourceNotFound", 429: "TooManyRequests"}
+_FAULT_CODES = {
+    400: "InvalidParameters",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "ResourceNotFound",
+    405: "MethodNotAllowed",
+    409: "RecordInvalid",
+    429: "TooManyRequests",
+}
+"""I20: the code an injected status comes with (a 409 is a business rule's refusal; any 5xx ``InternalServerError``)."""
 _READY_IN_POST = {
     "AR/ARInvoiceBatches",
     "AP/APInvoiceBatches",
@@ -68,7 +77,7 @@ def error_response(error: SageError) -> Response:
 
 def fault_body(status: int, message: str) -> bytes:
     """The envelope the fault injector writes for injected failures."""
-    code = _FAULT_CODES.get(status, "InternalServerError" if status >= 500 else "InvalidParameters")
+    code = "InternalServerError" if status >= 500 else _FAULT_CODES.get(status, "InvalidParameters")
     return dumps(envelope(code, message)).encode()
 
 
