@@ -167,6 +167,15 @@ class RunDefaults(BaseModel):
     default_tax_class: int = 1
     segment_separator: str = "-"
     ic_default_location: str | None = None
+    home_currency: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        description=(
+            "The Sage company's home currency (e.g. USD), for a Sage 300 whose company profile "
+            "(CS/CSCompanyProfile) the Web API user cannot read; when the profile can be read it wins (I2)."
+        ),
+    )
 
 
 class Settings(BaseModel):

@@ -179,6 +179,8 @@ def show_sync(console: Console, result: SyncResult) -> None:
     console.print(Text(summary, style="bold"))
     if result.ignored:
         console.print(Text(f"{result.ignored} receipt(s) and other non-invoice documents ignored.", style="dim"))
+    for warning in result.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
     if result.error:
         console.print(Text(result.error, style="bold red"))
     elif result.dry_run:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,4 +80,36 @@ def write_defaults(home: Path, **defaults: object) -> None:
     (home / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-__all__ = ["FixedClock", "replace", "run_cli", "write_defaults"]
+OPEN = ("Open", "ReadyToPost")
+"""Batch statuses whose documents are in Sage but not posted (a ``Deleted`` batch's are not in Sage, I29)."""
+
+
+def gl_key(header: dict[str, Any]) -> str:
+    """The document key of a stored journal entry (I15): every detail's ``Reference`` is the key — there is no
+    header ``Reference`` or ``DocumentNumber`` — and the header's ``Description`` starts with it."""
+    references = {detail["Reference"] for detail in header["JournalDetails"]}
+    assert len(references) == 1, references
+    key = str(references.pop())
+    assert str(header["Description"]).split(" ", 1)[0] == key, header["Description"]
+    return key
+
+
+def gl_headers(box: Sandbox) -> list[dict[str, Any]]:
+    """Every journal entry in Sage: in open, ready or posted GL batches (deleted ones are gone, I29)."""
+    return [h for b in box.sage.store.gl_batches() if b["Status"] != "Deleted" for h in b["JournalHeaders"]]
+
+
+def ar_copies(box: Sandbox) -> Counter[str]:
+    """How many times each AR document number is in Sage: entries of open or ready batches, plus posted
+    documents (receipts aside)."""
+    numbers: Counter[str] = Counter()
+    for batch in box.sage.store.ar_batches():
+        if batch["BatchStatus"] in OPEN:
+            numbers.update(entry["DocumentNumber"] for entry in batch["Invoices"])
+    numbers.update(
+        doc["DocumentNumber"] for doc in box.sage.store.rows("AR/ARPostedDocuments") if doc["DocumentType"] != "Receipt"
+    )
+    return numbers
+
+
+__all__ = ["OPEN", "FixedClock", "ar_copies", "gl_headers", "gl_key", "replace", "run_cli", "write_defaults"]

@@ -14,16 +14,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from cwsage import money
 from cwsage.config import RunDefaults, Settings
 from cwsage.dates import FixedClock
 from cwsage.errors import ConfigurationError
 from cwsage.sage300 import models as sg
-from cwsage.sage300.resources import ARReceiptTransactionType
+from cwsage.sage300 import vocabulary as V
+from cwsage.sage300.client import Sage300Client
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox
-from cwsage.sandbox.sage300 import invoices as sage_invoices
 from cwsage.services.batch import Context, RunRequest, run_batch
 from cwsage.services.payments import WATERMARK_SCOPE, PaymentAction, SyncResult, sync_payments, who_and_where
 from cwsage.services.results import Outcome
@@ -32,6 +34,7 @@ from cwsage.state.store import StateStore
 from .conftest import run_cli
 
 NOW = datetime(2026, 12, 10, 15, 30, tzinfo=UTC)
+CASH = V.ReceiptBatchType.CASH.value
 INVOICES = ("10101", "10102", "10104", "10105", "10106", "10112", "10138")
 """ACME001 full, LOOPCPA partial, BOULDERBIO two payments, HARBOUR/RIVERNORTH unpaid, TOTECH credit 10112 → 10138."""
 
@@ -53,83 +56,107 @@ def posted(context: Context) -> Context:
     return context
 
 
-def receipt(sage: Any, customer: str, document: str, amount: str, day: date, check: str) -> None:
-    """Enter, ready and post one customer receipt applied to one document (Sage Web API receipt batch)."""
+def receipt(sage: Sage300Client, customer: str, document: str, amount: str, day: date, check: str) -> None:
+    """Enter, ready and post one customer receipt applied to one document (PL's receipt names, I19)."""
     value = Decimal(amount)
     batch = sage.create_ar_receipt_batch(
         sg.ARReceiptBatch(
+            batch_record_type=CASH,
             description=f"receipt {check}",
             batch_date=day,
             receipts_adjustments=[
                 sg.ARReceipt(
+                    batch_type=CASH,
                     customer_number=customer,
-                    document_date=day,
-                    check_receipt_no=check,
+                    receipt_date_adjustment_date=day,
+                    entry_reference=check,
+                    receipt_transaction_type=V.ReceiptTransactionType.RECEIPT.value,
                     bank_receipt_amount=value,
                     customer_receipt_amount=value,
-                    applied_receipts_adjustments=[sg.ARAppliedReceipt(document_number=document, applied_amount=value)],
-                )
-            ],
-        )
-    )
-    sage.set_ar_receipt_batch_ready(batch.batch_number)
-    sage.post_ar_receipt_batch(batch.batch_number)
-
-
-def apply_credit(sage: Any, customer: str, credit: str, invoice: str, amount: str, day: date) -> None:
-    """Apply a credit note to an invoice in Sage (an ApplyDocument entry)."""
-    batch = sage.create_ar_receipt_batch(
-        sg.ARReceiptBatch(
-            description="credit application",
-            batch_date=day,
-            receipts_adjustments=[
-                sg.ARReceipt(
-                    customer_number=customer,
-                    transaction_type=ARReceiptTransactionType.APPLY_DOCUMENT,
-                    document_date=day,
-                    apply_to=credit,
                     applied_receipts_adjustments=[
-                        sg.ARAppliedReceipt(document_number=invoice, applied_amount=Decimal(amount))
+                        sg.ARAppliedReceipt(
+                            batch_type=CASH,
+                            customer_number=customer,
+                            document_number=document,
+                            customer_receipt_amount=value,
+                        )
                     ],
                 )
             ],
         )
     )
+    assert batch.batch_number is not None
+    sage.set_ar_receipt_batch_ready(batch.batch_number)
+    sage.post_ar_receipt_batch(batch.batch_number)
+
+
+def apply_credit(sage: Sage300Client, customer: str, credit: str, invoice: str, amount: str, day: date) -> None:
+    """Apply a credit note to an invoice in Sage (an ``ApplyDocument`` entry naming the credit note, I19)."""
+    batch = sage.create_ar_receipt_batch(
+        sg.ARReceiptBatch(
+            batch_record_type=CASH,
+            description="credit application",
+            batch_date=day,
+            receipts_adjustments=[
+                sg.ARReceipt(
+                    batch_type=CASH,
+                    customer_number=customer,
+                    receipt_date_adjustment_date=day,
+                    receipt_transaction_type=V.ReceiptTransactionType.APPLY_DOCUMENT.value,
+                    document_number=credit,
+                    applied_receipts_adjustments=[
+                        sg.ARAppliedReceipt(
+                            batch_type=CASH,
+                            customer_number=customer,
+                            document_number=invoice,
+                            customer_receipt_amount=Decimal(amount),
+                        )
+                    ],
+                )
+            ],
+        )
+    )
+    assert batch.batch_number is not None
     sage.set_ar_receipt_batch_ready(batch.batch_number)
     sage.post_ar_receipt_batch(batch.batch_number)
 
 
 def keyed_in_sage(sandbox: Sandbox, customer: str, number: str, amount: Decimal, day: date) -> None:
-    """An AR invoice entered (and posted) directly in Sage 300, not through cwsage."""
-
-    def work(data: dict[str, Any]) -> None:
-        batch = sage_invoices.create_batch(
-            data,
-            sage_invoices.AR,
-            {
-                "BatchDate": day.isoformat(),
-                "Description": "keyed in Sage by hand",
-                "Invoices": [
-                    {
-                        "CustomerNumber": customer,
-                        "DocumentNumber": number,
-                        "DocumentType": "Invoice",
-                        "DocumentDate": day.isoformat(),
-                        "PostingDate": day.isoformat(),
-                        "TaxAmountControl": "Enter",
-                        "InvoiceDetails": [
-                            {"DistributionCode": "SVC", "Description": "Keyed by hand", "ExtendedAmountWithTIP": amount}
-                        ],
-                    }
-                ],
-            },
+    """An AR invoice entered (and posted) directly in Sage 300, not through cwsage: plain Web API calls."""
+    root = f"{sandbox.sage_server.url}/Sage300WebApi/v1.0/-/CWDEMO"
+    auth = (sandbox.sage_settings().user, sandbox.sage_settings().password.get_secret_value())
+    with httpx.Client(base_url=root, auth=auth, headers={"Content-Type": "application/json"}) as http:
+        created = http.post(
+            "/AR/ARInvoiceBatches",
+            content=money.dumps(
+                {
+                    "BatchDate": day.isoformat(),
+                    "BatchStatus": "ReadyToPost",
+                    "Description": "keyed in Sage by hand",
+                    "Invoices": [
+                        {
+                            "CustomerNumber": customer,
+                            "DocumentNumber": number,
+                            "DocumentType": "Invoice",
+                            "DocumentDate": day.isoformat(),
+                            "PostingDate": day.isoformat(),
+                            "DoNotCalculationTax": "Yes",
+                            "InvoiceDetails": [
+                                {
+                                    "DistributionCode": "SVC",
+                                    "Description": "Keyed by hand",
+                                    "ExtendedAmountWithTIP": amount,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ),
         )
-        batch["BatchStatus"] = "ReadyToPost"
-        sage_invoices.post_batches(
-            data, sage_invoices.AR, {"PostBatchFrom": batch["BatchNumber"], "PostBatchTo": batch["BatchNumber"]}
-        )
-
-    sandbox.sage.store.write(work)
+        assert created.status_code == 201, created.text
+        batch = created.json()["BatchNumber"]
+        posted = http.post("/AR/ARPostInvoices('$process')", json={"PostBatchFrom": batch, "PostBatchTo": batch})
+        assert posted.status_code == 200, posted.text
 
 
 def record_payments(sage: Any) -> None:

@@ -21,6 +21,8 @@ from cwsage.services.results import Outcome
 from cwsage.services.session import connect
 from cwsage.state.store import DocState, StateStore
 
+from .conftest import ar_copies, gl_headers, gl_key
+
 
 @pytest.fixture
 def journal_sandbox() -> Iterator[Sandbox]:
@@ -30,9 +32,7 @@ def journal_sandbox() -> Iterator[Sandbox]:
 
 
 def _gl_document_numbers(box: Sandbox) -> list[str]:
-    return [
-        header["DocumentNumber"] for batch in box.sage.store.gl_batches() for header in batch.get("JournalHeaders", [])
-    ]
+    return [gl_key(header) for header in gl_headers(box)]
 
 
 def test_gl_entries_are_not_sent_again_in_the_same_run_after_an_unclear_answer(
@@ -63,17 +63,13 @@ def test_ar_invoices_proven_absent_are_sent_again_in_the_same_run(sandbox: Sandb
     request = RunRequest(
         batch_number="AR-UNCLEAR", invoices=True, expenses=False, inventory=False, location="Toronto", skip_invalid=True
     )
-    before = {inv["DocumentNumber"] for batch in sandbox.sage.store.ar_batches() for inv in batch.get("Invoices", [])}
+    before = set(ar_copies(sandbox))
     sandbox.sage.faults.add(Fault(kind="status", method="POST", path="ARInvoiceBatches$", status=503))
     with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
         result = run_batch(ctx, request)
     assert result.outcome in (Outcome.SUCCEEDED, Outcome.PARTIAL)
-    numbers = [
-        inv["DocumentNumber"]
-        for batch in sandbox.sage.store.ar_batches()
-        for inv in batch.get("Invoices", [])
-        if inv["DocumentNumber"] not in before
-    ]
+    copies = ar_copies(sandbox)
+    numbers = [number for number in copies.elements() if number not in before]
     posted = [row.document_number for row in result.documents if row.state == "written_back"]
     assert sorted(numbers) == sorted(posted)
     assert len(numbers) == len(set(numbers))

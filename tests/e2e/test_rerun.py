@@ -11,7 +11,6 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +24,7 @@ from cwsage.services.results import Outcome, RunResult
 from cwsage.services.session import connect
 from cwsage.state.store import RunStatus, StateStore
 
-from .conftest import run_cli, write_defaults
+from .conftest import ar_copies, gl_headers, gl_key, run_cli, write_defaults
 
 INVOICES = ("10101", "10102", "10104", "10105", "10106", "10112", "10138")
 FIRST_CHUNK = {"AR:10101", "AR:10102", "AR:10104"}  # chunk size 3: the first Sage batch
@@ -75,24 +74,9 @@ def restored_after_first_chunk(sandbox: Sandbox, context: Context, batch_number:
     return first
 
 
-def ar_copies(sandbox: Sandbox) -> Counter[str]:
-    """How many times each AR document number is in Sage (open, ready or posted batches, and posted documents)."""
-    data: dict[str, Any] = sandbox.sage.store.data
-    numbers: Counter[str] = Counter()
-    for batch in data["ar_batches"]:
-        if batch["BatchStatus"] != "Posted":
-            numbers.update(inv["DocumentNumber"] for inv in batch["Invoices"])
-    numbers.update(doc["DocumentNumber"] for doc in data["ar_posted"] if doc["DocumentType"] != "Receipt")
-    return numbers
-
-
 def gl_copies(sandbox: Sandbox, numbers: set[str]) -> Counter[str]:
-    """How many journal entries in Sage carry each of ``numbers`` as their document number."""
-    data: dict[str, Any] = sandbox.sage.store.data
-    found: Counter[str] = Counter()
-    for batch in data["gl_batches"]:
-        found.update(h["DocumentNumber"] for h in batch["JournalHeaders"] if h["DocumentNumber"] in numbers)
-    return found
+    """How many journal entries in Sage carry each of ``numbers`` as their document key (I15)."""
+    return Counter(key for key in map(gl_key, gl_headers(sandbox)) if key in numbers)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from cwsage.services.results import Outcome, RunResult
 from cwsage.services.session import connect
 from cwsage.state.store import StateStore
 
-from .conftest import run_cli, write_defaults
+from .conftest import gl_headers, gl_key, run_cli, write_defaults
 
 CENT = Decimal("0.01")
 
@@ -54,11 +54,8 @@ def sage_documents(box: Sandbox) -> list[SageDoc]:
             docs.append(
                 ("AP", e["VendorNumber"], e["DocumentNumber"], e["CurrencyCode"], e["DocumentTotalIncludingTax"])
             )
-    for batch in store.gl_batches():
-        if batch["Status"] == "Deleted":
-            continue
-        for h in batch.get("JournalHeaders", []):
-            docs.append(("GL", "", gl_key(h), "", h["Debits"]))
+    for h in gl_headers(box):
+        docs.append(("GL", "", gl_key(h), "", h["Debits"]))
     for adj in store.ic_adjustments():
         cost = sum((abs(d["CostAdjustment"]) for d in adj["AdjustmentDetails"]), Decimal(0))
         docs.append(("ICADJ", "", adj["Reference"], "", cost))
@@ -66,16 +63,6 @@ def sage_documents(box: Sandbox) -> list[SageDoc]:
         quantity = sum((d["QuantityTransferred"] for d in trf["TransferDetails"]), Decimal(0))
         docs.append(("ICTRF", "", trf["Reference"], "", quantity))
     return sorted(docs)
-
-
-def gl_key(header: dict[str, Any]) -> str:
-    """The document key of a stored journal entry: every detail's ``Reference`` is the key (I15; no header
-    ``Reference`` or ``DocumentNumber``), and the header's ``Description`` starts with it."""
-    references = {d["Reference"] for d in header["JournalDetails"]}
-    assert len(references) == 1, references
-    key = references.pop()
-    assert header["Description"].split(" ", 1)[0] == key, header["Description"]
-    return str(key)
 
 
 def new_documents(before: list[SageDoc], after: list[SageDoc]) -> list[SageDoc]:
@@ -346,7 +333,7 @@ def test_company_without_inventory_control_gets_balanced_journals(home: Path) ->
         result = run_in(box, home, RunRequest(batch_number="20261125QA-N", invoices=False, expenses=False))
         assert result.outcome is Outcome.SUCCEEDED
         assert box.sage.store.ic_adjustments() == [] and box.sage.store.ic_transfers() == []
-        headers = [h for b in box.sage.store.gl_batches() for h in b["JournalHeaders"]]
+        headers = gl_headers(box)
         procurement = box.manage.store.export_seed()["procurement"]
         inventory = [r for r in procurement if r["procurementType"] in ("Adjustment", "Transfer")]
         assert len(headers) == len(inventory)
@@ -361,6 +348,21 @@ def test_company_without_inventory_control_gets_balanced_journals(home: Path) ->
         assert sorted(h["Debits"] for h in headers if "ADJ" in gl_key(h)) == adjustments
         assert all(h["PostingDate"] == h["DocumentDate"] for h in headers)  # I25: each in its own period
         assert manage_state(box)["procurement"] == []
+
+
+def test_what_cwsage_assumes_about_sage_is_in_the_run_report(tmp_path: Path) -> None:
+    """A Sage without a company profile (I2): the home currency cwsage assumed is in the result and errors.txt;
+    the ``home_currency`` setting stands in for the profile, and says so too."""
+    request = RunRequest(batch_number="20261125QA-W", location="Toronto", expenses=False, inventory=False)
+    with start_sandbox(sage_company_profile=False) as box:
+        preview = run_in(box, tmp_path / "set", replace(request, dry_run=True), home_currency="USD")
+        assert preview.outcome is Outcome.PREVIEW, preview.message
+        assert preview.warnings == ["Sage 300 has no company profile: the home currency is USD, as set (I2)"]
+        assumed = run_in(box, tmp_path / "assumed", request)
+        assert assumed.outcome is Outcome.SUCCEEDED, assumed.message
+        note = "Sage 300 has no company profile: the home currency is taken to be USD (I2)"
+        assert assumed.warnings == [note]
+        assert f"warning: {note}" in assumed.reports["errors"].read_text(encoding="utf-8")
 
 
 def test_dry_run_changes_nothing_and_shows_gl_impact(sandbox: Sandbox, context: Context) -> None:

@@ -37,6 +37,7 @@ user = "ADMIN"
 auto_post = true
 chunk_size = 25
 customer_group = "MSP"
+home_currency = "USD"
 
 [profiles.test.manage]
 url = "https://test.example"
@@ -101,6 +102,7 @@ def test_default_profile_from_file_plus_env_secrets(cwsage_home: Path) -> None:
     assert settings.defaults.chunk_size == 25
     assert settings.defaults.customer_group == "MSP"
     assert settings.defaults.gl_source_code == "GL-JE"
+    assert settings.defaults.home_currency == "USD"
     assert settings.database_url == f"sqlite:///{(cwsage_home / 'state.db').as_posix()}"
     assert settings.sources["manage.url"].startswith("file ")
     assert settings.sources["manage.private_key"] == "env CWSAGE_MANAGE_PRIVATE_KEY"

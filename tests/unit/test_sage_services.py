@@ -139,6 +139,19 @@ def test_without_a_company_profile_the_home_currency_comes_from_the_rate_tables(
     assert master.notes == ("Sage 300 has no company profile: the home currency is taken to be USD (I2)",)
 
 
+def test_the_home_currency_setting_is_used_without_a_profile_and_never_against_it() -> None:
+    """I2: the ``home_currency`` setting stands in for a company profile the user cannot read, never overrules it."""
+    no_profile = master_routes({("GET", "CS/CSCompanyProfile"): sage_error(404, "ResourceNotFound", "none")})
+    with make_client(FakeSage(no_profile)) as client:
+        master = load_master(client, home_currency="CAD")
+    assert master.home_currency == "CAD"
+    assert master.notes == ("Sage 300 has no company profile: the home currency is CAD, as set (I2)",)
+    with make_client(FakeSage(master_routes())) as client:
+        master = load_master(client, home_currency="CAD")
+    assert master.home_currency == "USD"  # the profile is Sage's own word
+    assert len(master.notes) == 1 and "differs from Sage 300's company profile (USD)" in master.notes[0]
+
+
 def test_without_profile_or_rates_the_home_currency_is_asked_for() -> None:
     routes = master_routes(
         {

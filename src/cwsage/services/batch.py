@@ -62,6 +62,7 @@ class BatchSettings:
         customer_group: Group for customers created with ``--create-missing``.
         vendor_group: Group for vendors created with ``--create-missing``.
         item_account_set: Account set for items created with ``--create-missing``.
+        home_currency: The company's home currency when Sage has no company profile (I2); empty: Sage says.
     """
 
     chunk_size: int = 50
@@ -71,6 +72,7 @@ class BatchSettings:
     customer_group: str = ""
     vendor_group: str = ""
     item_account_set: str = ""
+    home_currency: str = ""
 
 
 @dataclass
@@ -288,6 +290,12 @@ class BatchJob:
         self.ctx = ctx
         self.kind = kind
         self.batch_number = batch_number
+        self.sage_notes: list[str] = []
+
+    def _warnings(self, more: Iterable[str] = ()) -> list[str]:
+        """The run's warnings: what cwsage assumed about Sage (master data notes, enum members it does not know,
+        seen until now) first, then ``more``; each once."""
+        return list(dict.fromkeys([*self.sage_notes, *self.ctx.sage.warnings, *more]))
 
     # -- preparation (no writes anywhere) --------------------------------------------------------------
 
@@ -297,7 +305,10 @@ class BatchJob:
         ctx.progress.stage("Translating documents")
         translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
         ctx.progress.stage("Reading Sage 300 master data")
-        master = load_master(ctx.sage, rate_type=ctx.settings.posting.rate_type)
+        master = load_master(
+            ctx.sage, rate_type=ctx.settings.posting.rate_type, home_currency=ctx.settings.home_currency or None
+        )
+        self.sage_notes = list(master.notes)
         checkpoint("during-validation")
         items: dict[str, PostItem] = {}
         for doc in translation.documents:
@@ -368,6 +379,7 @@ class BatchJob:
             documents=rows,
             issues=prepared.issues,
             skipped=skipped,
+            warnings=self._warnings(),
             preview=build_preview(would_post, prepared.master.home_currency),
             requests=self._requests(),
         )
@@ -649,7 +661,7 @@ class BatchJob:
             sage_batches=sage_batches,
             manage_batch=manage_batch,
             skipped=skipped or {r.key: r.sage_location or "" for r in records if r.state is DocState.SKIPPED},
-            warnings=poster.outcome.warnings if poster else [],
+            warnings=self._warnings(poster.outcome.warnings if poster else []),
             requests=self._requests(),
         )
         if status is not RunStatus.RUNNING:

@@ -50,11 +50,21 @@ def _home_currency(
     home_currency: str | None,
     notes: list[str],
 ) -> str:
-    """The home currency: the caller's setting, the profile, the rate tables' ``ToCurrency``, the only currency."""
-    if home_currency:
-        return home_currency
+    """The home currency (I2): the company profile's; without a profile, the ``home_currency`` setting, else the
+    rate tables' one ``ToCurrency``, else the company's only currency code — each assumption noted.
+
+    A setting that disagrees with the profile is noted and ignored: the profile is Sage's own word.
+    """
     if profile is not None and profile.home_currency:
+        if home_currency and home_currency != profile.home_currency:
+            notes.append(
+                f"The home_currency setting ({home_currency}) differs from Sage 300's company profile "
+                f"({profile.home_currency}); the company profile's is used (I2)"
+            )
         return profile.home_currency
+    if home_currency:
+        notes.append(f"Sage 300 has no company profile: the home currency is {home_currency}, as set (I2)")
+        return home_currency
     homes = {table.to_currency for table in tables}
     codes = {c.currency_code_key for c in currencies}
     found = next(iter(homes)) if len(homes) == 1 else (next(iter(codes)) if len(codes) == 1 else None)
@@ -62,7 +72,8 @@ def _home_currency(
         raise ConfigurationError(
             "Sage 300 does not say which currency is the company's home currency",
             hint="The company profile (CS/CSCompanyProfile) is not available and the currency rate tables do not "
-            "name one home currency; give the Web API user access to Common Services company profile.",
+            "name one home currency: give the Web API user access to the Common Services company profile, or "
+            "set home_currency in the profile's [defaults] of cwsage's configuration.",
         )
     notes.append(f"Sage 300 has no company profile: the home currency is taken to be {found} (I2)")
     return found
@@ -114,7 +125,7 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
     Args:
         sage: The Sage client.
         rate_type: The rate type documents are sent with.
-        home_currency: The home currency when the caller knows it (otherwise Sage says, I2).
+        home_currency: The ``home_currency`` setting: used when Sage has no company profile (I2).
 
     Raises:
         ConfigurationError: if the home currency cannot be found out.

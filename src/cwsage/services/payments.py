@@ -122,6 +122,8 @@ class SyncResult:
     error: str | None = None
     ignored: int = 0
     requests: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What Sage sent that cwsage kept but could not interpret (enum members it does not know)."""
 
     @property
     def exit_code(self) -> int:
@@ -149,6 +151,7 @@ class SyncResult:
             "ignored_documents": self.ignored,
             "invoices": [row.as_dict() for row in self.rows],
             "requests": self.requests,
+            "warnings": self.warnings,
         }
 
 
@@ -248,6 +251,7 @@ def sync_payments(
         store.set_watermark(WATERMARK_SCOPE, user, machine, started)
         result.watermark_moved = True
     result.requests = {"manage": manage.stats.total, "sage": sage.stats.total}
+    result.warnings = list(sage.warnings)
     if run is not None:
         attention = sorted(row.document_number for row in result.rows if row.action in ERROR_ACTIONS)
         status = (

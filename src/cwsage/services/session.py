@@ -27,6 +27,7 @@ def batch_settings(settings: Settings) -> BatchSettings:
         customer_group=defaults.customer_group or "",
         vendor_group=defaults.vendor_group or "",
         item_account_set=defaults.item_account_set or "",
+        home_currency=(defaults.home_currency or "").upper(),
     )
 
 
