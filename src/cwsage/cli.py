@@ -54,7 +54,7 @@ from cwsage.config import (
 )
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.logging_setup import configure_logging
-from cwsage.redaction import MASK, redact, register_secret
+from cwsage.redaction import MASK, redact, redact_url, register_secret
 
 if TYPE_CHECKING:
     from cwsage.state import StateStore
@@ -216,13 +216,14 @@ def version() -> None:
 
 
 def _display(value: Any, secret: bool) -> str:
+    """A setting as ``config show`` prints it: a secret *field* is ``***`` whatever its value; any other value is
+    shown as it is (only a password inside a URL is masked), so a company id is never altered by a password."""
     if value is None or value == "":
         return "(not set)"
-    if secret:
+    if secret or isinstance(value, SecretStr):
         return MASK
-    if isinstance(value, SecretStr):
-        return MASK
-    return redact(str(value))
+    text = str(value)
+    return redact_url(text) if "://" in text else redact(text)
 
 
 @config_app.command("show")
