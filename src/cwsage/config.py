@@ -59,6 +59,7 @@ class Paths:
     keys_dir: Path
     secrets_file: Path
     key_file: Path
+    """The old layout's key of ``secrets.enc`` (``keys/secrets.key``), migrated away by :mod:`cwsage.secrets`."""
 
 
 def paths(home: Path, config_dir: Path | None = None) -> Paths:
@@ -349,12 +350,18 @@ def _profile_table(data: Mapping[str, Any], profile: str, section: str) -> Mappi
 
 @dataclass(frozen=True)
 class Resolved:
-    """A setting's value (``None`` if unset), where it came from, and every place looked in."""
+    """A setting's value (``None`` if unset), where it came from, and every place looked in.
+
+    Attributes:
+        store_error: Why the secret store could not be opened for this secret (no key from outside the home was
+            given, or its file has the old layout), if that is why the value is missing.
+    """
 
     spec: FieldSpec
     value: Any
     source: str | None
     looked_in: tuple[str, ...]
+    store_error: ConfigurationError | None = None
 
 
 def _resolve_field(
@@ -377,15 +384,23 @@ def _resolve_field(
     table = _profile_table(data, profile, spec.section)
     if spec.name in table and table[spec.name] not in (None, ""):
         return Resolved(spec, table[spec.name], f"file {config_file} [{file_key}]", tuple(looked))
+    store_error: ConfigurationError | None = None
     if spec.secret and store is not None:
+        from cwsage.secrets import SecretKeyMissing
+
         entry = secret_key(profile, spec.dotted)
-        looked.append(f"{store.describe()} entry {entry}")
-        stored = store.get(entry)
+        try:
+            stored = store.get(entry)
+        except SecretKeyMissing as exc:  # a locked store is one more place where the value was not found
+            looked.append(f"{store.describe()} entry {entry} (not opened: no key from outside the home)")
+            stored, store_error = None, exc
+        else:
+            looked.append(f"{store.describe()} entry {entry}")
         if stored:
             return Resolved(spec, stored, f"{store.backend_name} secret store", tuple(looked))
     if spec.default is not None:
-        return Resolved(spec, spec.default, "default", tuple(looked))
-    return Resolved(spec, None, None, tuple(looked))
+        return Resolved(spec, spec.default, "default", tuple(looked), store_error)
+    return Resolved(spec, None, None, tuple(looked), store_error)
 
 
 def resolve_fields(
@@ -510,6 +525,12 @@ def load_settings(
     sage, sage_missing = _optional_section("sage", resolved, SageSettings, chosen, require)
     missing = (manage_missing if "manage" in require else []) + (sage_missing if "sage" in require else [])
     if missing:
+        locked = next((r.store_error for r in missing if r.store_error is not None), None)
+        if locked is not None:
+            raise ConfigurationError(
+                f"{_missing_message(missing, chosen)} {locked.user_message}",
+                hint=f"{locked.hint} Or set the environment variables named above.",
+            )
         raise ConfigurationError(
             _missing_message(missing, chosen),
             hint="Run `cwsage login` to enter them, or set the environment variables named above.",
