@@ -301,7 +301,7 @@ class BatchJob:
         master = load_master(ctx.sage, rate_type=ctx.settings.posting.rate_type)
         checkpoint("during-validation")
         items: dict[str, PostItem] = {}
-        for doc in translation.documents:
+        for doc in translation.readable_documents:  # an unreadable record is reported, never built or validated
             try:
                 items[doc.key] = post_item(doc, master, ctx.settings.posting)
             except (ValueError, CwsageError) as exc:
@@ -322,7 +322,7 @@ class BatchJob:
         conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
         ctx.progress.stage("Validating")
         issues = translation.issues + validate(
-            translation.documents,
+            translation.readable_documents,
             master,
             ValidateOptions(
                 create_missing=create_missing, conflicts=conflicts, tax_class=ctx.settings.posting.tax_class
