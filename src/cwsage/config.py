@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -168,6 +169,18 @@ class RunDefaults(BaseModel):
     default_tax_class: int = 1
     segment_separator: str = "-"
     ic_default_location: str | None = None
+    max_document_amount: Decimal = Field(
+        default=Decimal(10_000_000),
+        gt=0,
+        description="Largest document total cwsage posts (in the document's currency); a larger one is reported "
+        "as a problem of that document instead of being posted. Sage 300 itself holds at most 10 integer digits.",
+    )
+    max_line_amount: Decimal = Field(
+        default=Decimal(10_000_000),
+        gt=0,
+        description="Largest single line (revenue, expense, tax, journal line or inventory cost) cwsage posts; a "
+        "larger one is reported as a problem of its document instead of being posted.",
+    )
 
 
 class Settings(BaseModel):

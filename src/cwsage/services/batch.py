@@ -34,6 +34,7 @@ from cwsage.domain.master import SageMasterData
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
 from cwsage.mapping import to_sage
 from cwsage.mapping.from_manage import TranslateOptions, translate
+from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
@@ -63,6 +64,7 @@ class BatchSettings:
         customer_group: Group for customers created with ``--create-missing``.
         vendor_group: Group for vendors created with ``--create-missing``.
         item_account_set: Account set for items created with ``--create-missing``.
+        limits: Largest document total and line amount posted (``max_document_amount``, ``max_line_amount``).
     """
 
     chunk_size: int = 50
@@ -72,6 +74,7 @@ class BatchSettings:
     customer_group: str = ""
     vendor_group: str = ""
     item_account_set: str = ""
+    limits: PlausibilityLimits = field(default_factory=PlausibilityLimits)  # plausibility checks (issue 13)
 
 
 @dataclass
@@ -325,7 +328,10 @@ class BatchJob:
             translation.readable_documents,
             master,
             ValidateOptions(
-                create_missing=create_missing, conflicts=conflicts, tax_class=ctx.settings.posting.tax_class
+                create_missing=create_missing,
+                conflicts=conflicts,
+                tax_class=ctx.settings.posting.tax_class,
+                limits=ctx.settings.limits,
             ),
         )
         return Prepared(translation.documents, items, issues, in_sage, master)
