@@ -34,6 +34,7 @@ from cwsage.connectwise.models import (
     GLExportTransaction,
     GLExportVendor,
     ManageModel,
+    format_loc,
 )
 from cwsage.connectwise.records import FieldProblem, RecordIdentity, RecordKind, UnreadableRecord
 from cwsage.dates import parse_datetime
@@ -182,7 +183,8 @@ def _text(value: Any) -> str:
 
 
 def _problem(error: ErrorDetails) -> FieldProblem:
-    field = _format_loc(error.get("loc", ()))
+    loc = error.get("loc", ())
+    field = format_loc(loc) if loc else ""
     value = _short(error.get("input"))
     kind = error.get("type", "")
     message = str(error.get("msg", "")).removeprefix("Value error, ")
@@ -199,16 +201,6 @@ def _problem(error: ErrorDetails) -> FieldProblem:
     else:
         expected = "a value of the right kind"
     return FieldProblem(field, value, expected, message)
-
-
-def _format_loc(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def _type_name(value: Any) -> str:

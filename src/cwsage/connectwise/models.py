@@ -1634,12 +1634,12 @@ def source_data_error(exc: ValidationError, data: Any, *, source_ref: str) -> So
     where = f"{source_ref}, {inner}" if inner else source_ref
     count = len(problems)
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''}: {'; '.join(problems[1:6])})" if count > 1 else ""
-    technical = "; ".join(f"{_format_loc(e.get('loc', ()))}: {e.get('type', '')}" for e in errors[:20])
+    technical = "; ".join(f"{format_loc(e.get('loc', ()))}: {e.get('type', '')}" for e in errors[:20])
     return SourceDataError(f"{where}: {problems[0]}{more}", detail=technical, source_ref=where)
 
 
 def _describe(error: ErrorDetails) -> str:
-    path = _format_loc(error.get("loc", ()))
+    path = format_loc(error.get("loc", ()))
     value = _short(error.get("input"))
     kind = error.get("type", "")
     message = str(error.get("msg", ""))
@@ -1653,7 +1653,8 @@ def _describe(error: ErrorDetails) -> str:
     return f"{path} {value} has the wrong type or form: {message}"
 
 
-def _format_loc(loc: tuple[int | str, ...]) -> str:
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as Manage's field path, e.g. ``detail[2].total``."""
     text = ""
     for part in loc:
         if isinstance(part, int):

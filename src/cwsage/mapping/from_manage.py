@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from cwsage import money
 from cwsage.connectwise import models as cw
@@ -238,6 +239,26 @@ def _unreadable_issues(record: UnreadableRecord, source: SourceRef, key: str, *,
     return issues
 
 
+_D = TypeVar("_D", ReceivableDocument, PayableDocument, JournalDocument, InventoryDocument)
+
+
+def _placeholder(
+    doc_type: type[_D], key: str, kind: DocKind, source: SourceRef, number: str, day: date, **extra: Any
+) -> _D:
+    """A document with nothing to post, standing for an unreadable record (described by its label)."""
+    return doc_type(
+        key=key,
+        kind=kind,
+        source=source,
+        document_number=number,
+        document_date=day,
+        description=source.label,
+        currency="",
+        gl_entry_ids=(),
+        **extra,
+    )
+
+
 def _stand_in(record: UnreadableRecord, taken: set[str]) -> Document:
     """The invalid document that stands for an unreadable record: its kind, key and identity, nothing to post."""
     ident = record.identity
@@ -248,66 +269,30 @@ def _stand_in(record: UnreadableRecord, taken: set[str]) -> Document:
     if record.kind is RecordKind.INVOICE:
         credit = ident.billing_type.lower() == "creditmemo"
         source = SourceRef(SourceType.INVOICE, "credit memo" if credit else "invoice", ident.record_id, label)
-        doc = ReceivableDocument(
-            key=f"AR:{ident.document_number or fallback}",
-            kind=DocKind.AR_CREDIT_NOTE if credit else DocKind.AR_INVOICE,
-            source=source,
-            document_number=ident.document_number,
-            document_date=day,
-            description=label,
-            currency="",
-            gl_entry_ids=(),
-            customer=PartyProfile(ident.account_number, ident.company or ident.account_number, ""),
-        )
+        customer = PartyProfile(ident.account_number, ident.company or ident.account_number, "")
+        kind = DocKind.AR_CREDIT_NOTE if credit else DocKind.AR_INVOICE
+        key = f"AR:{ident.document_number or fallback}"
+        doc = _placeholder(ReceivableDocument, key, kind, source, ident.document_number, day, customer=customer)
     elif record.kind in (RecordKind.EXPENSE_BILL, RecordKind.PURCHASE):
         bill = record.kind is RecordKind.EXPENSE_BILL
         number = ident.document_number if bill else (ident.vendor_invoice_number or ident.document_number)
-        source = SourceRef(
-            SourceType.EXPENSE if bill else SourceType.PROCUREMENT,
-            "expense bill" if bill else "item receipt",
-            ident.record_id,
-            label,
+        source_type, record_type = (
+            (SourceType.EXPENSE, "expense bill") if bill else (SourceType.PROCUREMENT, "item receipt")
         )
-        doc = PayableDocument(
-            key=f"AP:{ident.vendor_number}:{number or fallback}",
-            kind=DocKind.AP_INVOICE,
-            source=source,
-            document_number=number,
-            document_date=day,
-            description=label,
-            currency="",
-            gl_entry_ids=(),
-            vendor=PartyProfile(
-                ident.vendor_number, ident.member or ident.company or ident.vendor_number, "", "", "", bill
-            ),
-        )
+        source = SourceRef(source_type, record_type, ident.record_id, label)
+        name = ident.member or ident.company or ident.vendor_number
+        vendor = PartyProfile(ident.vendor_number, name, "", is_member=bill)
+        key = f"AP:{ident.vendor_number}:{number or fallback}"
+        doc = _placeholder(PayableDocument, key, DocKind.AP_INVOICE, source, number, day, vendor=vendor)
     elif record.kind is RecordKind.EXPENSE:
         reference = f"CW-E{ident.record_id}" if ident.record_id.isascii() and ident.record_id.isdigit() else fallback
         source = SourceRef(SourceType.EXPENSE, "expense", ident.record_id, label)
-        doc = JournalDocument(
-            key=f"GL:{reference}",
-            kind=DocKind.GL_JOURNAL,
-            source=source,
-            document_number=reference,
-            document_date=day,
-            description=label,
-            currency="",
-            gl_entry_ids=(),
-        )
+        doc = _placeholder(JournalDocument, f"GL:{reference}", DocKind.GL_JOURNAL, source, reference, day)
     else:
         ids = _ints(ident.record_id)
         reference = f"CW-ADJ-{ids[0]}" if ids else fallback
         source = SourceRef(SourceType.PROCUREMENT, "inventory adjustment", ident.record_id, label)
-        doc = InventoryDocument(
-            key=f"IC:{reference}",
-            kind=DocKind.IC_ADJUSTMENT,
-            source=source,
-            document_number=reference,
-            document_date=day,
-            description=label,
-            currency="",
-            gl_entry_ids=(),
-        )
+        doc = _placeholder(InventoryDocument, f"IC:{reference}", DocKind.IC_ADJUSTMENT, source, reference, day)
     if doc.key in taken:  # the same number as another document: keep both visible
         doc = replace(doc, key=f"{doc.key}#unreadable-{record.position + 1}")
     return doc
@@ -320,31 +305,18 @@ def _unreadable_transfer_line(record: UnreadableRecord, export: cw.GLExport, res
         key = f"IC:CW-TRF-{transfer_id}"
         target: Document | None = next((d for d in result.documents if d.key == key), None)
         if target is None:  # its only line: the transfer itself is the unreadable record
-            target = InventoryDocument(
-                key=key,
-                kind=DocKind.IC_TRANSFER,
-                source=SourceRef(SourceType.PROCUREMENT, "inventory transfer", transfer_id, record.label),
-                document_number=f"CW-TRF-{transfer_id}",
-                document_date=record.identity.document_date or date.min,
-                description=record.label,
-                currency="",
-                gl_entry_ids=(),
-            )
+            source = SourceRef(SourceType.PROCUREMENT, "inventory transfer", transfer_id, record.label)
+            day = record.identity.document_date or date.min
+            target = _placeholder(InventoryDocument, key, DocKind.IC_TRANSFER, source, f"CW-TRF-{transfer_id}", day)
             result.documents.append(target)
             result.unreadable_keys.add(key)
         result.issues.extend(_unreadable_issues(record, target.source, target.key))
         return
     if not transfers:
-        lone = InventoryDocument(
-            key=f"IC:CW-TRF-UNREADABLE-{record.position + 1}",
-            kind=DocKind.IC_TRANSFER,
-            source=SourceRef(SourceType.PROCUREMENT, "inventory transfer", record.identity.record_id, record.label),
-            document_number="",
-            document_date=record.identity.document_date or date.min,
-            description=record.label,
-            currency="",
-            gl_entry_ids=(),
-        )
+        source = SourceRef(SourceType.PROCUREMENT, "inventory transfer", record.identity.record_id, record.label)
+        key = f"IC:CW-TRF-UNREADABLE-{record.position + 1}"
+        day = record.identity.document_date or date.min
+        lone = _placeholder(InventoryDocument, key, DocKind.IC_TRANSFER, source, "", day)
         result.documents.append(lone)
         result.unreadable_keys.add(lone.key)
         result.issues.extend(_unreadable_issues(record, lone.source, lone.key))
