@@ -186,12 +186,11 @@ def redact_url(url: object) -> str:
         parts = urlsplit(text)
     except ValueError:
         return redact(text)
-    netloc = parts.netloc
+    netloc, query = parts.netloc, parts.query
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
         user, has_password, _password = userinfo.partition(":")
         netloc = f"{user}:{MASK}@{host}" if has_password else netloc
-    query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(name.lower() in SECRET_QUERY_NAMES or is_secret_name(name) for name, _ in pairs):
@@ -200,6 +199,8 @@ def redact_url(url: object) -> str:
                 + (MASK if name.lower() in SECRET_QUERY_NAMES or is_secret_name(name) else quote(value, safe="$,()"))
                 for name, value in pairs
             )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return redact(text)  # nothing to mask: the URL exactly as given (urlunsplit would normalise it)
     return redact(urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 

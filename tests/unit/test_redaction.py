@@ -96,6 +96,7 @@ def test_urls_and_headers_for_log_lines() -> None:
         f"https://user:{MASK}@h.example/-/CWDEMO/x?a=1&privateKey={MASK}"
     )
     assert redact_url("http://127.0.0.1:8080/-/CWDEMO/AR?$top=5") == "http://127.0.0.1:8080/-/CWDEMO/AR?$top=5"
+    assert redact_url("sqlite:////home/me/.cwsage/state.db") == "sqlite:////home/me/.cwsage/state.db"
     assert redact_headers({"Authorization": "Basic Q1dT", "clientId": "c-1", "Accept": "application/json"}) == {
         "Authorization": f"Basic {MASK}",
         "clientId": MASK,
