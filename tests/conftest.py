@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
+TEST_SECRETS_KEY = "dGVzdC1rZXktb2YtY3dzYWdlLXRlc3RzLTMyLWJ5dGU="
+"""32 bytes in base64: the secret file's key in tests (``CWSAGE_SECRETS_KEY``)."""
+
 
 @pytest.fixture
 def cwsage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh CWSAGE_HOME in a temp dir, the encrypted-file secret backend, and no other CWSAGE_* variables.
+    """A fresh CWSAGE_HOME in a temp dir, the encrypted-file secret backend keyed by CWSAGE_SECRETS_KEY, and no other
+    CWSAGE_* variables.
 
     Yields the home directory (state.db, config.toml, logs/, keys/ and secrets.enc go under it).
     """
@@ -22,6 +26,8 @@ def cwsage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     home.mkdir()
     monkeypatch.setenv("CWSAGE_HOME", str(home))
     monkeypatch.setenv("CWSAGE_SECRET_BACKEND", "file")
+    # The file backend's key comes from outside the home (issue 13): a fixed test key from the environment.
+    monkeypatch.setenv("CWSAGE_SECRETS_KEY", TEST_SECRETS_KEY)
     yield home
     from cwsage.logging_setup import reset_logging
 

@@ -54,7 +54,7 @@ from cwsage.config import (
 )
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.logging_setup import configure_logging
-from cwsage.redaction import MASK, redact, register_secret
+from cwsage.redaction import MASK, redact, redact_url, register_secret
 
 if TYPE_CHECKING:
     from cwsage.state import StateStore
@@ -181,6 +181,11 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the settings in force and where each comes from.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+secrets_app = typer.Typer(
+    help="The encrypted secret file (used when there is no OS keyring): re-encrypt it under a new key.",
+    no_args_is_help=True,
+)
+app.add_typer(secrets_app, name="secrets")
 
 
 @app.callback()
@@ -216,13 +221,14 @@ def version() -> None:
 
 
 def _display(value: Any, secret: bool) -> str:
+    """A setting as ``config show`` prints it: a secret *field* is ``***`` whatever its value; any other value is
+    shown as it is (only a password inside a URL is masked), so a company id is never altered by a password."""
     if value is None or value == "":
         return "(not set)"
-    if secret:
+    if secret or isinstance(value, SecretStr):
         return MASK
-    if isinstance(value, SecretStr):
-        return MASK
-    return redact(str(value))
+    text = str(value)
+    return redact_url(text) if "://" in text else redact(text)
 
 
 @config_app.command("show")
@@ -247,8 +253,60 @@ def config_show(ctx: typer.Context) -> None:
     table.add_row("database_url", _display(database_url, False), db_source)
     table.add_row("home", str(layout.home), "CWSAGE_HOME" if state.env.get("CWSAGE_HOME") else "platform default")
     table.add_row("config file", str(layout.config_file), "exists" if layout.config_file.exists() else "absent")
-    table.add_row("secret store", store.describe(), store.backend_name)
+    protection = "" if store.backend_name == "keyring" else f" ({store.protection()})"
+    table.add_row("secret store", store.describe(), f"{store.backend_name}{protection}")
     _stdout().print(table)
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    ctx: typer.Context,
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option("--new-key-file", help="Encrypt under the key held in this file (outside the home)."),
+    ] = None,
+    generate_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--generate-key-file", help="Write a new random key to this new file (0600, outside the home) and use it."
+        ),
+    ] = None,
+) -> None:
+    """Re-encrypt the secret file under a new key or passphrase; the old file is kept until the new one is verified.
+
+    The current key is given as for any command (CWSAGE_SECRETS_KEY, CWSAGE_SECRETS_KEY_FILE,
+    CWSAGE_SECRETS_PASSPHRASE, or typed at the terminal). The new one: --generate-key-file, --new-key-file,
+    CWSAGE_SECRETS_NEW_KEY, CWSAGE_SECRETS_NEW_KEY_FILE, CWSAGE_SECRETS_NEW_PASSPHRASE, or a new passphrase typed
+    twice. A file of the old layout (key inside the home) moves to the CWSAGE_SECRETS_* key already set.
+    """
+    from cwsage.secrets import SecretStore, new_key_source
+
+    if new_key_file is not None and generate_key_file is not None:
+        raise ConfigurationError("Give --new-key-file or --generate-key-file, not both.")
+    state = app_context(ctx)
+    home = resolve_paths(state.env).home
+    store = SecretStore(home, backend="file", env=state.env)
+    legacy = store.is_legacy()
+    store.unlock()  # the current key first: a wrong one stops here, before anything new is made
+    new = new_key_source(
+        home,
+        state.env,
+        key_file=new_key_file,
+        generate_key_file=generate_key_file,
+        fallback=store.outside_source() if legacy else None,
+    )
+    result = store.rotate(new)
+    console = _stdout()
+    console.print(f"Re-encrypted {result.count} secret(s) in {result.secrets_file} under the {new.origin}.")
+    if result.migrated_legacy:
+        console.print(f"The old key {store.legacy_key_file}, kept inside the home, was deleted.")
+    console.print(
+        Text(
+            f"From now on cwsage needs {new.how_to_give_again()} to read the secrets. Keep that key safe: "
+            "without it the saved secrets cannot be read.",
+            style="yellow",
+        )
+    )
 
 
 @app.command()

@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -59,6 +60,7 @@ class Paths:
     keys_dir: Path
     secrets_file: Path
     key_file: Path
+    """The old layout's key of ``secrets.enc`` (``keys/secrets.key``), migrated away by :mod:`cwsage.secrets`."""
 
 
 def paths(home: Path, config_dir: Path | None = None) -> Paths:
@@ -175,6 +177,18 @@ class RunDefaults(BaseModel):
             "The Sage company's home currency (e.g. USD), for a Sage 300 whose company profile "
             "(CS/CSCompanyProfile) the Web API user cannot read; when the profile can be read it wins (I2)."
         ),
+    )
+    max_document_amount: Decimal = Field(
+        default=Decimal(10_000_000),
+        gt=0,
+        description="Largest document total cwsage posts (in the document's currency); a larger one is reported "
+        "as a problem of that document instead of being posted. Sage 300 itself holds at most 16 integer digits (I28).",
+    )
+    max_line_amount: Decimal = Field(
+        default=Decimal(10_000_000),
+        gt=0,
+        description="Largest single line (revenue, expense, tax, journal line or inventory cost) cwsage posts; a "
+        "larger one is reported as a problem of its document instead of being posted.",
     )
 
 
@@ -358,12 +372,18 @@ def _profile_table(data: Mapping[str, Any], profile: str, section: str) -> Mappi
 
 @dataclass(frozen=True)
 class Resolved:
-    """A setting's value (``None`` if unset), where it came from, and every place looked in."""
+    """A setting's value (``None`` if unset), where it came from, and every place looked in.
+
+    Attributes:
+        store_error: Why the secret store could not be opened for this secret (no key from outside the home was
+            given, or its file has the old layout), if that is why the value is missing.
+    """
 
     spec: FieldSpec
     value: Any
     source: str | None
     looked_in: tuple[str, ...]
+    store_error: ConfigurationError | None = None
 
 
 def _resolve_field(
@@ -386,15 +406,23 @@ def _resolve_field(
     table = _profile_table(data, profile, spec.section)
     if spec.name in table and table[spec.name] not in (None, ""):
         return Resolved(spec, table[spec.name], f"file {config_file} [{file_key}]", tuple(looked))
+    store_error: ConfigurationError | None = None
     if spec.secret and store is not None:
+        from cwsage.secrets import SecretKeyMissing
+
         entry = secret_key(profile, spec.dotted)
-        looked.append(f"{store.describe()} entry {entry}")
-        stored = store.get(entry)
+        try:
+            stored = store.get(entry)
+        except SecretKeyMissing as exc:  # a locked store is one more place where the value was not found
+            looked.append(f"{store.describe()} entry {entry} (not opened: no key from outside the home)")
+            stored, store_error = None, exc
+        else:
+            looked.append(f"{store.describe()} entry {entry}")
         if stored:
             return Resolved(spec, stored, f"{store.backend_name} secret store", tuple(looked))
     if spec.default is not None:
-        return Resolved(spec, spec.default, "default", tuple(looked))
-    return Resolved(spec, None, None, tuple(looked))
+        return Resolved(spec, spec.default, "default", tuple(looked), store_error)
+    return Resolved(spec, None, None, tuple(looked), store_error)
 
 
 def resolve_fields(
@@ -519,6 +547,12 @@ def load_settings(
     sage, sage_missing = _optional_section("sage", resolved, SageSettings, chosen, require)
     missing = (manage_missing if "manage" in require else []) + (sage_missing if "sage" in require else [])
     if missing:
+        locked = next((r.store_error for r in missing if r.store_error is not None), None)
+        if locked is not None:
+            raise ConfigurationError(
+                f"{_missing_message(missing, chosen)} {locked.user_message}",
+                hint=f"{locked.hint} Or set the environment variables named above.",
+            )
         raise ConfigurationError(
             _missing_message(missing, chosen),
             hint="Run `cwsage login` to enter them, or set the environment variables named above.",

@@ -48,7 +48,7 @@ from cwsage.errors import (
     CwsageError,
     TransientError,
 )
-from cwsage.redaction import redact
+from cwsage.redaction import redact, redact_url
 
 log = logging.getLogger("cwsage.http")
 
@@ -219,7 +219,8 @@ class ApiSession:
             headers=send_headers,
             timeout=timeout if timeout is not None else self.client.timeout,
         )
-        label = f"{self.system} {method} {redact(str(request.url.copy_with(query=None)))}"
+        # What is logged of a request: the URL without its query, user info masked (never headers or body).
+        label = f"{self.system} {method} {redact_url(request.url.copy_with(query=None))}"
         attempt = 0
         while True:
             attempt += 1
@@ -229,7 +230,7 @@ class ApiSession:
                 response = self.client.send(request)
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
                 raise ConfigurationError(
-                    f"{self.system} cannot be reached at {redact(str(request.url.copy_with(query=None)))}",
+                    f"{self.system} cannot be reached at {redact_url(request.url.copy_with(query=None))}",
                     detail=redact(f"{type(exc).__name__}: {exc}"),
                     hint="Check the server address (and any proxy settings) with `cwsage config show`.",
                 ) from exc

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import logging
 import os
+from io import TextIOWrapper
 from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
 
 from cwsage.dates import now
+from cwsage.private_files import ensure_private_dir, open_private_append
 from cwsage.redaction import RedactingFilter
 
 _MARK = "_cwsage_handler"
 _current_log_file: Path | None = None
 
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(process)d:%(threadName)s] %(message)s"
+
+
+class PrivateFileHandler(logging.FileHandler):
+    """A :class:`logging.FileHandler` whose file is created with mode 0600 (the full log names customers)."""
+
+    def _open(self) -> TextIOWrapper:
+        return open_private_append(Path(self.baseFilename), encoding=self.encoding or "utf-8", errors=self.errors)
 
 
 def _remove_ours(root: logging.Logger) -> None:
@@ -42,7 +51,8 @@ def configure_logging(
 
     Args:
         verbose: Console shows INFO and above instead of WARNING and above.
-        logs_dir: Directory for the per-process log file ``cwsage-YYYYmmdd-HHMMSS-PID.log`` (created 0700).
+        logs_dir: Directory for the per-process log file ``cwsage-YYYYmmdd-HHMMSS-PID.log`` (folder 0700,
+            file 0600).
         console: Rich console to write to (stderr by default).
 
     Returns:
@@ -65,10 +75,10 @@ def configure_logging(
 
     log_file: Path | None = None
     if logs_dir is not None:
-        logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(logs_dir)
         stamp = now().strftime("%Y%m%d-%H%M%S")
         log_file = logs_dir / f"cwsage-{stamp}-{os.getpid()}.log"
-        file_handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+        file_handler = PrivateFileHandler(log_file, encoding="utf-8", delay=True)
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
         setattr(file_handler, _MARK, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -62,7 +63,8 @@ SECRETS_ENV = {
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
-    return {"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", **extra}
+    key = {"CWSAGE_SECRETS_KEY": os.environ["CWSAGE_SECRETS_KEY"]} if "CWSAGE_SECRETS_KEY" in os.environ else {}
+    return {"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", **key, **extra}
 
 
 def _write_config(home: Path) -> Path:

@@ -554,7 +554,7 @@ def test_404_and_409_and_401_and_other() -> None:
 # -- unposted lists and source data --------------------------------------------------------------------------
 
 
-def test_unposted_invoices_filter_and_unknown_enum() -> None:
+def test_unposted_invoices_filter_and_unknown_enum(caplog: pytest.LogCaptureFixture) -> None:
     fake = FakeManage()
     rows = [{"id": 4711, "invoiceNumber": "10234", "invoiceType": "Standard", "total": Decimal("1695.00")}]
     fake.route("GET", "finance/accounting/unpostedinvoices", lambda _r: json_response(rows))
@@ -568,10 +568,20 @@ def test_unposted_invoices_filter_and_unknown_enum() -> None:
     assert q["pageSize"] == "1000"
     assert q["page"] == "1"
 
+    # One malformed row does not stop the selection (issue 13): it is selected by its id alone, the export will
+    # name the field; a row without a readable id is left out (it stays unposted in Manage).
     rows[0]["invoiceType"] = "Weird"
-    with pytest.raises(SourceDataError) as info:
-        client.unposted_invoices()
-    assert info.value.user_message.startswith("invoice 10234: invoiceType 'Weird' is not one the program knows")
+    rows.append({"id": "not-an-id", "invoiceNumber": "10235", "total": "abc"})
+    rows.append({"id": 4713, "invoiceNumber": "10236", "invoiceType": "Standard", "total": Decimal("5.00")})
+    with caplog.at_level(logging.WARNING, logger="cwsage.connectwise"):
+        selected = client.unposted_invoices()
+    assert [(r.id, r.invoice_number, r.invoice_type) for r in selected] == [
+        (4711, "10234", None),
+        (4713, "10236", InvoiceType.STANDARD),
+    ]
+    assert "invoice 10234: invoiceType 'Weird' is not one the program knows" in caplog.text
+    assert "invoice 10235" in caplog.text
+    assert "left out" in caplog.text
     assert "conditions" not in query(fake.api_requests()[-1])
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
-import stat
+import os
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,8 +17,10 @@ from cwsage import cli
 from cwsage.config import load_settings, secret_key
 from cwsage.errors import ConfigurationError
 from cwsage.logging_setup import configure_logging, current_log_file
-from cwsage.secrets import SecretStore, backend_is_usable, detect_keyring
+from cwsage.secrets import ENV_KEY, SecretStore, backend_is_usable, detect_keyring
 from cwsage.state import StateStore
+
+KEY = "dGVzdC1rZXktb2YtY3dzYWdlLXRlc3RzLTMyLWJ5dGU="
 
 
 class MemoryKeyring:
@@ -112,46 +116,11 @@ def test_auto_picks_keyring_when_usable_else_file(tmp_path: Path, monkeypatch: p
 
 
 def test_keyring_errors_fall_back_to_the_file(tmp_path: Path) -> None:
-    store = SecretStore(tmp_path, keyring_backend=BrokenKeyring(), env={})
+    store = SecretStore(tmp_path, keyring_backend=BrokenKeyring(), env={ENV_KEY: KEY})
     assert store.backend_name == "keyring"
     assert store.set("x/manage.client_id", "fallback-secret-1") == "file"
     assert store.get("x/manage.client_id") == "fallback-secret-1"
     assert (tmp_path / "secrets.enc").exists()
-
-
-def test_file_backend_encrypts_with_a_separate_key(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    store = SecretStore(home, backend="file")
-    assert store.get("nothing") is None
-    store.set("default/sage.password", "S3cr3t-Sage-Pa55")
-    store.set("default/manage.private_key", "PrivKey-Manage-777")
-    enc = home / "secrets.enc"
-    key = home / "keys" / "secrets.key"
-    assert enc.parent != key.parent
-    for path in (enc, key):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    for directory in (home, key.parent):
-        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    raw = enc.read_bytes()
-    assert b"S3cr3t-Sage-Pa55" not in raw
-    assert b"PrivKey-Manage-777" not in raw
-    again = SecretStore(home, backend="file")
-    assert again.get("default/sage.password") == "S3cr3t-Sage-Pa55"
-    assert again.names() == ["default/manage.private_key", "default/sage.password"]
-    again.delete("default/sage.password")
-    assert again.get("default/sage.password") is None
-
-
-def test_file_without_its_key_is_a_clear_error_and_login_can_recover(tmp_path: Path) -> None:
-    store = SecretStore(tmp_path, backend="file")
-    store.set("a", "value-one-1")
-    (tmp_path / "keys" / "secrets.key").unlink()
-    with pytest.raises(ConfigurationError, match="key"):
-        SecretStore(tmp_path, backend="file").get("a")
-    fresh = SecretStore(tmp_path, backend="file")
-    fresh.set("a", "value-two-2")
-    assert fresh.get("a") == "value-two-2"
-    assert (tmp_path / "secrets.enc.unreadable").exists()
 
 
 def _all_bytes(root: Path) -> bytes:
@@ -166,14 +135,16 @@ def test_secrets_never_reach_logs_errors_config_show_or_disk(
         "manage.client_id": "CLIENT-8d77-secret",
         "sage.password": "SAGEPW-4411-secret",
     }
+    short_password = "DEMO"  # too short for the value safety net: masked by field and syntax only
     store = SecretStore(cwsage_home, backend="file")
     for name, value in secret_values.items():
         store.set(secret_key("default", name), value)
+    store.set(secret_key("default", "manage.integrator_password"), short_password)
     monkeypatch.setenv("CWSAGE_MANAGE_URL", "https://m.example")
     monkeypatch.setenv("CWSAGE_MANAGE_COMPANY", "acme")
     monkeypatch.setenv("CWSAGE_MANAGE_PUBLIC_KEY", "pub")
     monkeypatch.setenv("CWSAGE_SAGE_URL", "https://s.example")
-    monkeypatch.setenv("CWSAGE_SAGE_COMPANY", "SAMLTD")
+    monkeypatch.setenv("CWSAGE_SAGE_COMPANY", "CWDEMO")
     monkeypatch.setenv("CWSAGE_SAGE_USER", "ADMIN")
     settings = load_settings()
     assert settings.need_sage().password.get_secret_value() == secret_values["sage.password"]
@@ -191,6 +162,9 @@ def test_secrets_never_reach_logs_errors_config_show_or_disk(
         raise ValueError(f"bad key {secret_values['manage.private_key']}")
     except ValueError:
         logger.exception("boom")
+    basic = base64.b64encode(f"ADMIN:{short_password}".encode()).decode()
+    logger.debug("request headers %s", {"Authorization": f"Basic {basic}", "clientId": "CLIENT-8d77-secret"})
+    logger.debug("GET https://ADMIN:%s@s.example/Sage300WebApi/v1.0/-/CWDEMO/AR?password=%s", short_password, "x")
     for handler in logging.getLogger().handlers:
         handler.flush()
     log_file = current_log_file()
@@ -209,14 +183,41 @@ def test_secrets_never_reach_logs_errors_config_show_or_disk(
     assert result.exit_code == 0, result.output
     assert "***" in result.output
 
-    # the state database
+    # the state database (with its -wal and -shm files, still open)
     with StateStore.open(settings.database_url) as state:
         run = state.create_run(kind="batch", batch_number="B1", options={"profile": "default"}, actor="t")
         state.audit(run.id, "note", {"text": redact(f"pw={secret_values['sage.password']}")})
+        state.audit(run.id, "note", {"text": redact(f'{{"password": "{short_password}", "company": "CWDEMO"}}')})
+        # reports
+        from cwsage.services.reports import write_reports
+        from cwsage.services.results import Outcome, RunResult
 
-    disk = _all_bytes(cwsage_home)
+        report = RunResult(
+            "run",
+            "B1",
+            Outcome.FAILED,
+            f"Sage 300 refused user ADMIN (Authorization: Basic {basic}) for company CWDEMO",
+            run_id=run.id,
+            warnings=[f"password={short_password}", f"key {secret_values['manage.private_key']}"],
+        )
+        report_paths = write_reports(cwsage_home / "reports", report, state.audit_log(run.id))
+        disk = _all_bytes(cwsage_home)
+    reports = "".join(path.read_text(encoding="utf-8") for path in report_paths.values())
+    assert "company CWDEMO" in reports
+    assert "/-/CWDEMO/AR" in log_text
+
     for value in secret_values.values():
         assert value not in log_text
         assert value not in exception_text
         assert value not in result.output
+        assert value not in reports
         assert value.encode() not in disk
+    whole_short = re.compile(rf"(?<![A-Za-z0-9]){short_password}(?![A-Za-z0-9])")
+    for text in (log_text, result.output, reports, disk.decode("utf-8", "replace")):
+        assert not whole_short.search(text)
+        assert basic not in text
+        assert "CW***" not in text
+    # the home alone cannot open the secret file: its key is nowhere under the home
+    assert os.environ["CWSAGE_SECRETS_KEY"].encode() not in disk
+    assert base64.b64decode(os.environ["CWSAGE_SECRETS_KEY"]) not in disk
+    assert not (cwsage_home / "keys").exists()

@@ -10,7 +10,8 @@ This module adds what is Manage's own:
   ``Accept`` version, or member impersonation tokens fetched with integrator credentials;
 * how lists are paged (``page``/``pageSize`` or ``pagination-type: forward-only`` with ``Link`` headers);
 * how Manage's error body ``{code, message, errors:[…]}`` becomes one of our exceptions;
-* the typed calls (every response parsed by :func:`cwsage.connectwise.models.parse_model`).
+* the typed calls (every response parsed by :func:`cwsage.connectwise.models.parse_model`; the ``GLExport`` record
+  by record by :func:`cwsage.connectwise.export.parse_export`, so one malformed record never stops the others).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from cwsage import money
 from cwsage.connectwise.conditions import C, Condition
+from cwsage.connectwise.export import loads, parse_export
 from cwsage.connectwise.models import (
     AccountingBatch,
     AccountingPackageSetup,
@@ -67,7 +69,7 @@ from cwsage.errors import (
     SourceDataError,
     TransientError,
 )
-from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy
 from cwsage.redaction import redact, register_secret
 
 log = logging.getLogger("cwsage.connectwise")
@@ -493,7 +495,7 @@ class ManageClient(ApiClient):
                     status_code=response.status_code,
                 )
             try:
-                body = json_of(response)
+                body = loads(response.content) if response.content else None
             except ValueError:
                 body = None
             if not isinstance(body, dict):
@@ -547,8 +549,8 @@ class ManageClient(ApiClient):
 
     def _json(self, response: httpx.Response, what: str) -> Any:
         try:
-            return json_of(response)
-        except ValueError as exc:
+            return loads(response.content) if response.content else None
+        except (ValueError, RecursionError) as exc:
             raise SourceDataError(
                 f"ConnectWise Manage answered {what} with something that is not JSON",
                 detail=redact(_body_excerpt(response)[:300]),
@@ -582,8 +584,13 @@ class ManageClient(ApiClient):
         forward_only: bool = False,
         page_size: int = PAGE_SIZE,
         describe: Callable[[dict[str, Any]], str] | None = None,
+        identity_keys: tuple[str, ...] = (),
     ) -> Iterator[ModelT]:
         """Yield every row of a list endpoint, parsed as ``model``.
+
+        With ``identity_keys``, a row that does not fit ``model`` is not fatal: it is read from those keys alone
+        (enough to select the record; its export then names the field that is wrong), or, when even they cannot be
+        read, left out with a warning — it stays unposted in Manage.
 
         Follows ``Link: <…>; rel="next"`` when the server sends it (both navigable and forward-only paging);
         without a Link header it asks for the next page (``page+1``, or ``pageId`` = last id when forward-only)
@@ -624,7 +631,17 @@ class ManageClient(ApiClient):
             previous_ids = ids
             for row in rows:
                 ref = name(row) if isinstance(row, dict) else f"{path.strip('/')} row"
-                yield parse_model(model, row, source_ref=ref)
+                try:
+                    yield parse_model(model, row, source_ref=ref)
+                except SourceDataError as exc:
+                    if not identity_keys:
+                        raise
+                    partial = _by_identity(model, row, identity_keys)
+                    if partial is None:
+                        log.warning("%s is left out: %s (it stays unposted in Manage)", ref, exc.user_message)
+                        continue
+                    log.warning("%s: %s; it is selected by its id alone", ref, exc.user_message)
+                    yield partial
             next_link = response.links.get("next", {}).get("url")
             if next_link:
                 query = urlsplit(next_link).query
@@ -688,6 +705,7 @@ class ManageClient(ApiClient):
             conditions=self._unposted_conditions("invoiceDate", location_id, through),
             order_by="id asc",
             describe=lambda r: f"invoice {r.get('invoiceNumber') or '(id ' + str(r.get('id')) + ')'}",
+            identity_keys=("id", "invoiceNumber"),
         )
 
     def unposted_expenses(
@@ -700,6 +718,7 @@ class ManageClient(ApiClient):
             conditions=self._unposted_conditions("dateExpense", location_id, through),
             order_by="id asc",
             describe=lambda r: f"expense {r.get('id')}",
+            identity_keys=("id",),
         )
 
     def unposted_procurement(
@@ -712,6 +731,7 @@ class ManageClient(ApiClient):
             conditions=self._unposted_conditions("purchaseDate", location_id, through),
             order_by="id asc",
             describe=lambda r: f"procurement {r.get('id')} ({r.get('description') or r.get('procurementType')})",
+            identity_keys=("id", "unpostedProductId", "procurementType"),
         )
 
     def unposted_count(self, kind: UnpostedKind) -> int:
@@ -737,7 +757,7 @@ class ManageClient(ApiClient):
             "POST", "finance/accounting/export", json_body=request.to_payload(), safe=True, timeout=self._long_timeout
         )
         ref = f"export {request.batch_identifier or ''}".strip()
-        return parse_model(GLExport, self._json(response, "the export"), source_ref=ref)
+        return parse_export(self._json(response, "the export"), source_ref=ref)
 
     def create_batch(self, request: CreateBatchRequest) -> GLExport:
         """``POST /finance/accounting/batches``: mark the GL entries batched. Creating: never blindly retried.
@@ -749,7 +769,7 @@ class ManageClient(ApiClient):
             "POST", "finance/accounting/batches", json_body=request.to_payload(), safe=False, timeout=self._long_timeout
         )
         ref = f"batch {request.batch_identifier}"
-        return parse_model(GLExport, self._json(response, "the batch creation"), source_ref=ref)
+        return parse_export(self._json(response, "the batch creation"), source_ref=ref)
 
     def find_batches(self, batch_identifier: str) -> list[AccountingBatch]:
         """Batches whose ``batchIdentifier`` is exactly ``batch_identifier``."""
@@ -783,7 +803,7 @@ class ManageClient(ApiClient):
             safe=True,
             timeout=self._long_timeout,
         )
-        return parse_model(GLExport, self._json(response, "the re-export"), source_ref=f"re-export of batch {batch_id}")
+        return parse_export(self._json(response, "the re-export"), source_ref=f"re-export of batch {batch_id}")
 
     def delete_batch(self, batch_id: int) -> None:
         """``DELETE /finance/accounting/batches/{id}`` (reopens its records). Not retried blindly."""
@@ -799,6 +819,7 @@ class ManageClient(ApiClient):
             conditions=conditions,
             order_by="id asc",
             describe=lambda r: f"invoice {r.get('invoiceNumber') or '(id ' + str(r.get('id')) + ')'}",
+            identity_keys=("id", "invoiceNumber"),
         )
 
     def find_invoices_by_number(self, numbers: Iterable[str]) -> dict[str, Invoice]:
@@ -950,6 +971,17 @@ class ManageClient(ApiClient):
             order_by="id asc",
             describe=lambda r: f"billing terms {r.get('name') or r.get('id')}",
         )
+
+
+def _by_identity(model: type[ModelT], row: Any, keys: tuple[str, ...]) -> ModelT | None:
+    """``row`` read from ``keys`` alone (a record whose other fields are malformed), or ``None``."""
+    if not isinstance(row, dict):
+        return None
+    try:
+        partial = model.model_validate({key: row[key] for key in keys if key in row})
+    except ValidationError:
+        return None
+    return partial if getattr(partial, "id", None) is not None else None
 
 
 def _check_kind(kind: str) -> str:

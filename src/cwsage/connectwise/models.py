@@ -31,6 +31,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     SecretStr,
     ValidationError,
     field_serializer,
@@ -40,12 +41,28 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
+from cwsage.connectwise.records import UnreadableRecord
 from cwsage.dates import manage_datetime, parse_datetime
 from cwsage.errors import SourceDataError
 
 # --------------------------------------------------------------------------------------------------------------
 # Field types
 # --------------------------------------------------------------------------------------------------------------
+
+
+MAX_NUMBER_EXPONENT = 20
+"""Amounts, quantities and rates must be below 10**21 in size: far beyond any real record (Sage 300 holds at most
+16 integer digits, I28), yet small enough that no arithmetic on them can overflow Decimal's 28-digit precision. Larger
+values are plausible only as corruption; the plausibility checks report the range in between with advice."""
+MAX_NUMBER_DECIMALS = 28
+"""More decimals than this is an absurd exponent (``1E-999999``), not a Manage amount."""
+MAX_INTEGER = 2**63
+"""Ids and counts are 64-bit at most."""
+
+
+def _name(value: Any) -> str:
+    names = {str: "text", list: "a list", dict: "an object", float: "a float"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -56,12 +73,19 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, float):
         raise ValueError("expected an exact number, got a float (parse with cwsage.money.loads)")  # noqa: TRY004
     if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError("expected a finite number")
+            raise ValueError(f"expected a finite number, got {value}")
+        exponent = value.as_tuple().exponent
+        if value and value.adjusted() > MAX_NUMBER_EXPONENT:
+            raise ValueError(
+                f"expected a number below 10^{MAX_NUMBER_EXPONENT + 1}, got one of about 10^{value.adjusted()}"
+            )
+        if isinstance(exponent, int) and exponent < -MAX_NUMBER_DECIMALS:
+            raise ValueError(f"expected a number with at most {MAX_NUMBER_DECIMALS} decimals, got {-exponent}")
         return value
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+    raise ValueError(f"expected a number, got {_name(value)}")
 
 
 def _integer(value: Any) -> int | None:
@@ -70,10 +94,16 @@ def _integer(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError("expected a whole number, got a true/false value")  # noqa: TRY004
     if isinstance(value, int):
+        if abs(value) >= MAX_INTEGER:
+            raise ValueError("expected a whole number below 2^63, got a larger one")
         return value
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    raise ValueError(f"expected a whole number, got {type(value).__name__}")
+    if isinstance(value, Decimal) and value.is_finite():
+        if value and value.adjusted() >= 19:
+            raise ValueError("expected a whole number below 2^63, got a larger one")
+        if value == value.to_integral_value():
+            return int(value)
+        raise ValueError(f"expected a whole number, got {value}")
+    raise ValueError(f"expected a whole number, got {_name(value)}")
 
 
 def _boolean(value: Any) -> bool | None:
@@ -1075,8 +1105,21 @@ class GLExportInventoryTransfer(ManageModel):
     offset: GLExportInventoryTransferOffset | None = None
 
 
+def _unreadable_records(value: Any) -> tuple[UnreadableRecord, ...]:
+    """Only :class:`UnreadableRecord` values made by ``parse_export`` (a payload cannot put anything there)."""
+    items = tuple(value) if isinstance(value, list | tuple) else None
+    if items is None or not all(isinstance(item, UnreadableRecord) for item in items):
+        raise ValueError("unreadable records are made by cwsage, not read from Manage")
+    return items
+
+
 class GLExport(ManageModel):
-    """The export payload (``POST /finance/accounting/export``, ``…/batches``, ``…/batches/{id}/export``)."""
+    """The export payload (``POST /finance/accounting/export``, ``…/batches``, ``…/batches/{id}/export``).
+
+    Read it with :func:`cwsage.connectwise.export.parse_export`: each record is read on its own, and a record that
+    cannot be read is left out of its list and described in :attr:`unreadable` instead (``model_validate`` of the
+    whole payload still refuses it as a whole).
+    """
 
     export_settings: Info = Field(default_factory=dict)
     vendors: ListOf[GLExportVendor] = Field(default_factory=list)
@@ -1087,11 +1130,16 @@ class GLExport(ManageModel):
     purchase_transactions: ListOf[GLExportPurchaseTransaction] = Field(default_factory=list)
     adjustment_transactions: ListOf[GLExportAdjustmentTransaction] = Field(default_factory=list)
     inventory_transfers: ListOf[GLExportInventoryTransfer] = Field(default_factory=list)
+    unreadable: Annotated[tuple[UnreadableRecord, ...], PlainValidator(_unreadable_records)] = Field(
+        default=(), exclude=True
+    )
+    """Records that could not be read (never sent by Manage under this name; filled by ``parse_export``)."""
 
     def is_empty(self) -> bool:
-        """Whether the export holds no document at all."""
+        """Whether the export holds no document at all (an unreadable document record counts as one)."""
         return not (
-            self.transactions
+            any(record.kind.is_document for record in self.unreadable)
+            or self.transactions
             or self.expenses
             or self.expense_bills
             or self.purchase_transactions
@@ -1586,12 +1634,12 @@ def source_data_error(exc: ValidationError, data: Any, *, source_ref: str) -> So
     where = f"{source_ref}, {inner}" if inner else source_ref
     count = len(problems)
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''}: {'; '.join(problems[1:6])})" if count > 1 else ""
-    technical = "; ".join(f"{_format_loc(e.get('loc', ()))}: {e.get('type', '')}" for e in errors[:20])
+    technical = "; ".join(f"{format_loc(e.get('loc', ()))}: {e.get('type', '')}" for e in errors[:20])
     return SourceDataError(f"{where}: {problems[0]}{more}", detail=technical, source_ref=where)
 
 
 def _describe(error: ErrorDetails) -> str:
-    path = _format_loc(error.get("loc", ()))
+    path = format_loc(error.get("loc", ()))
     value = _short(error.get("input"))
     kind = error.get("type", "")
     message = str(error.get("msg", ""))
@@ -1605,7 +1653,8 @@ def _describe(error: ErrorDetails) -> str:
     return f"{path} {value} has the wrong type or form: {message}"
 
 
-def _format_loc(loc: tuple[int | str, ...]) -> str:
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as Manage's field path, e.g. ``detail[2].total``."""
     text = ""
     for part in loc:
         if isinstance(part, int):

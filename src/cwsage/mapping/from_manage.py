@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from cwsage import money
 from cwsage.connectwise import models as cw
+from cwsage.connectwise.records import RecordKind, UnreadableRecord
 from cwsage.domain.documents import (
     DocKind,
     Document,
@@ -47,7 +49,7 @@ from cwsage.domain.documents import (
     SourceType,
     TaxLine,
 )
-from cwsage.domain.issues import FixIn, Issue
+from cwsage.domain.issues import FixIn, Issue, Severity
 from cwsage.errors import SourceDataError
 
 TAX_GL_TYPES = frozenset({"ST"})
@@ -71,10 +73,22 @@ class TranslateOptions:
 
 @dataclass
 class Translation:
-    """Documents translated from one export, and the source-data issues found on the way."""
+    """Documents translated from one export, and the source-data issues found on the way.
+
+    Attributes:
+        unreadable_keys: Keys of the documents that stand for export records cwsage could not read. They are in
+            :attr:`documents` (so that they are stored, counted and reported as invalid, with their issues) but
+            carry nothing to post: never build a payload from them, never validate them against Sage.
+    """
 
     documents: list[Document] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    unreadable_keys: set[str] = field(default_factory=set)
+
+    @property
+    def readable_documents(self) -> list[Document]:
+        """The documents translated from records that could be read (the ones to validate and post)."""
+        return [doc for doc in self.documents if doc.key not in self.unreadable_keys]
 
 
 def _day(value: datetime | None) -> date | None:
@@ -162,7 +176,185 @@ def translate(export: cw.GLExport, options: TranslateOptions | None = None) -> T
         _transfer(transfer_lines, result)
     for doc in result.documents:
         _check_common(doc, result)
+    _unreadable_records(export, result)
     return result
+
+
+# ------------------------------------------------------------------------------------ unreadable records
+
+
+def _unreadable_records(export: cw.GLExport, result: Translation) -> None:
+    """Make an invalid document of each export record that could not be read, and block what depends on it.
+
+    * an unreadable invoice, bill, expense, receipt or adjustment becomes a document of its kind under the key it
+      would have had (when its number could be read), carrying one issue per field that could not be read;
+    * an unreadable line of an inventory transfer blocks its transfer (the other lines must not post alone); when
+      even its ``transferId`` cannot be read, every transfer of the export is blocked, since any could be missing it;
+    * an unreadable customer record blocks the invoices of its account (their tax levels and currency come from
+      it); when its account cannot be read, the invoices whose customer record is absent from the export;
+    * an unreadable vendor record is a warning: cwsage takes nothing from it.
+    """
+    taken = {doc.key for doc in result.documents}
+    for record in export.unreadable:
+        if record.kind is RecordKind.TRANSFER:
+            _unreadable_transfer_line(record, export, result)
+        elif record.kind is RecordKind.CUSTOMER:
+            _unreadable_customer(record, export, result)
+        elif record.kind is RecordKind.VENDOR:
+            _unreadable_vendor(record, result)
+        else:
+            doc = _stand_in(record, taken)
+            taken.add(doc.key)
+            result.documents.append(doc)
+            result.unreadable_keys.add(doc.key)
+            result.issues.extend(_unreadable_issues(record, doc.source, doc.key))
+
+
+def _unreadable_issues(record: UnreadableRecord, source: SourceRef, key: str, *, blocking: bool = True) -> list[Issue]:
+    """One issue per field of ``record`` that could not be read, on the document ``key`` (its own or a dependent)."""
+    own = source.label == record.label
+    where = "" if own else f" in the {record.label}"
+    issues = []
+    for problem in record.problems:
+        if problem.field:
+            message = f"Manage sent {problem.field} = {problem.value}{where}, which cannot be read ({problem.reason})"
+            fix = f"correct {problem.field}: it must be {problem.expected}"
+        else:
+            message = f"Manage sent {problem.value} where a {record.kind.noun} record belongs ({problem.reason})"
+            fix = f"check it: Manage's export must hold {problem.expected} there"
+        issues.append(
+            Issue(
+                source_ref=source.label,
+                document_key=key,
+                code="record-unreadable",
+                field=f"{record.kind.value}.{problem.field}" if problem.field else record.kind.value,
+                value=problem.value,
+                message=message,
+                hint=f"Open the {record.label} in Manage and {fix}. Then run again; with --skip-invalid the other "
+                "documents are posted meanwhile and this one stays unposted in Manage.",
+                fix_in=FixIn.MANAGE,
+                severity=Severity.ERROR if blocking else Severity.WARNING,
+            )
+        )
+    return issues
+
+
+_D = TypeVar("_D", ReceivableDocument, PayableDocument, JournalDocument, InventoryDocument)
+
+
+def _placeholder(
+    doc_type: type[_D], key: str, kind: DocKind, source: SourceRef, number: str, day: date, **extra: Any
+) -> _D:
+    """A document with nothing to post, standing for an unreadable record (described by its label)."""
+    return doc_type(
+        key=key,
+        kind=kind,
+        source=source,
+        document_number=number,
+        document_date=day,
+        description=source.label,
+        currency="",
+        gl_entry_ids=(),
+        **extra,
+    )
+
+
+def _stand_in(record: UnreadableRecord, taken: set[str]) -> Document:
+    """The invalid document that stands for an unreadable record: its kind, key and identity, nothing to post."""
+    ident = record.identity
+    fallback = f"UNREADABLE-{record.kind.value}-{record.position + 1}"
+    day = ident.document_date or date.min
+    label = record.label
+    doc: Document
+    if record.kind is RecordKind.INVOICE:
+        credit = ident.billing_type.lower() == "creditmemo"
+        source = SourceRef(SourceType.INVOICE, "credit memo" if credit else "invoice", ident.record_id, label)
+        customer = PartyProfile(ident.account_number, ident.company or ident.account_number, "")
+        kind = DocKind.AR_CREDIT_NOTE if credit else DocKind.AR_INVOICE
+        key = f"AR:{ident.document_number or fallback}"
+        doc = _placeholder(ReceivableDocument, key, kind, source, ident.document_number, day, customer=customer)
+    elif record.kind in (RecordKind.EXPENSE_BILL, RecordKind.PURCHASE):
+        bill = record.kind is RecordKind.EXPENSE_BILL
+        number = ident.document_number if bill else (ident.vendor_invoice_number or ident.document_number)
+        source_type, record_type = (
+            (SourceType.EXPENSE, "expense bill") if bill else (SourceType.PROCUREMENT, "item receipt")
+        )
+        source = SourceRef(source_type, record_type, ident.record_id, label)
+        name = ident.member or ident.company or ident.vendor_number
+        vendor = PartyProfile(ident.vendor_number, name, "", is_member=bill)
+        key = f"AP:{ident.vendor_number}:{number or fallback}"
+        doc = _placeholder(PayableDocument, key, DocKind.AP_INVOICE, source, number, day, vendor=vendor)
+    elif record.kind is RecordKind.EXPENSE:
+        reference = f"CW-E{ident.record_id}" if ident.record_id.isascii() and ident.record_id.isdigit() else fallback
+        source = SourceRef(SourceType.EXPENSE, "expense", ident.record_id, label)
+        doc = _placeholder(JournalDocument, f"GL:{reference}", DocKind.GL_JOURNAL, source, reference, day)
+    else:
+        ids = _ints(ident.record_id)
+        reference = f"CW-ADJ-{ids[0]}" if ids else fallback
+        source = SourceRef(SourceType.PROCUREMENT, "inventory adjustment", ident.record_id, label)
+        doc = _placeholder(InventoryDocument, f"IC:{reference}", DocKind.IC_ADJUSTMENT, source, reference, day)
+    if doc.key in taken:  # the same number as another document: keep both visible
+        doc = replace(doc, key=f"{doc.key}#unreadable-{record.position + 1}")
+    return doc
+
+
+def _unreadable_transfer_line(record: UnreadableRecord, export: cw.GLExport, result: Translation) -> None:
+    transfer_id = record.identity.transfer_id
+    transfers = [d for d in result.documents if d.kind is DocKind.IC_TRANSFER and d.key not in result.unreadable_keys]
+    if transfer_id:
+        key = f"IC:CW-TRF-{transfer_id}"
+        target: Document | None = next((d for d in result.documents if d.key == key), None)
+        if target is None:  # its only line: the transfer itself is the unreadable record
+            source = SourceRef(SourceType.PROCUREMENT, "inventory transfer", transfer_id, record.label)
+            day = record.identity.document_date or date.min
+            target = _placeholder(InventoryDocument, key, DocKind.IC_TRANSFER, source, f"CW-TRF-{transfer_id}", day)
+            result.documents.append(target)
+            result.unreadable_keys.add(key)
+        result.issues.extend(_unreadable_issues(record, target.source, target.key))
+        return
+    if not transfers:
+        source = SourceRef(SourceType.PROCUREMENT, "inventory transfer", record.identity.record_id, record.label)
+        key = f"IC:CW-TRF-UNREADABLE-{record.position + 1}"
+        day = record.identity.document_date or date.min
+        lone = _placeholder(InventoryDocument, key, DocKind.IC_TRANSFER, source, "", day)
+        result.documents.append(lone)
+        result.unreadable_keys.add(lone.key)
+        result.issues.extend(_unreadable_issues(record, lone.source, lone.key))
+        return
+    for doc in transfers:  # the line may belong to any of them: none may post without it
+        result.issues.extend(_unreadable_issues(record, doc.source, doc.key))
+        result.issues.append(
+            _issue(
+                doc.source,
+                doc.key,
+                "transfer-line-unknown",
+                "inventoryTransfers.transferId",
+                "",
+                f"a line of an inventory transfer in this export ({record.label}) could not be read, and it is not "
+                "known which transfer it belongs to; this transfer might be missing it",
+                "Correct the unreadable transfer line in Manage, then run again.",
+            )
+        )
+
+
+def _unreadable_customer(record: UnreadableRecord, export: cw.GLExport, result: Translation) -> None:
+    account = record.identity.account_number
+    known = {c.account_number for c in export.customers if c.account_number}
+    for doc in result.documents:
+        if not isinstance(doc, ReceivableDocument) or doc.key in result.unreadable_keys:
+            continue
+        if (account and doc.customer.number == account) or (not account and doc.customer.number not in known):
+            result.issues.extend(_unreadable_issues(record, doc.source, doc.key))
+
+
+def _unreadable_vendor(record: UnreadableRecord, result: Translation) -> None:
+    vendor = record.identity.vendor_number
+    source = SourceRef(SourceType.PROCUREMENT, "vendor", vendor, record.label)
+    affected = [d for d in result.documents if isinstance(d, PayableDocument) and vendor and d.vendor.number == vendor]
+    for doc in affected:
+        result.issues.extend(_unreadable_issues(record, doc.source, doc.key, blocking=False))
+    if not affected:
+        result.issues.extend(_unreadable_issues(record, source, "", blocking=False))
 
 
 def _check_common(doc: Document, result: Translation) -> None:

@@ -7,6 +7,7 @@ where to fix it). Pure: the Sage master data arrives as a :class:`SageMasterData
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,8 @@ from cwsage.domain.documents import (
 )
 from cwsage.domain.issues import FixIn, Issue, Severity
 from cwsage.domain.master import SageMasterData
+from cwsage.mapping import plausibility
+from cwsage.mapping.plausibility import PlausibilityLimits
 
 # Sage 300 field lengths (reference §2, view dictionaries) — validated, never silently cut on keys.
 DOCUMENT_NUMBER_MAX = 22
@@ -43,11 +46,13 @@ class ValidateOptions:
         conflicts: Document key → where Sage already has a document with that number that cwsage did not
             create (an error: posting would duplicate or collide).
         tax_class: The tax class documents are sent with for every authority (``default_tax_class``).
+        limits: The plausibility limits (``max_document_amount``, ``max_line_amount``).
     """
 
     create_missing: bool = False
     conflicts: Mapping[str, str] | None = None
     tax_class: int = 1
+    limits: PlausibilityLimits = dataclasses.field(default_factory=PlausibilityLimits)
 
 
 class _Collector:
@@ -102,6 +107,7 @@ def validate(
         checker = _CHECKS[type(doc)]
         checker(out, doc, master, opts)
         found.extend(out.issues)
+        found.extend(plausibility.check(doc, opts.limits))
     return found
 
 

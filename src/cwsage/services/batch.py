@@ -34,6 +34,7 @@ from cwsage.domain.master import SageMasterData
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
 from cwsage.mapping import to_sage
 from cwsage.mapping.from_manage import TranslateOptions, translate
+from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
@@ -63,6 +64,7 @@ class BatchSettings:
         vendor_group: Group for vendors created with ``--create-missing``.
         item_account_set: Account set for items created with ``--create-missing``.
         home_currency: The company's home currency when Sage has no company profile (I2); empty: Sage says.
+        limits: Largest document total and line amount posted (``max_document_amount``, ``max_line_amount``).
     """
 
     chunk_size: int = 50
@@ -73,6 +75,7 @@ class BatchSettings:
     vendor_group: str = ""
     item_account_set: str = ""
     home_currency: str = ""
+    limits: PlausibilityLimits = field(default_factory=PlausibilityLimits)  # plausibility checks (issue 13)
 
 
 @dataclass
@@ -311,7 +314,7 @@ class BatchJob:
         self.sage_notes = list(master.notes)
         checkpoint("during-validation")
         items: dict[str, PostItem] = {}
-        for doc in translation.documents:
+        for doc in translation.readable_documents:  # an unreadable record is reported, never built or validated
             try:
                 items[doc.key] = post_item(doc, master, ctx.settings.posting)
             except (ValueError, CwsageError) as exc:
@@ -332,10 +335,13 @@ class BatchJob:
         conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
         ctx.progress.stage("Validating")
         issues = translation.issues + validate(
-            translation.documents,
+            translation.readable_documents,
             master,
             ValidateOptions(
-                create_missing=create_missing, conflicts=conflicts, tax_class=ctx.settings.posting.tax_class
+                create_missing=create_missing,
+                conflicts=conflicts,
+                tax_class=ctx.settings.posting.tax_class,
+                limits=ctx.settings.limits,
             ),
         )
         return Prepared(translation.documents, items, issues, in_sage, master)

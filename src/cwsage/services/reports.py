@@ -3,7 +3,7 @@
 ``errors.txt`` is for the bookkeeper: one line per problem, what to fix and where. ``full-log.txt`` is for
 support: every document with its state and where it is in Sage, every issue, and the audit trail of the
 run (each state change, each Sage batch, each Manage batch). ``result.json`` is the ``--json`` object.
-Everything passes through the redaction filter before it is written.
+Everything passes through the redaction filter before it is written; the folders are 0700 and the files 0600.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cwsage import money
+from cwsage.private_files import ensure_private_dir, write_private
 from cwsage.redaction import redact
 from cwsage.services.results import RunResult
 
@@ -56,17 +57,17 @@ def full_log(result: RunResult, audit: list[dict[str, Any]]) -> str:
 
 def write_reports(reports_dir: Path, result: RunResult, audit: list[dict[str, Any]]) -> dict[str, Path]:
     """Write errors.txt, full-log.txt and result.json for a run; return their paths."""
-    folder = reports_dir / (result.run_id or "preview")
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(reports_dir)
+    folder = ensure_private_dir(reports_dir / (result.run_id or "preview"))
     paths = {
         "errors": folder / "errors.txt",
         "full_log": folder / "full-log.txt",
         "json": folder / "result.json",
     }
     errors = error_lines(result)
-    paths["errors"].write_text(redact("\n".join(errors) + "\n" if errors else "No errors.\n"), encoding="utf-8")
-    paths["full_log"].write_text(redact(full_log(result, audit)), encoding="utf-8")
+    write_private(paths["errors"], redact("\n".join(errors) + "\n" if errors else "No errors.\n"))
+    write_private(paths["full_log"], redact(full_log(result, audit)))
     data = result.as_dict()
     data["reports"] = {name: str(path) for name, path in paths.items()}
-    paths["json"].write_text(redact(money.dumps(data, indent=2)), encoding="utf-8")
+    write_private(paths["json"], redact(money.dumps(data, indent=2)))
     return paths

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from cwsage.config import Settings
 from cwsage.connectwise.client import ManageClient
 from cwsage.dates import Clock, SystemClock
+from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.to_sage import PostingOptions
 from cwsage.sage300.client import Sage300Client
 from cwsage.services.batch import BatchSettings, Context
@@ -28,6 +29,7 @@ def batch_settings(settings: Settings) -> BatchSettings:
         vendor_group=defaults.vendor_group or "",
         item_account_set=defaults.item_account_set or "",
         home_currency=(defaults.home_currency or "").upper(),
+        limits=PlausibilityLimits(defaults.max_document_amount, defaults.max_line_amount),
     )
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cwsage.dates import now
 from cwsage.errors import ConfigurationError, RunConflict
+from cwsage.private_files import create_private_file, ensure_private_dir
 from cwsage.state.models import AuditRow, DocumentRow, RunLockRow, RunRow, SageBatchRow, WatermarkRow
 
 log = logging.getLogger("cwsage.state")
@@ -198,6 +199,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 (in a folder created 0700) before SQLite opens it.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the mode of the database file, so making the database
+    private makes all three private. Files left open to others by an older version are tightened.
+    """
+    ensure_private_dir(path.parent, tighten=False)
+    create_private_file(path)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists():
+            create_private_file(companion)
+
+
 def _install_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -283,8 +297,15 @@ class StateStore:
             ) from None
         backend = url.get_backend_name()
         if backend == "sqlite":
-            if url.database and url.database != ":memory:":
-                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+                try:
+                    _private_sqlite_file(Path(url.database).expanduser())
+                except OSError as exc:
+                    raise ConfigurationError(
+                        f"The state database file {url.database} cannot be created.",
+                        detail=f"{type(exc).__name__}: {exc.strerror or exc}",
+                        hint="Check that its folder exists and is writable by you, or set CWSAGE_DATABASE_URL.",
+                    ) from None
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             _install_sqlite_pragmas(engine)
         elif backend == "postgresql":

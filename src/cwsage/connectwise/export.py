@@ -1,0 +1,218 @@
+"""Read Manage's ``GLExport`` one record at a time, so that one malformed record never stops the others.
+
+Why a module of its own: pydantic validates a payload as a whole — one ``NaN`` total, one text where an object
+belongs, one bad date in one record of 176, and the whole export is refused (issue 13, finding 4). Here the
+export's eight record lists are validated record by record against the same models as before
+(:mod:`cwsage.connectwise.models`, unchanged in strictness); a record that does not fit becomes a typed
+:class:`cwsage.connectwise.records.UnreadableRecord` naming the field, the value and what the field must hold, and
+is carried in :attr:`GLExport.unreadable`. The mapping makes an invalid document of it, exactly like a record
+whose customer is missing in Sage: the batch fails before posting by default, ``--skip-invalid`` posts the rest.
+
+Numbers are read by :func:`loads`, which keeps ``NaN``/``Infinity`` and absurdly long integers as values the
+models refuse *per field* (``json.loads`` would make a float of the first and raise on the whole payload for
+the second).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from cwsage.connectwise.models import (
+    GLExport,
+    GLExportAdjustmentTransaction,
+    GLExportCustomer,
+    GLExportExpense,
+    GLExportExpenseBill,
+    GLExportInventoryTransfer,
+    GLExportPurchaseTransaction,
+    GLExportTransaction,
+    GLExportVendor,
+    ManageModel,
+    format_loc,
+)
+from cwsage.connectwise.records import FieldProblem, RecordIdentity, RecordKind, UnreadableRecord
+from cwsage.dates import parse_datetime
+from cwsage.errors import SourceDataError
+
+RECORD_MODELS: dict[RecordKind, type[ManageModel]] = {
+    RecordKind.CUSTOMER: GLExportCustomer,
+    RecordKind.VENDOR: GLExportVendor,
+    RecordKind.INVOICE: GLExportTransaction,
+    RecordKind.EXPENSE: GLExportExpense,
+    RecordKind.EXPENSE_BILL: GLExportExpenseBill,
+    RecordKind.PURCHASE: GLExportPurchaseTransaction,
+    RecordKind.ADJUSTMENT: GLExportAdjustmentTransaction,
+    RecordKind.TRANSFER: GLExportInventoryTransfer,
+}
+"""The model each record list is read with."""
+
+_FIELD_OF_KIND = {
+    RecordKind.CUSTOMER: "customers",
+    RecordKind.VENDOR: "vendors",
+    RecordKind.INVOICE: "transactions",
+    RecordKind.EXPENSE: "expenses",
+    RecordKind.EXPENSE_BILL: "expense_bills",
+    RecordKind.PURCHASE: "purchase_transactions",
+    RecordKind.ADJUSTMENT: "adjustment_transactions",
+    RecordKind.TRANSFER: "inventory_transfers",
+}
+_MAX_PROBLEMS = 10
+_LONG_INTEGER = 1000
+"""Integers with more digits than this are read as Decimal (Python refuses to convert very long digit strings)."""
+
+
+def _parse_int(text: str) -> int | Decimal:
+    return Decimal(text) if len(text) > _LONG_INTEGER else int(text)
+
+
+def loads(content: str | bytes) -> Any:
+    """Parse a Manage response: decimals and ``NaN``/``Infinity`` as :class:`~decimal.Decimal`, never ``float``.
+
+    ``NaN`` and ``Infinity`` (which .NET can write) become non-finite Decimals that every amount field refuses
+    with the field's name, instead of floats; a very long integer becomes a Decimal the models refuse as too large,
+    instead of an error that would make the whole response unreadable.
+    """
+    return json.loads(content, parse_float=Decimal, parse_int=_parse_int, parse_constant=Decimal)
+
+
+def parse_export(data: Any, *, source_ref: str) -> GLExport:
+    """Read a ``GLExport`` payload record by record.
+
+    Args:
+        data: The JSON value (parsed with :func:`loads`).
+        source_ref: How to name the export to a user, e.g. ``export 20261125JD-I``.
+
+    Returns:
+        The export with every record that could be read, and :attr:`GLExport.unreadable` for the others. Never
+        raises for a malformed record.
+
+    Raises:
+        SourceDataError: the payload as a whole is not an object (then no record can be told from another).
+    """
+    if not isinstance(data, dict):
+        raise SourceDataError(
+            f"{source_ref}: ConnectWise Manage answered with {type(data).__name__} where the export object was "
+            "expected",
+            hint="Check that the site points at ConnectWise Manage; run again with --verbose for the log.",
+        )
+    lists: dict[str, list[ManageModel]] = {}
+    unreadable: list[UnreadableRecord] = []
+    for kind, model in RECORD_MODELS.items():
+        parsed: list[ManageModel] = []
+        raw = data.get(kind.value)
+        if raw is None:
+            rows: list[Any] = []
+        elif isinstance(raw, list):
+            rows = raw
+        else:
+            rows = []
+            problem = FieldProblem(kind.value, _short(raw), "a list of records", f"got {_type_name(raw)}")
+            unreadable.append(UnreadableRecord(kind, -1, RecordIdentity(), (problem,)))
+        for position, row in enumerate(rows):
+            record = _read_record(kind, model, position, row)
+            if isinstance(record, UnreadableRecord):
+                unreadable.append(record)
+            else:
+                parsed.append(record)
+        lists[_FIELD_OF_KIND[kind]] = parsed
+    settings = data.get("exportSettings")
+    return GLExport.model_validate(
+        {"export_settings": settings if isinstance(settings, dict) else {}, **lists, "unreadable": tuple(unreadable)}
+    )
+
+
+def _read_record(kind: RecordKind, model: type[ManageModel], position: int, row: Any) -> ManageModel | UnreadableRecord:
+    if not isinstance(row, dict):
+        problem = FieldProblem("", _short(row), "an object (a record)", f"got {_type_name(row)}")
+        return UnreadableRecord(kind, position, RecordIdentity(), (problem,))
+    try:
+        return model.model_validate(row)
+    except ValidationError as exc:
+        problems = tuple(_problem(error) for error in exc.errors()[:_MAX_PROBLEMS])
+        return UnreadableRecord(kind, position, identity_of(row), problems)
+
+
+def identity_of(row: dict[str, Any]) -> RecordIdentity:
+    """The identifying fields of a raw record that can still be read as text (others left ``""``)."""
+    member = row.get("member")
+    company = row.get("company") if isinstance(row.get("company"), dict) else row.get("vendor")
+    return RecordIdentity(
+        record_id=_text(row.get("id")),
+        document_number=_text(row.get("documentNumber")),
+        billing_type=_text(row.get("billingType")),
+        account_number=_text(row.get("companyAccountNumber")) or _text(row.get("accountNumber")),
+        vendor_number=_text(row.get("vendorAccountNumber")) or _text(row.get("vendorNumber")),
+        vendor_invoice_number=_text(row.get("vendorInvoiceNumber")),
+        transfer_id=_whole(row.get("transferId")),
+        member=_text(member.get("identifier")) if isinstance(member, dict) else "",
+        company=_text(company.get("name")) if isinstance(company, dict) else "",
+        document_date=_day(row.get("documentDate")),
+    )
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_datetime(value).date()
+    except ValueError:
+        return None
+
+
+def _whole(value: Any) -> str:
+    """A whole-number key (``transferId``) as text, only if it reads as the model reads it."""
+    text = _text(value)
+    return text if text.isascii() and text.isdigit() else ""
+
+
+def _text(value: Any) -> str:
+    """A short identifying value as text: text and whole numbers only (never a float, bool or structure)."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int) and abs(value) < 10**18:
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()[:80]
+    return ""
+
+
+def _problem(error: ErrorDetails) -> FieldProblem:
+    loc = error.get("loc", ())
+    field = format_loc(loc) if loc else ""
+    value = _short(error.get("input"))
+    kind = error.get("type", "")
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind == "enum":
+        expected = "one of " + str((error.get("ctx") or {}).get("expected", "the values Manage defines"))
+    elif kind in {"model_type", "model_attributes_type", "dict_type", "dataclass_type"}:
+        expected = "an object"
+    elif kind in {"list_type", "tuple_type", "iterable_type"}:
+        expected = "a list"
+    elif message.startswith("expected "):
+        expected = message.removeprefix("expected ").split(",")[0]
+    elif "date" in message.lower():
+        expected = "a date"
+    else:
+        expected = "a value of the right kind"
+    return FieldProblem(field, value, expected, message)
+
+
+def _type_name(value: Any) -> str:
+    names = {str: "text", bool: "true/false", int: "a number", Decimal: "a number", list: "a list", dict: "an object"}
+    return "nothing (null)" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        text = f"a {len(str(abs(value)))}-digit number" if abs(value) < 10**4000 else "a number too long to show"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
