@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -328,11 +329,12 @@ def test_load_master_sees_the_demo_company_and_its_planted_gaps(sage: Sage300Cli
 
 def test_without_company_profile_the_home_currency_comes_from_the_rate_tables(policy: RetryPolicy) -> None:
     with serve_sage(company_profile=False) as (emu, url, _), Sage300Client(sage_settings(url), policy=policy) as client:
-        assert client.company_profile() is None
         master = load_master(client)
         assert master.home_currency == "USD"
         assert any("no company profile" in note for note in master.notes)
-        assert refusals(emu) == {"ResourceNotFound": 2}  # one 404 per reading of the profile, nothing else
+        assert client.company_profile() is None
+        # one 404 per reading of the profile; the resource names were known from load_master's first read
+        assert refusals(emu) == {"ResourceNotFound": 2}
 
 
 def test_without_inventory_control(sage: Sage300Client, sage_emu: SageEmulator) -> None:
@@ -350,6 +352,31 @@ def test_a_module_without_rights_is_an_authentication_error(policy: RetryPolicy)
         with pytest.raises(AuthenticationError) as caught:
             c.vendors()
         assert (caught.value.status_code, caught.value.remote_code) == (403, "Forbidden")
+
+
+def test_a_2016_installation_is_read_and_written_under_its_own_names(policy: RetryPolicy) -> None:
+    """The 2016 dialect (MD16): entity sets without the module prefix and ``TermsCodeKey``, learnt once from the
+    first read; OData v3 (decimals as strings, ``datetime'…'`` literals, learnt from ``$metadata``); ``BatchStatus``
+    ignored in a creating POST (I14) and no ``('$template')`` (the declared parameter names of I13 are used)."""
+    with serve_sage(version="2016") as (emu, url, log), Sage300Client(sage_settings(url), policy=policy) as client:
+        master = load_master(client)
+        assert client.md16_names is True
+        assert master.home_currency == "USD" and "NET30" in master.terms and "ILSTATE" in master.tax_authorities
+        assert master.rate_for("CAD", DAY) == (date(2026, 9, 15), Decimal("0.7298"))
+        assert any(s.path.endswith("/AR/Terms") and "TermsCodeKey" in s.query for s in log.seen)
+        made = client.create_ar_invoice_batch(ar_batch("CW-2016", ready=True))
+        assert made.batch_number is not None and made.batch_status == "Open"  # ReadyToPost in a POST: ignored
+        assert client.ensure_ready(V.AR_INVOICE_BATCHES, made.batch_number, made.batch_status) is True
+        client.post_ar_batch(made.batch_number)
+        (posted,) = client.posted_ar_documents(changed_since=DAY, document_numbers=["CW-2016"])
+        assert (posted.customer_currency_amount_due, posted.posting_date) == (Decimal("1000.00"), DAY)
+        assert client.dialect is not None and client.dialect.value == "v3"
+        assert any("datetime'2026-09-30" in unquote(s.query) for s in log.seen)
+        assert log.count("POST", "/AR/PostInvoices('$template')") == 1
+        assert log.count("POST", "/AR/PostInvoices('$process')") == 1
+        assert not any("/AR/AR" in s.path for s in log.seen if s.method != "GET")
+        # what the installation refused: the one read that found out its names, and the template it lacks
+        assert refusals(emu) == {"MethodNotAllowed": 1, "ResourceNotFound": 1}
 
 
 # -- documents and look-ups ------------------------------------------------------------------------------------

@@ -488,6 +488,49 @@ def test_has_inventory_control() -> None:
         assert client.has_inventory_control() is True
 
 
+def test_a_2016_servers_names_are_learnt_from_the_first_read_and_kept() -> None:
+    """MD16 names (no module prefix, ``TermsCodeKey``): one read under the v1.0 name answers ResourceNotFound, the
+    same read under MD16's answers; every later request goes straight to MD16's names."""
+    fake = FakeSage(
+        {
+            ("GET", "AR/Terms"): page({"TermsCodeKey": "NET30"}),
+            ("GET", "AR/Customers('ACME')"): sage_json(200, {"CustomerNumber": "ACME"}),
+            ("POST", "AR/InvoiceBatches"): sage_json(201, {"BatchNumber": 7, "BatchStatus": "Open"}),
+        }
+    )
+    with make_client(fake) as client:
+        assert client.md16_names is None
+        assert [t.terms_code for t in client.ar_terms()] == ["NET30"]
+        assert client.md16_names is True
+        assert client.get_customer("ACME") is not None
+        made = client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        assert made.batch_number == 7
+    assert fake.calls() == [
+        ("GET", "AR/ARTerms"),
+        ("GET", "AR/Terms"),
+        ("GET", "AR/Customers('ACME')"),
+        ("POST", "AR/InvoiceBatches"),
+    ]
+    assert "TermsCodeKey" in str(fake.requests[1].url) and "TermsCode&" not in str(fake.requests[1].url)
+
+
+def test_v1_names_once_seen_are_never_probed_again() -> None:
+    """A v1.0 name that answers settles it: a later ResourceNotFound (IC not activated) costs no second request."""
+    fake = FakeSage({("GET", "AR/ARTerms"): page({"TermsCode": "NET30"})})
+    with make_client(fake) as client:
+        assert client.ar_terms()
+        assert client.md16_names is False
+        assert client.items() == []
+    assert fake.calls() == [("GET", "AR/ARTerms"), ("GET", "IC/ICItems")]
+
+
+def test_writes_never_probe_for_older_names() -> None:
+    """A creating call is sent once, under the names known when it is sent (reads find the names out)."""
+    with make_client(FakeSage()) as client, pytest.raises(SageNotFound):
+        client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+    assert client.md16_names is None
+
+
 # -- writes ------------------------------------------------------------------------------------------
 
 

@@ -220,3 +220,18 @@ V3_EDMX = """<?xml version="1.0" encoding="utf-8" standalone="yes"?>
 )
 def test_dialect_from_metadata(text: str, dialect: Dialect | None) -> None:
     assert dialect_from_metadata(text) is dialect
+
+
+def test_a_query_respelt_for_an_older_server_keeps_everything_else() -> None:
+    query = Query().filter(F.eq("Status", "Active")).select("TermsCode", "Description").orderby("TermsCode", desc=True)
+    query.top(5)
+    older = query.renamed({"TermsCode": "TermsCodeKey"})
+    assert older.params() == {
+        "$filter": "Status eq 'Active'",
+        "$select": "TermsCodeKey,Description",
+        "$orderby": "TermsCodeKey desc",
+        "$top": "5",
+    }
+    assert query.params()["$orderby"] == "TermsCode desc"  # the original is unchanged
+    with pytest.raises(ODataError, match="Status"):
+        query.renamed({"Status": "StatusKey"})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -191,13 +191,33 @@ def entity_path(resource: V.Resource, key: Key) -> str:
     Raises:
         BugError: if the key does not have one value per declared key property.
     """
+    return resource.path + key_part(resource, key)
+
+
+def key_part(resource: V.Resource, key: Key, names: Mapping[str, str] | None = None) -> str:
+    """The ``(…)`` of :func:`entity_path`; ``names`` respells key properties (an older server's names).
+
+    Raises:
+        BugError: if the key does not have one value per declared key property.
+    """
     values = key if isinstance(key, tuple) else (key,)
     if len(values) != len(resource.key) or not values:
         raise BugError(f"{resource} is keyed by {', '.join(resource.key) or 'nothing'}; got {values!r}")
     if len(values) == 1:
-        return f"{resource.path}({_key_literal(values[0])})"
-    segments = ",".join(f"{name}={_key_literal(v)}" for name, v in zip(resource.key, values, strict=True))
-    return f"{resource.path}({segments})"
+        return f"({_key_literal(values[0])})"
+    names = names or {}
+    segments = ",".join(
+        f"{names.get(name, name)}={_key_literal(v)}" for name, v in zip(resource.key, values, strict=True)
+    )
+    return f"({segments})"
+
+
+def _resource_missing(response: httpx.Response) -> bool:
+    """A 404 saying the resource itself does not exist (``ResourceNotFound``, or no code), not a record."""
+    if response.status_code != 404:
+        return False
+    code, _ = parse_error_envelope(response)
+    return code in (None, V.ErrorCode.RESOURCE_NOT_FOUND)
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -512,6 +532,7 @@ class Sage300Client(ApiClient):
             verify=settings.verify_tls,
         )
         self._dialect: Dialect | None = None
+        self._md16_names: bool | None = None
         self._templates: dict[str, dict[str, Any] | None] = {}
         self.unknown_members: list[UnknownMember] = []
 
@@ -526,6 +547,16 @@ class Sage300Client(ApiClient):
     def dialect(self) -> Dialect | None:
         """The server's OData dialect, once a filter has needed it (None before)."""
         return self._dialect
+
+    @property
+    def md16_names(self) -> bool | None:
+        """Whether the server names its resources as in 2016 (MD16: ``AR/InvoiceBatches``, ``TermsCodeKey``).
+
+        Learnt once per connection from the first answer that tells: True when a v1.0 name answered 404
+        ``ResourceNotFound`` and MD16's name of the same resource did not; False once a v1.0 name answers;
+        None until then.
+        """
+        return self._md16_names
 
     def _dialect_for(self, resource: V.Resource, query: Query | None) -> Dialect:
         """The dialect to write ``query`` in; reads one module's ``$metadata`` the first time it matters."""
@@ -558,10 +589,54 @@ class Sage300Client(ApiClient):
 
     # -- plumbing -----------------------------------------------------------------------------------
 
-    def _url(self, resource: V.Resource) -> str:
+    def _url(self, resource: V.Resource, md16: bool = False) -> str:
+        """Where ``resource`` is served: its v1.0 path, or MD16's when the server uses those names."""
         if resource.path.startswith(f"{V.TENANT}/"):
             return f"{self.api_url}/{resource.path}"  # tenant root (I1)
-        return resource.path
+        return resource.alternatives[0] if md16 and resource.alternatives else resource.path
+
+    @staticmethod
+    def _key_names(resource: V.Resource, md16: bool) -> dict[str, str]:
+        """MD16's spelling of the resource's key properties (``TermsCode`` → ``TermsCodeKey``) on such a server."""
+        if not md16:
+            return {}
+        props = (resource.entity.prop(name) for name in resource.key)
+        return {prop.name: prop.alternatives[0] for prop in props if prop.alternatives}
+
+    def _send(
+        self,
+        resource: V.Resource,
+        method: str,
+        tail: Callable[[bool], str] = lambda _: "",
+        *,
+        expect: tuple[int, ...] = (),
+        **options: Any,
+    ) -> httpx.Response:
+        """One request to ``resource`` under the names the server uses; ``tail(md16)`` is what follows the path.
+
+        Until the connection knows the server's naming, a read answered 404 ``ResourceNotFound`` under the v1.0
+        name is tried once under MD16's, and the answer settles it for every later request (:attr:`md16_names`).
+        Only reads find it out: a write is sent once, under the names known when it is sent (every job reads
+        master data before it writes anything).
+        """
+        md16 = bool(self._md16_names)
+        response = self._session.request(
+            method, self._url(resource, md16) + tail(md16), expect=(*expect, 404), **options
+        )
+        if self._md16_names is None and resource.alternatives and method == "GET":
+            if not _resource_missing(response):
+                self._md16_names = False
+            else:
+                older = self._session.request(
+                    method, self._url(resource, True) + tail(True), expect=(*expect, 404), **options
+                )
+                if not _resource_missing(older):
+                    self._md16_names = True
+                    log.info("Sage 300 names its resources as in 2016 (%s): cwsage uses those names", older.url.path)
+                    response = older
+        if response.status_code == 404 and 404 not in expect:
+            raise map_error(response)
+        return response
 
     def _parse(self, model: type[M], data: Any, where: str) -> M:
         found: list[UnknownMember] = []
@@ -611,12 +686,18 @@ class Sage300Client(ApiClient):
     def _check_names(self, resource: V.Resource, names: Iterable[str], what: str) -> None:
         self._refuse(resource, (n for n in names if n not in resource.entity), what)
 
-    def _with_query(self, resource: V.Resource, path: str, query: Query | None) -> str:
+    def _query_tail(self, resource: V.Resource, query: Query | None) -> Callable[[bool], str]:
+        """The ``?…`` of a request, written in the server's OData dialect and (on an MD16 server) its key names."""
         if query is None:
-            return path
+            return lambda _: ""
         self._check_names(resource, query.property_names(), "a query")
-        text = query.to_query_string(self._dialect_for(resource, query))
-        return f"{path}?{text}" if text else path
+
+        def tail(md16: bool) -> str:
+            names = self._key_names(resource, md16)
+            text = (query.renamed(names) if names else query).to_query_string(self._dialect_for(resource, query))
+            return f"?{text}" if text else ""
+
+        return tail
 
     # -- generic operations over vocabulary resources ----------------------------------------------
 
@@ -635,11 +716,12 @@ class Sage300Client(ApiClient):
             BugError: an undeclared name, an answer without a ``value`` list, or endless paging.
         """
         self._require(resource, V.Verb.GET)
-        url = self._with_query(resource, self._url(resource), query)
+        tail = self._query_tail(resource, query)
         seen: set[str] = set()
         rows: list[M] = []
+        url: str | None = None  # the first page is addressed by name; later ones by Sage's own next link
         for _ in range(MAX_PAGES):
-            page = self._get_page(resource, url, missing_ok)
+            page = self._get_page(resource, tail if url is None else url, missing_ok)
             if page is None:
                 return rows
             response, body = page
@@ -657,9 +739,14 @@ class Sage300Client(ApiClient):
         raise BugError(f"Sage 300 paging of {resource} did not end after {MAX_PAGES} pages")
 
     def _get_page(
-        self, resource: V.Resource, url: str, missing_ok: bool
+        self, resource: V.Resource, where: str | Callable[[bool], str], missing_ok: bool
     ) -> tuple[httpx.Response, dict[str, Any]] | None:
-        response = self._session.request("GET", url, expect=(404,) if missing_ok else ())
+        """One page: the first by the resource's name and ``where(md16)`` (the query), a later one by its URL."""
+        expect = (404,) if missing_ok else ()
+        if isinstance(where, str):
+            response = self._session.request("GET", where, expect=expect)
+        else:
+            response = self._send(resource, "GET", where, expect=expect)
         if response.status_code == 404:
             return None
         body = self._body(response, resource.path)
@@ -684,7 +771,7 @@ class Sage300Client(ApiClient):
         self._require(resource, V.Verb.GET)
         query = query or Query()
         query.count().top(0)
-        page = self._get_page(resource, self._with_query(resource, self._url(resource), query), False)
+        page = self._get_page(resource, self._query_tail(resource, query), False)
         assert page is not None
         value = next((page[1][k] for k in V.COUNT_KEYS if k in page[1]), None)
         if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -697,11 +784,12 @@ class Sage300Client(ApiClient):
     def get(self, resource: V.Resource, key: Key, model: type[M]) -> M | None:
         """One record by key, or None when Sage answers 404."""
         self._require(resource, V.Verb.GET)
-        path = entity_path(resource, key)
-        response = self._session.request("GET", path, expect=(404,))
+        response = self._send(
+            resource, "GET", lambda md16: key_part(resource, key, self._key_names(resource, md16)), expect=(404,)
+        )
         if response.status_code == 404:
             return None
-        return self._parse(model, self._body(response, path), resource.path)
+        return self._parse(model, self._body(response, resource.path), resource.path)
 
     def create(self, resource: V.Resource, payload: M) -> M:
         """POST one record (a batch with its entries counts as one, DR22); never retried blindly.
@@ -718,7 +806,7 @@ class Sage300Client(ApiClient):
             raise BugError(f"a {type(payload).__name__} is not a {resource.entity.name} of {resource}")
         body = payload.to_payload()
         self._refuse(resource, resource.entity.undeclared(body), "a record")
-        response = self._session.request("POST", resource.path, json_body=body, safe=False, timeout=self._write_timeout)
+        response = self._send(resource, "POST", json_body=body, safe=False, timeout=self._write_timeout)
         answer = self._body(response, resource.path)
         if not isinstance(answer, dict):
             return payload
@@ -728,8 +816,14 @@ class Sage300Client(ApiClient):
         """PATCH a partial record (DR22: partial payloads are fine); repeating a status change is harmless."""
         self._require(resource, V.Verb.PATCH)
         self._refuse(resource, resource.entity.undeclared(body), "a change")
-        path = entity_path(resource, key)
-        self._session.request("PATCH", path, json_body=dict(body), safe=True, timeout=self._write_timeout)
+        self._send(
+            resource,
+            "PATCH",
+            lambda md16: key_part(resource, key, self._key_names(resource, md16)),
+            json_body=dict(body),
+            safe=True,
+            timeout=self._write_timeout,
+        )
 
     def template(self, resource: V.Resource) -> dict[str, Any] | None:
         """A process's parameters at their defaults (``('$template')``, DR22), learnt once per connection.
@@ -738,9 +832,10 @@ class Sage300Client(ApiClient):
         """
         self._require(resource, V.Verb.TEMPLATE)
         if resource.path not in self._templates:
-            response = self._session.request(
+            response = self._send(
+                resource,
                 "POST",
-                f"{resource.path}{V.TEMPLATE_KEY}",
+                lambda _: V.TEMPLATE_KEY,
                 safe=True,  # a template creates nothing
                 timeout=self._write_timeout,
                 expect=(400, 404, 405, 501),
@@ -754,9 +849,10 @@ class Sage300Client(ApiClient):
     def process(self, resource: V.Resource, parameters: Mapping[str, Any]) -> Any:
         """POST a process with its parameters (``('$process')``, DR22); returns Sage's answer, if any."""
         self._require(resource, V.Verb.PROCESS)
-        response = self._session.request(
+        response = self._send(
+            resource,
             "POST",
-            f"{resource.path}{V.PROCESS_KEY}",
+            lambda _: V.PROCESS_KEY,
             json_body=dict(parameters),
             safe=False,
             timeout=self._write_timeout,
@@ -766,8 +862,12 @@ class Sage300Client(ApiClient):
     def delete(self, resource: V.Resource, key: Key) -> bool:
         """DELETE one record where ER22 allows it; False when Sage did not know it (404)."""
         self._require(resource, V.Verb.DELETE)
-        response = self._session.request(
-            "DELETE", entity_path(resource, key), expect=(404,), timeout=self._write_timeout
+        response = self._send(
+            resource,
+            "DELETE",
+            lambda md16: key_part(resource, key, self._key_names(resource, md16)),
+            expect=(404,),
+            timeout=self._write_timeout,
         )
         return response.status_code != 404
 
@@ -811,9 +911,7 @@ class Sage300Client(ApiClient):
 
     def has_inventory_control(self) -> bool:
         """Whether the Inventory Control module is activated (IC resources answer 404 otherwise)."""
-        response = self._session.request(
-            "GET", self._with_query(V.IC_LOCATIONS, V.IC_LOCATIONS.path, Query().top(1)), expect=(404,)
-        )
+        response = self._send(V.IC_LOCATIONS, "GET", self._query_tail(V.IC_LOCATIONS, Query().top(1)), expect=(404,))
         return response.status_code != 404
 
     # -- master data --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -369,6 +369,25 @@ class Query:
     def to_query_string(self, dialect: Dialect = Dialect.V4) -> str:
         """Percent-encoded ``$filter=…&$top=…`` with spaces as ``%20`` (never ``+``), ``$`` kept literal."""
         return "&".join(f"{key}={quote(value, safe=_SAFE)}" for key, value in self.params(dialect).items())
+
+    def renamed(self, names: Mapping[str, str]) -> Query:
+        """A copy with ``$select`` and ``$orderby`` names replaced (an older server's spelling of a key).
+
+        Raises:
+            ODataError: if the filter names one of them (filters are written in one spelling only).
+        """
+        filtered = {c.name for expr in self._filters for c in expr.comparisons()} & set(names)
+        if filtered:
+            raise ODataError(f"cannot rename {', '.join(sorted(filtered))} inside a filter")
+        copy = Query()
+        copy._filters = list(self._filters)
+        copy._select = [names.get(name, name) for name in self._select]
+        copy._orderby = [
+            " ".join([names.get(item.split(" ")[0], item.split(" ")[0]), *item.split(" ")[1:]])
+            for item in self._orderby
+        ]
+        copy._top, copy._skip, copy._count = self._top, self._skip, self._count
+        return copy
 
     def __repr__(self) -> str:
         return f"Query({self.params()!r})"

@@ -131,11 +131,11 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
         ConfigurationError: if the home currency cannot be found out.
     """
     notes: list[str] = []
+    currencies = sage.currencies()  # first: every installation has them, so the client learns its names here
     profile = sage.company_profile()
     locations = sage.ic_locations_if_activated()  # also tells whether Inventory Control is activated
     inventory_control = locations is not None
     tables = sage.currency_rates()
-    currencies = sage.currencies()
     home = _home_currency(profile, tables, currencies, home_currency, notes)
     rates, rules = _rates(tables, home, rate_type)
     for code, rule in rules.items():
