@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cwsage.config import RunDefaults
@@ -81,3 +82,33 @@ def test_a_refused_second_run_leaves_no_run_behind(sandbox: Sandbox, tmp_path: P
         with store.run_lock("someone-else"), pytest.raises(RunConflict):
             run_batch(ctx, RunRequest(batch_number="LOCKED-I", invoices=True, expenses=False, inventory=False))
         assert store.find_runs(batch_number="LOCKED-I") == []
+
+
+def test_a_day_end_lock_leaves_every_document_validated_and_the_same_command_posts_them_later(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """I20: Day End Processing answers ``General``, which means "try again later": nothing is rejected, nothing is
+    left ``posting``, and running the same command once the lock is gone finishes the same run."""
+    settings = sandbox.settings(tmp_path, RunDefaults(chunk_size=500))
+    request = RunRequest(batch_number="DAYEND-I", invoices=True, expenses=False, inventory=False, location="Toronto")
+    control = f"{sandbox.sage_server.url}/_sandbox"
+    before = ar_copies(sandbox)
+    assert httpx.post(f"{control}/day-end", json={"locked": True}).status_code == 200
+    with StateStore.open(settings.database_url) as store:
+        with connect(settings, store) as ctx:
+            stopped = run_batch(ctx, request)
+        assert stopped.outcome is Outcome.INTERRUPTED and stopped.exit_code == 1
+        assert "run the same command again" in stopped.message
+        (run,) = store.find_runs(batch_number="DAYEND-I")
+        documents = store.documents(run.id)
+        assert documents and {record.state for record in documents} == {DocState.VALIDATED}
+        assert httpx.get(f"{control}/state").json()["refusals"] == {"General": 1}
+        assert ar_copies(sandbox) == before  # nothing reached Sage
+
+        assert httpx.post(f"{control}/day-end", json={"locked": False}).status_code == 200
+        with connect(settings, store) as ctx:
+            finished = run_batch(ctx, request)
+    assert finished.outcome is Outcome.SUCCEEDED, finished.message
+    assert finished.run_id == stopped.run_id  # resumed, not started over
+    added = ar_copies(sandbox) - before
+    assert sorted(added) == sorted(d.document_number for d in finished.documents) and set(added.values()) == {1}
