@@ -16,6 +16,7 @@ from cwsage.config import ManageSettings, RunDefaults, SageSettings, Settings, d
 from cwsage.sandbox import demo_company as dc
 from cwsage.sandbox.manage.app import ManageEmulator
 from cwsage.sandbox.manage.app import create_app as create_manage
+from cwsage.sandbox.manage.seed import CompanySpec
 from cwsage.sandbox.sage300.app import SageEmulator
 from cwsage.sandbox.sage300.app import create_app as create_sage
 from cwsage.sandbox.server import ServerThread
@@ -100,9 +101,16 @@ def start_sandbox(
     allow_admin: bool = False,
     transfer_expenses_as_bill: bool = True,
     extra_invoices: int = 0,
+    generated: CompanySpec | None = None,
 ) -> Iterator[Sandbox]:
-    """Serve both emulators (free ports unless given) for the duration of the ``with`` block."""
-    manage = create_manage(extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill)
+    """Serve both emulators (free ports unless given) for the duration of the ``with`` block.
+
+    ``generated`` starts the Manage emulator with a generated company of that spec instead of the demo's
+    transactions (same master data, so the Sage emulator fits it as it fits the demo).
+    """
+    manage = create_manage(
+        extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill, generate=generated
+    )
     sage = create_sage(inventory_control=inventory_control, allow_admin=allow_admin)
     manage_server = ServerThread(manage.app, port=manage_port).start()
     try:

@@ -679,7 +679,7 @@ DEFAULT_KINDS = {
 GAP_CUSTOMER = "customer-not-in-sage"
 GAP_ACCOUNT = "account-not-in-sage"
 GAP_TAX_AUTHORITY = "tax-authority-not-in-sage"
-GAP_MEMBER_VENDOR = "member-without-vendor-number"
+GAP_MEMBER_VENDOR = "member-vendor-missing"
 PLANTED_GAPS = {
     GAP_CUSTOMER: dc.MISSING_CUSTOMER,
     GAP_ACCOUNT: dc.MISSING_GL_ACCOUNT,

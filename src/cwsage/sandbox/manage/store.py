@@ -391,12 +391,26 @@ class Store:
         self.fields = d.fields
         self.next_gl_id = d.next_gl_id
         self.next_seq = d.next_seq
+        self._top_batch_id: int | None = None
+        self._top_payment_id: int | None = None
         self._cache: dict[tuple[str, str, str], tuple[int, list[int]]] = {}
         self._known: dict[str, frozenset[str]] = {}
         self.version += 1
 
     def _changed(self) -> None:
         self.version += 1
+
+    def _next_batch_id(self) -> int:
+        """One above the highest batch id in use (as Manage numbers them here: a deleted last id comes back)."""
+        if self._top_batch_id is None:
+            self._top_batch_id = max(self.batch_by_id, default=0)
+        return self._top_batch_id + 1
+
+    def _next_payment_id(self) -> int:
+        """One above the highest payment id in use (3101 for the first)."""
+        if self._top_payment_id is None:
+            self._top_payment_id = max(self.payment_by_id, default=3100)
+        return self._top_payment_id + 1
 
     def reset(
         self, company: dc.DemoCompany = dc.DEMO, extra_invoices: int = 0, generated: CompanySpec | None = None
@@ -1145,7 +1159,7 @@ class Store:
                     f"GL entries of a kind this batch does not export: {', '.join(map(str, wrong))}",
                 )
             batch: dict[str, Any] = {
-                "id": max(self.batch_by_id, default=0) + 1,
+                "id": self._next_batch_id(),
                 "batchIdentifier": ident,
                 **flags,
                 "closedFlag": False,
@@ -1159,6 +1173,7 @@ class Store:
         """Apply a validated new batch to the state and every index."""
         self.doc["batches"].append(batch)
         self.batch_by_id[batch["id"]] = batch
+        self._top_batch_id = max(self._top_batch_id or 0, batch["id"])
         self.batch_idents.setdefault(batch["batchIdentifier"].lower(), []).append(batch)
         self.seq["batches"][batch["id"]] = self.next_seq
         self.next_seq += 1
@@ -1236,6 +1251,8 @@ class Store:
             batch = self.get_batch(batch_id)
             self.doc["batches"].remove(batch)
             del self.batch_by_id[batch_id]
+            if batch_id == self._top_batch_id:
+                self._top_batch_id = None
             same = self.batch_idents[batch["batchIdentifier"].lower()]
             same.remove(batch)
             if not same:
@@ -1314,7 +1331,7 @@ class Store:
             amount = self._check_payment(inv, body.get("amount"), None)
             date = self._payment_date(body.get("paymentDate"))
             pay: dict[str, Any] = {
-                "id": max(self.payment_by_id, default=3100) + 1,
+                "id": self._next_payment_id(),
                 "invoiceId": invoice_id,
                 "amount": amount,
                 "paymentDate": date,
@@ -1324,6 +1341,7 @@ class Store:
             }
             self.doc["payments"].append(pay)
             self.payment_by_id[pay["id"]] = pay
+            self._top_payment_id = pay["id"]
             self.payments_by_invoice.setdefault(invoice_id, []).append(pay)
             self._changed()
             return self.payment_json(pay)
@@ -1371,6 +1389,8 @@ class Store:
             self.doc["payments"].remove(pay)
             self.payments_by_invoice[invoice_id].remove(pay)
             del self.payment_by_id[payment_id]
+            if payment_id == self._top_payment_id:
+                self._top_payment_id = None
             self._changed()
 
     # --------------------------------------------------------------------------------------- misc
