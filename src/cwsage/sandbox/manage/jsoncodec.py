@@ -6,20 +6,21 @@ client that parses with Decimals both see what a real server would send.
 
 Why not a pure-Python encoder: a ``GLExport`` of 10,000 invoices is tens of megabytes, and encoding it
 value by value in Python cost more than building it. :func:`dumps` uses the standard library's C encoder;
-each Decimal goes out as a marker string (``"\\u0000<digits>\\u0000"``) that is then replaced by the bare
-digits. Should a string in the data ever look exactly like a marker, the number of replacements no longer
-matches the number of Decimals and the slow, exact encoder is used instead.
+each Decimal goes out as a marker string (``"\\u0000<digits>\\u0000"``) whose quote-and-NUL ends are then
+removed, leaving the bare digits. Only a Decimal makes those two sequences (a string holding a NUL next to
+a quote or its own end would too): when they do not occur exactly once per Decimal each, the slow, exact
+encoder is used instead.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-_MARKED = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+_OPEN = '"\\u0000'
+_CLOSE = '\\u0000"'
 
 
 def loads(data: bytes | str) -> Any:
@@ -78,16 +79,22 @@ def dumps(value: Any) -> str:
 
     def default(obj: Any) -> str:
         nonlocal count
-        if isinstance(obj, Decimal):
-            count += 1
-            return f"\x00{_digits(obj)}\x00"
-        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+        if not isinstance(obj, Decimal):
+            raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+        text = format(obj, "f")
+        if not text[-1].isdigit():  # NaN, sNaN, Infinity
+            raise ValueError(f"cannot encode {obj} as JSON")
+        if text[0] == "-" and not obj:
+            text = text[1:]  # never "-0"
+        count += 1
+        return "\x00" + text + "\x00"
 
     text = json.dumps(value, default=default, separators=(",", ":"), allow_nan=False)
     if not count:
         return text
-    result, replaced = _MARKED.subn(r"\1", text)
-    return result if replaced == count else dumps_exact(value)
+    if text.count(_OPEN) != count or text.count(_CLOSE) != count:
+        return dumps_exact(value)
+    return text.replace(_OPEN, "").replace(_CLOSE, "")
 
 
 def iter_sections(sections: list[tuple[str, Any]], chunk: int = 1 << 16) -> Iterator[bytes]:
