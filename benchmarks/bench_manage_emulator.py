@@ -36,7 +36,6 @@ import argparse
 import base64
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -178,7 +177,7 @@ def serve(n: int, invoices_only: bool) -> None:
         emulator = create_app(generate=CompanySpec(documents=n))
     setup = time.process_time() - started
     server = ServerThread(emulator.app).start()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _peak_rss_mb(os.getpid())  # not ru_maxrss: that keeps the forking parent's size
     sys.stdout.write(json.dumps({"url": server.url, "setup": setup, "rss_setup": rss}) + "\n")
     sys.stdout.flush()
     threading.Event().wait()

@@ -1210,30 +1210,6 @@ def materialize(sections: list[tuple[str, Any]]) -> dict[str, Any]:
     return {key: list(value) if isinstance(value, Iterator) else value for key, value in sections}
 
 
-def build_export(
-    books: Books,
-    invoices: Iterable[dict[str, Any]],
-    expenses: Iterable[dict[str, Any]],
-    procurement: Iterable[dict[str, Any]],
-    *,
-    summarize: str,
-    expenses_as_bill: bool,
-    settings: dict[str, Any],
-) -> dict[str, Any]:
-    """Assemble a ``GLExport`` from the selected records."""
-    return materialize(
-        export_sections(
-            books,
-            invoices,
-            expenses,
-            procurement,
-            summarize=summarize,
-            expenses_as_bill=expenses_as_bill,
-            settings=settings,
-        )
-    )
-
-
 def level_word(n: int) -> str:
     """``1`` → ``One`` (TaxCode field names)."""
     return LEVEL_WORDS[n - 1]

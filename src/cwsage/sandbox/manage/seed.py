@@ -390,6 +390,29 @@ class _Gen:
         rate = Decimal(150) if category == "Onsite" else Decimal(120)
         return self._line(category, f"Ticket #{self.ticket}", self.rng.choice(TICKET_TEXTS), hours, "h", rate)
 
+    def _record(
+        self, cust: dc.Customer, inv_type: str, day: date, description: str, lines: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The invoice record with the next id and number (draws who closed it from the RNG)."""
+        record = {
+            "id": self.next_id,
+            "invoiceNumber": str(self.next_number),
+            "type": inv_type,
+            "companyId": cust.id,
+            "locationId": cust.location_id,
+            "date": day.isoformat(),
+            "description": description,
+            "currency": cust.currency,
+            "taxCode": None if cust.tax_code == "EXEMPT" else cust.tax_code,
+            "termsId": cust.terms_id,
+            "createdBy": self.rng.choice(("jsmith", "mgarcia", "kobrien")),
+            "credits": Decimal(0),
+            "lines": lines,
+        }
+        self.next_id += 1
+        self.next_number += 1
+        return record
+
     def invoice(self, cust: dc.Customer, inv_type: str, day: date) -> dict[str, Any]:
         rng = self.rng
         lines: list[dict[str, Any]] = []
@@ -449,24 +472,7 @@ class _Gen:
             else:
                 lines.append(self._product(cust.location_id, rng.choice(product_items), rng.randrange(1, 3)))
             description = "Credit for service adjustment"
-        record = {
-            "id": self.next_id,
-            "invoiceNumber": str(self.next_number),
-            "type": inv_type,
-            "companyId": cust.id,
-            "locationId": cust.location_id,
-            "date": day.isoformat(),
-            "description": description,
-            "currency": cust.currency,
-            "taxCode": None if cust.tax_code == "EXEMPT" else cust.tax_code,
-            "termsId": cust.terms_id,
-            "createdBy": rng.choice(("jsmith", "mgarcia", "kobrien")),
-            "credits": Decimal(0),
-            "lines": lines,
-        }
-        self.next_id += 1
-        self.next_number += 1
-        return record
+        return self._record(cust, inv_type, day, description, lines)
 
 
 def generate_invoices(
@@ -919,24 +925,7 @@ class _CompanyGen(_Gen):
             self._plant(lines, self._onsite())
         elif gap == GAP_TAX_AUTHORITY and not any(ln["category"] in ("Product", "Expense") for ln in lines):
             self._plant(lines, self._product_line(cust))
-        record = {
-            "id": self.next_id,
-            "invoiceNumber": str(self.next_number),
-            "type": inv_type,
-            "companyId": cust.id,
-            "locationId": cust.location_id,
-            "date": day.isoformat(),
-            "description": description,
-            "currency": cust.currency,
-            "taxCode": None if cust.tax_code == "EXEMPT" else cust.tax_code,
-            "termsId": cust.terms_id,
-            "createdBy": rng.choice(("jsmith", "mgarcia", "kobrien")),
-            "credits": Decimal(0),
-            "lines": lines,
-        }
-        self.next_id += 1
-        self.next_number += 1
-        return record
+        return self._record(cust, inv_type, day, description, lines)
 
     def make_expense(self, gap: str | None) -> dict[str, Any]:
         """One reimbursable expense: valid, or by the member without a vendor number."""
