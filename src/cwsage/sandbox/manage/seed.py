@@ -25,9 +25,18 @@ Seed format (``"format": "cwsage-manage-seed/1"``; money as JSON numbers, dates 
   ``{fromWarehouse, toWarehouse, lines[…]}``; all with ``glEntryIds[]``;
 * ``batches`` — ``{id, batchIdentifier, exportInvoicesFlag, exportExpensesFlag, exportProductsFlag,
   closedFlag, created, entryIds[]}`` (a GL entry is batched when it is in some batch's ``entryIds``);
-* ``payments`` — ``{id, invoiceId, amount, paymentDate, type, appliedBy, created}``.
+* ``payments`` — ``{id, invoiceId, amount, paymentDate, type, appliedBy, created}``;
+* ``generated`` (only in a generated company) — ``{spec, counts, invalid}``: the :class:`CompanySpec` as the
+  control API spells it, the documents per kind, and per seed collection the invalid records' ids (strings)
+  with the planted gap each uses (:data:`PLANTED_GAPS`).
 
 ``glEntryIds`` may be omitted in a loaded seed: the store then allocates them (see ``glexport``).
+
+Two makers: :func:`build_seed` — the demo: master data plus a fixed, hand-shaped set of transactions
+(some broken on purpose); and :func:`generate_company` — the same master data plus N generated documents
+of every kind in chosen proportions, a chosen share of them invalid by exactly one planted gap each, for
+benchmarks and for trying cwsage at scale (``POST /_sandbox/generate``, ``create_app(generate=…)``,
+``start_sandbox(generated=…)``).
 """
 
 from __future__ import annotations
