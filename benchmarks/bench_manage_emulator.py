@@ -25,9 +25,10 @@ Usage::
     python benchmarks/bench_manage_emulator.py --sizes 2000 --invoices-only
 
 By default the company is generated (``CompanySpec(documents=N)``: all invoice types, expenses and
-procurement, 5 % invalid). ``--invoices-only`` builds it the old way, the demo plus N Standard invoices
-(``extra_invoices``), which a checkout from before the company generator understands too: run this
-script with ``PYTHONPATH`` pointing at that checkout's ``src`` to measure it.
+procurement, 5 % invalid); ``--lines 8 8`` gives every invoice eight lines. ``--invoices-only`` builds
+it the old way, the demo plus N Standard invoices (``extra_invoices``), which a checkout from before the
+company generator understands too: run this script with ``PYTHONPATH`` pointing at that checkout's
+``src`` to measure it.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def _gl_ids(export: dict[str, Any]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def serve(n: int, invoices_only: bool) -> None:
+def serve(n: int, invoices_only: bool, lines: list[int] | None) -> None:
     """Child process: build the company, serve it, say where on stdout, and wait to be stopped."""
     from cwsage.sandbox.manage import create_app
     from cwsage.sandbox.server import ServerThread
@@ -174,7 +175,8 @@ def serve(n: int, invoices_only: bool) -> None:
     else:
         from cwsage.sandbox.manage.seed import CompanySpec
 
-        emulator = create_app(generate=CompanySpec(documents=n))
+        spec = CompanySpec(documents=n) if lines is None else CompanySpec(documents=n, lines=(lines[0], lines[1]))
+        emulator = create_app(generate=spec)
     setup = time.process_time() - started
     server = ServerThread(emulator.app).start()
     rss = _peak_rss_mb(os.getpid())  # not ru_maxrss: that keeps the forking parent's size
@@ -197,9 +199,11 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(n: int, invoices_only: bool) -> dict[str, Any]:
+def measure(n: int, invoices_only: bool, lines: list[int] | None = None) -> dict[str, Any]:
     """Start the emulator with ``n`` documents in a child process and drive one run against it."""
     flags = ["--invoices-only"] if invoices_only else []
+    if lines:
+        flags += ["--lines", str(lines[0]), str(lines[1])]
     child = subprocess.Popen([sys.executable, __file__, "--serve", str(n), *flags], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -229,10 +233,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", help="sizes to run (default 1000 10000)")
     parser.add_argument("--large", action="store_true", help="add N = 50,000")
     parser.add_argument("--invoices-only", action="store_true", help="the demo plus N Standard invoices")
+    parser.add_argument("--lines", type=int, nargs=2, metavar=("LEAST", "MOST"), help="lines per invoice (1 8)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
-        serve(args.serve, args.invoices_only)
+        serve(args.serve, args.invoices_only, args.lines)
         return
     sizes = args.sizes or [1000, 10000]
     if args.large:
@@ -243,7 +248,7 @@ def main(argv: list[str]) -> None:
         f"{'RSS setup MB':>12} {'peak RSS MB':>11} {'setup s':>8}\n"
     )
     for n in sizes:
-        row = measure(n, args.invoices_only)
+        row = measure(n, args.invoices_only, args.lines)
         per_doc = 1000 * row["cpu"] / max(row["documents"], 1)
         out.write(
             f"{row['n']:>7} {row['documents']:>9} {row['requests']:>8} {row['cpu']:>14.2f} {per_doc:>10.3f} "

@@ -181,6 +181,15 @@ def test_unindexed_condition_scans_only_its_collection() -> None:
         assert {k: v for k, v in m.last().items() if v} == {"rendered": 1}
 
 
+def test_a_count_and_the_pages_after_it_share_one_answer() -> None:
+    with metered(300) as m:
+        params = {"conditions": f"invoiceDate<=[{THRU}]"}
+        count = m.call("count", "GET", "/finance/accounting/unpostedinvoices/count", params=params).json()["count"]
+        assert m.last().get("candidates") == count
+        m.call("page", "GET", "/finance/accounting/unpostedinvoices", params={**params, "orderBy": "id asc"})
+        assert not m.last().get("candidates") and not m.last().get("values")
+
+
 # --------------------------------------------------------------------------------------------- all-or-nothing
 
 

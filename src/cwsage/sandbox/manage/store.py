@@ -967,6 +967,8 @@ class Store:
         Raises:
             QueryError: A malformed ``conditions`` or ``orderBy``.
         """
+        if order_by and order_specs(order_by) == [(["id"], False)]:
+            order_by = None  # the default order: one cached answer for a count and the pages after it
         key = (name, conditions or "", order_by or "")
         cached = self._cache.get(key)
         if cached is not None and cached[0] == self.version:
