@@ -194,7 +194,11 @@ class IndexedSource:
 
 
 class ManageEmulator:
-    """The emulator: ``.app`` (ASGI, faults included), ``.faults``, ``.store``, ``.reset()``."""
+    """The emulator: ``.app`` (ASGI, faults included), ``.faults``, ``.store``, ``.reset()``.
+
+    Starts with the demo company's transactions, or with a generated company when ``generate`` is given
+    (``reset()`` returns to whichever it started with); ``generate_company()`` swaps in another one.
+    """
 
     def __init__(
         self,
