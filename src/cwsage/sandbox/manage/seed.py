@@ -550,20 +550,7 @@ def build_seed(company: dc.DemoCompany = dc.DEMO, seed: int = 7, extra_invoices:
         currency = dc.member_currency(member) if any(c.code == "CAD" for c in company.currencies) else "USD"
         gen.ticket += 3
         expenses.append(
-            {
-                "id": expense_id,
-                "memberId": member.id,
-                "expenseType": etype,
-                "date": _day(rng, dc.PERIOD_START, dc.PERIOD_END).isoformat(),
-                "amount": _money(amount),
-                "currency": currency,
-                "companyId": charged.id if charged else None,
-                "billable": billable,
-                "description": f"Ticket #{gen.ticket} - {etype.lower()} for onsite visit"
-                if charged
-                else f"{etype} (internal)",
-                "ticketId": gen.ticket if charged else None,
-            }
+            _expense(rng, expense_id, member, etype, _money(amount), currency, billable, charged, gen.ticket)
         )
         expense_id += 1
     doc["expenses"] = expenses
@@ -664,6 +651,32 @@ def build_seed(company: dc.DemoCompany = dc.DEMO, seed: int = 7, extra_invoices:
     ]
     doc["payments"] = []
     return doc
+
+
+def _expense(
+    rng: random.Random,
+    expense_id: int,
+    member: dc.Member,
+    etype: str,
+    amount: Decimal,
+    currency: str,
+    billable: bool,
+    charged: dc.Customer | None,
+    ticket: int,
+) -> dict[str, Any]:
+    """An expense record (draws its date from the RNG)."""
+    return {
+        "id": expense_id,
+        "memberId": member.id,
+        "expenseType": etype,
+        "date": _day(rng, dc.PERIOD_START, dc.PERIOD_END).isoformat(),
+        "amount": amount,
+        "currency": currency,
+        "companyId": charged.id if charged else None,
+        "billable": billable,
+        "description": f"Ticket #{ticket} - {etype.lower()} for onsite visit" if charged else f"{etype} (internal)",
+        "ticketId": ticket if charged else None,
+    }
 
 
 def self_cost(company: dc.DemoCompany, identifier: str) -> Decimal:
@@ -951,20 +964,8 @@ class _CompanyGen(_Gen):
         here = [c for c in self.by_loc.get(member.location_id, []) if c.in_sage] or self.valid_customers
         charged = rng.choice(here) if billable or rng.random() < 0.3 else None
         self.ticket += 3
-        record = {
-            "id": self.expense_id,
-            "memberId": member.id,
-            "expenseType": etype,
-            "date": _day(rng, dc.PERIOD_START, dc.PERIOD_END).isoformat(),
-            "amount": _money(amount),
-            "currency": dc.member_currency(member) if any(c.code == "CAD" for c in self.company.currencies) else "USD",
-            "companyId": charged.id if charged else None,
-            "billable": billable,
-            "description": f"Ticket #{self.ticket} - {etype.lower()} for onsite visit"
-            if charged
-            else f"{etype} (internal)",
-            "ticketId": self.ticket if charged else None,
-        }
+        currency = dc.member_currency(member) if any(c.code == "CAD" for c in self.company.currencies) else "USD"
+        record = _expense(rng, self.expense_id, member, etype, _money(amount), currency, billable, charged, self.ticket)
         self.expense_id += 1
         return record
 
