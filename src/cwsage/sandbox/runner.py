@@ -16,6 +16,7 @@ from cwsage.config import ManageSettings, RunDefaults, SageSettings, Settings, d
 from cwsage.sandbox import demo_company as dc
 from cwsage.sandbox.manage.app import ManageEmulator
 from cwsage.sandbox.manage.app import create_app as create_manage
+from cwsage.sandbox.manage.seed import CompanySpec
 from cwsage.sandbox.sage300.app import SageEmulator
 from cwsage.sandbox.sage300.app import create_app as create_sage
 from cwsage.sandbox.sage300.dialect import Version
@@ -105,14 +106,19 @@ def start_sandbox(
     sage_forbidden_modules: tuple[str, ...] = (),
     sage_company_profile: bool = True,
     sage_companies_list: bool = False,
+    generated: CompanySpec | None = None,
 ) -> Iterator[Sandbox]:
     """Serve both emulators (free ports unless given) for the duration of the ``with`` block.
 
     The ``sage_*`` switches start the Sage emulator as another real installation (its dialects): version
     ``"2016"`` (MD16 names and keys, OData v3), a user without rights to some modules, a site without the
-    company profile, and one that serves the companies list (I1).
+    company profile, and one that serves the companies list (I1). ``generated`` starts the Manage emulator
+    with a generated company of that spec instead of the demo's transactions (same master data, so the Sage
+    emulator fits it as it fits the demo).
     """
-    manage = create_manage(extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill)
+    manage = create_manage(
+        extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill, generate=generated
+    )
     sage = create_sage(
         inventory_control=inventory_control,
         allow_admin=allow_admin,

@@ -20,6 +20,10 @@ Decisions where the reference is silent (see also ``glexport`` and ``store``):
   ``v4_6_release`` or a pinned ``vYYYY_N``.
 * ``POST /finance/accounting/export`` and ``POST /batches/{id}/export`` answer 200 (reads);
   ``POST /batches`` and ``POST …/payments`` answer 201; DELETEs answer 204.
+
+Lists come from a :class:`Source`: the large collections (unposted invoices/expenses/procurement,
+invoices, batches) are answered by :meth:`Store.select` from indexes, a page costing what it returns;
+master data and child lists (small) are filtered in place.
 """
 
 from __future__ import annotations
@@ -29,20 +33,21 @@ import binascii
 import math
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from cwsage.sandbox import demo_company as dc
 from cwsage.sandbox.faults import Fault, FaultInjector
+from cwsage.sandbox.manage import glexport as gx
 from cwsage.sandbox.manage import jsoncodec
 from cwsage.sandbox.manage.query import (
     DEFAULT_PAGE_SIZE,
@@ -50,10 +55,12 @@ from cwsage.sandbox.manage.query import (
     QueryError,
     apply_order,
     compile_conditions,
+    order_specs,
     parse_int,
     select_fields,
 )
-from cwsage.sandbox.manage.store import ApiError, Store, Token, invalid, now_utc, stamp
+from cwsage.sandbox.manage.seed import CompanySpec, SpecError, generate_company
+from cwsage.sandbox.manage.store import ApiError, Store, Token, generated_summary, invalid, now_utc, stamp
 
 API_VERSION = "2025.1"
 CODEBASE = re.compile(r"^/(v4_6_release|v20\d\d_\d+)/apis/3\.0(/.*)$")
@@ -77,6 +84,20 @@ def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> R
     )
 
 
+def _stream(status: int, sections: list[tuple[str, Any]]) -> Response:
+    """A ``GLExport`` answered as it is encoded, record by record (it can be tens of megabytes).
+
+    The records were selected (and a batch applied) under the store's lock; encoding them afterwards is
+    safe because stored records never change once loaded.
+    """
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in jsoncodec.iter_sections(sections):
+            yield chunk
+
+    return StreamingResponse(chunks(), status_code=status, media_type="application/json; charset=utf-8")
+
+
 def error_body(status: int, message: str) -> bytes:
     """Manage's error JSON for a status (used by the fault injector too)."""
     code = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed", 429: "ConnectWiseApi"}.get(
@@ -89,8 +110,95 @@ def _err(exc: ApiError) -> Response:
     return _json(exc.status, exc.body())
 
 
+class Source(Protocol):
+    """What a list endpoint reads: keys selected and ordered, then rendered a page at a time."""
+
+    def known(self) -> frozenset[str] | None:
+        """Top-level field names of the rows (``None`` when there are none)."""
+
+    def select(self, conditions: str | None, order_by: str | None, page_id: int | None) -> Sequence[Any]:
+        """The keys answering the query, in answer order."""
+
+    def id_of(self, key: Any) -> Any:
+        """The ``id`` of a selected row (for forward-only ``Link`` headers)."""
+
+    def render(self, keys: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows of some selected keys."""
+
+    def one(self, rec_id: int) -> dict[str, Any] | None:
+        """The row with this id, if the collection holds it."""
+
+
+class ListSource:
+    """A small list of ready rows (master data, child collections), filtered and sorted in place."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def known(self) -> frozenset[str] | None:
+        """Every field name any row has."""
+        names: set[str] = set()
+        for row in self.rows:
+            names.update(row)
+        return frozenset(names) or None
+
+    def select(self, conditions: str | None, order_by: str | None, page_id: int | None) -> Sequence[Any]:
+        """Filter by ``conditions`` and ``pageId``, then order (``id`` ascending by default)."""
+        rows = self.rows
+        if conditions:
+            predicate = compile_conditions(conditions, self.known())
+            rows = [r for r in rows if predicate(r)]
+        if page_id is not None:
+            rows = [r for r in rows if (r.get("id") or 0) > page_id]
+        return apply_order(rows, order_by) if order_by else sorted(rows, key=lambda r: r.get("id") or 0)
+
+    def id_of(self, key: Any) -> Any:
+        """The row's id."""
+        return key["id"]
+
+    def render(self, keys: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows themselves."""
+        return list(keys)
+
+    def one(self, rec_id: int) -> dict[str, Any] | None:
+        """The first row with this id."""
+        return next((r for r in self.rows if r.get("id") == rec_id), None)
+
+
+class IndexedSource:
+    """A large collection of the store, answered from its indexes (:meth:`Store.select`)."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store = store
+        self.name = name
+
+    def known(self) -> frozenset[str] | None:
+        """The collection's field names."""
+        return self.store.known_fields(self.name)
+
+    def select(self, conditions: str | None, order_by: str | None, page_id: int | None) -> Sequence[Any]:
+        """Record ids, from the store's indexes (and its cache of the last queries)."""
+        return self.store.select(self.name, conditions, order_by, page_id)
+
+    def id_of(self, key: Any) -> Any:
+        """Keys are ids."""
+        return key
+
+    def render(self, keys: Sequence[Any]) -> list[dict[str, Any]]:
+        """The JSON of those records."""
+        return [self.store.render(self.name, rec_id) for rec_id in keys]
+
+    def one(self, rec_id: int) -> dict[str, Any] | None:
+        """One record's JSON, if the collection holds it now."""
+        return self.store.lookup(self.name, rec_id)
+
+
 class ManageEmulator:
-    """The emulator: ``.app`` (ASGI, faults included), ``.faults``, ``.store``, ``.reset()``."""
+    """The emulator: ``.app`` (ASGI, faults included), ``.faults``, ``.store``, ``.reset()``.
+
+    Starts with the demo company's transactions, or with a generated company when ``generate`` is given
+    (``reset()`` returns to whichever it started with); ``generate_company()`` swaps in another one.
+    """
 
     def __init__(
         self,
@@ -99,13 +207,15 @@ class ManageEmulator:
         seed: int = 7,
         extra_invoices: int = 0,
         transfer_expenses_as_bill: bool = True,
+        generate: CompanySpec | None = None,
     ) -> None:
         self.company = company
         self.seed = seed
         self.extra_invoices = extra_invoices
+        self.generate = generate
         self.initial_transfer_flag = transfer_expenses_as_bill
         self.store = Store(seed_number=seed, transfer_expenses_as_bill=transfer_expenses_as_bill)
-        self.store.reset(company, extra_invoices)
+        self.store.reset(company, extra_invoices, generate)
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register()
         inner = Starlette(
@@ -119,9 +229,9 @@ class ManageEmulator:
         self.app = self.faults
 
     def reset(self) -> None:
-        """Back to the generated demo data; faults and tokens cleared."""
+        """Back to the data the emulator started with (the demo, or its generated company); faults cleared."""
         self.store.transfer_expenses_as_bill = self.initial_transfer_flag
-        self.store.reset(self.company, self.extra_invoices)
+        self.store.reset(self.company, self.extra_invoices, self.generate)
         self.faults.clear()
 
     # ------------------------------------------------------------------------------------- dispatch
@@ -255,28 +365,30 @@ class ManageEmulator:
 
     # ------------------------------------------------------------------------------- list helpers
 
-    def _list(self, ctx: Ctx, records: list[dict[str, Any]]) -> Response:
+    def _list(self, ctx: Ctx, source: Source) -> Response:
         q = ctx.request.query_params
-        rows = self._filter(ctx, records)
+        conditions, page_id = self._filters(ctx, source)
         page_size = min(parse_int(q.get("pageSize") or q.get("pagesize"), "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
         forward = ctx.request.headers.get("pagination-type", "").lower() == "forward-only"
         headers: dict[str, str] = {}
         base = str(ctx.request.url.replace(query=""))
         params = {k: v for k, v in q.items() if k.lower() not in ("page", "pageid", "pagesize")}
+        order = q.get("orderBy") or q.get("orderby")
         if forward:
-            if q.get("orderBy") or q.get("orderby"):
+            if order:
                 raise QueryError("orderBy is not allowed with forward-only pagination")
-            rows = sorted(rows, key=lambda r: r.get("id") or 0)
-            page = rows[:page_size]
-            if len(rows) > page_size and page:
-                link = urlencode({**params, "pageSize": page_size, "pageId": page[-1]["id"]})
+            keys = source.select(conditions, None, page_id)
+            page = keys[:page_size]
+            if len(keys) > page_size and page:
+                link = urlencode({**params, "pageSize": page_size, "pageId": source.id_of(page[-1])})
                 headers["Link"] = f'<{base}?{link}>; rel="next"'
         else:
-            order = q.get("orderBy") or q.get("orderby")
-            rows = apply_order(rows, order) if order else sorted(rows, key=lambda r: r.get("id") or 0)
+            if order:
+                order_specs(order)
             number = parse_int(q.get("page"), "page", 1)
-            last = max(1, math.ceil(len(rows) / page_size))
-            page = rows[(number - 1) * page_size : number * page_size]
+            keys = source.select(conditions, order or None, page_id)
+            last = max(1, math.ceil(len(keys) / page_size))
+            page = keys[(number - 1) * page_size : number * page_size]
             if last > 1:
 
                 def url(n: int) -> str:
@@ -289,29 +401,29 @@ class ManageEmulator:
                     links.append(f'{url(number + 1)}; rel="next"')
                 links.append(f'{url(last)}; rel="last"')
                 headers["Link"] = ", ".join(links)
+        rows = source.render(page)
         fields_param = q.get("fields")
         if fields_param:
-            page = [select_fields(r, fields_param) for r in page]
-        return _json(200, page, headers)
+            rows = [select_fields(r, fields_param) for r in rows]
+        return _json(200, rows, headers)
 
-    def _filter(self, ctx: Ctx, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _filters(self, ctx: Ctx, source: Source) -> tuple[str | None, int | None]:
+        """``conditions`` (checked: syntax, known fields) and ``pageId`` of a list or count request."""
         q = ctx.request.query_params
-        rows = records
-        cond = q.get("conditions")
-        if cond:
-            known: set[str] = set()
-            for r in records:
-                known.update(r)
-            predicate = compile_conditions(cond, known or None)
-            rows = [r for r in rows if predicate(r)]
+        conditions = q.get("conditions") or None
+        if conditions:
+            compile_conditions(conditions, source.known())
         page_id = q.get("pageId") or q.get("pageid")
-        if page_id:
-            try:
-                after = int(page_id)
-            except ValueError:
-                raise QueryError(f"pageId: {page_id!r} is not an integer") from None
-            rows = [r for r in rows if (r.get("id") or 0) > after]
-        return rows
+        if not page_id:
+            return conditions, None
+        try:
+            return conditions, int(page_id)
+        except ValueError:
+            raise QueryError(f"pageId: {page_id!r} is not an integer") from None
+
+    def _count(self, ctx: Ctx, source: Source) -> Response:
+        conditions, page_id = self._filters(ctx, source)
+        return _json(200, {"count": len(source.select(conditions, None, page_id))})
 
     def _one(self, ctx: Ctx, record: dict[str, Any] | None, what: str, rec_id: str) -> Response:
         if record is None:
@@ -319,56 +431,38 @@ class ManageEmulator:
         fields_param = ctx.request.query_params.get("fields")
         return _json(200, select_fields(record, fields_param) if fields_param else record)
 
-    def _collection(self, base: str, what: str, getter: Callable[[], list[dict[str, Any]]]) -> None:
-        async def list_(ctx: Ctx, m: re.Match[str]) -> Response:
-            with self.store.lock:
-                return self._list(ctx, getter())
-
-        async def count(ctx: Ctx, m: re.Match[str]) -> Response:
-            with self.store.lock:
-                return _json(200, {"count": len(self._filter(ctx, getter()))})
-
-        async def one(ctx: Ctx, m: re.Match[str]) -> Response:
-            with self.store.lock:
-                rec_id = int(m.group("id"))
-                return self._one(ctx, next((r for r in getter() if r.get("id") == rec_id), None), what, m.group("id"))
-
-        self._route("GET", base, list_)
-        self._route("GET", f"{base}/count", count)
-        self._route("GET", rf"{base}/(?P<id>\d+)", one)
+    def _collection(self, base: str, what: str, source: Callable[[], Source]) -> None:
+        self._collection_of(base, what, lambda m: source())
 
     # --------------------------------------------------------------------------------- endpoints
 
     def _register(self) -> None:
         st = self.store
-        self._collection("/company/companies", "Company", lambda: st.doc["companies"])
-        self._collection("/system/members", "Member", lambda: st.doc["members"])
-        self._collection("/system/locations", "Location", lambda: st.doc["locations"])
-        self._collection("/finance/glAccounts", "GLAccount", lambda: st.doc["glAccounts"])
-        self._collection("/finance/taxCodes", "TaxCode", lambda: st.doc["taxCodes"])
-        self._collection("/finance/currencies", "Currency", lambda: st.doc["currencies"])
-        self._collection("/procurement/warehouses", "Warehouse", lambda: st.doc["warehouses"])
-        self._collection("/finance/billingTerms", "BillingTerm", lambda: st.doc["billingTerms"])
-        self._collection("/finance/accountingPackageSetup", "AccountingPackageSetup", lambda: [self._setup()])
+
+        def rows(key: str) -> Callable[[], Source]:
+            return lambda: ListSource(st.doc[key])
+
+        def indexed(name: str) -> Callable[[], Source]:
+            return lambda: IndexedSource(st, name)
+
+        self._collection("/company/companies", "Company", rows("companies"))
+        self._collection("/system/members", "Member", rows("members"))
+        self._collection("/system/locations", "Location", rows("locations"))
+        self._collection("/finance/glAccounts", "GLAccount", rows("glAccounts"))
+        self._collection("/finance/taxCodes", "TaxCode", rows("taxCodes"))
+        self._collection("/finance/currencies", "Currency", rows("currencies"))
+        self._collection("/procurement/warehouses", "Warehouse", rows("warehouses"))
+        self._collection("/finance/billingTerms", "BillingTerm", rows("billingTerms"))
         self._collection(
-            "/finance/accounting/unpostedinvoices",
-            "UnpostedInvoice",
-            lambda: [st.unposted_invoice_json(r) for r in st._unposted("invoices")],
+            "/finance/accountingPackageSetup", "AccountingPackageSetup", lambda: ListSource([self._setup()])
         )
+        self._collection("/finance/accounting/unpostedinvoices", "UnpostedInvoice", indexed("unpostedinvoices"))
+        self._collection("/finance/accounting/unpostedexpenses", "UnpostedExpense", indexed("unpostedexpenses"))
         self._collection(
-            "/finance/accounting/unpostedexpenses",
-            "UnpostedExpense",
-            lambda: [st.unposted_expense_json(r) for r in st._unposted("expenses")],
+            "/finance/accounting/unpostedprocurement", "UnpostedProcurement", indexed("unpostedprocurement")
         )
-        self._collection(
-            "/finance/accounting/unpostedprocurement",
-            "UnpostedProcurement",
-            lambda: [st.unposted_procurement_json(r) for r in st._unposted("procurement")],
-        )
-        self._collection(
-            "/finance/accounting/batches", "AccountingBatch", lambda: [st.batch_json(b) for b in st.doc["batches"]]
-        )
-        self._collection("/finance/invoices", "Invoice", lambda: [st.invoice_json(i) for i in st.doc["invoices"]])
+        self._collection("/finance/accounting/batches", "AccountingBatch", indexed("batches"))
+        self._collection("/finance/invoices", "Invoice", indexed("invoices"))
 
         def taxcode_levels(m: re.Match[str]) -> list[dict[str, Any]]:
             tc_id = int(m.group("pid"))
@@ -379,14 +473,12 @@ class ManageEmulator:
         def unposted_levels(key: str) -> Callable[[re.Match[str]], list[dict[str, Any]]]:
             def get(m: re.Match[str]) -> list[dict[str, Any]]:
                 rec_id = int(m.group("pid"))
-                rec = next((r for r in st._unposted(key) if r["id"] == rec_id), None)
+                rec = st.records[key].get(rec_id) if rec_id in st.unposted[key] else None
                 if rec is None:
                     raise ApiError(404, "NotFound", f"Unposted record recid {rec_id} not found.")
                 if key == "invoices":
                     return st.invoice_taxable_levels(rec)
                 if key == "procurement" and rec["procurementType"] == "Purchase":
-                    from cwsage.sandbox.manage import glexport as gx
-
                     calc = gx.purchase_calc(rec, st.books)
                     return [
                         {
@@ -403,8 +495,7 @@ class ManageEmulator:
             return get
 
         def payments(m: re.Match[str]) -> list[dict[str, Any]]:
-            inv = st.get_invoice(int(m.group("pid")))
-            return [st.payment_json(p) for p in st.doc["payments"] if p["invoiceId"] == inv["id"]]
+            return st.invoice_payments(int(m.group("pid")))
 
         def batch_entries(m: re.Match[str]) -> list[dict[str, Any]]:
             return st.batch_entries(st.get_batch(int(m.group("pid"))))
@@ -433,17 +524,17 @@ class ManageEmulator:
             )
 
         async def export(ctx: Ctx, m: re.Match[str]) -> Response:
-            return _json(200, st.export(ctx.body))
+            return _stream(200, st.export_sections(ctx.body))
 
         async def create_batch(ctx: Ctx, m: re.Match[str]) -> Response:
-            return _json(201, st.create_batch(ctx.body))
+            return _stream(201, st.create_batch_sections(ctx.body))
 
         async def delete_batch(ctx: Ctx, m: re.Match[str]) -> Response:
             st.delete_batch(int(m.group("id")))
             return Response(status_code=204)
 
         async def reexport(ctx: Ctx, m: re.Match[str]) -> Response:
-            return _json(200, st.reexport_batch(int(m.group("id")), ctx.body))
+            return _stream(200, st.reexport_batch_sections(int(m.group("id")), ctx.body))
 
         async def add_payment(ctx: Ctx, m: re.Match[str]) -> Response:
             return _json(201, st.add_payment(int(m.group("pid")), ctx.body))
@@ -504,18 +595,21 @@ class ManageEmulator:
         self._route("PATCH,PUT", r"/finance/accountingPackageSetup(?:/(?P<id>\d+))?", setup_update)
 
     def _child(self, base: str, what: str, getter: Callable[[re.Match[str]], list[dict[str, Any]]]) -> None:
+        """A small list under one parent (its getter raises the parent's 404)."""
+        self._collection_of(base, what, lambda m: ListSource(getter(m)))
+
+    def _collection_of(self, base: str, what: str, source: Callable[[re.Match[str]], Source]) -> None:
         async def list_(ctx: Ctx, m: re.Match[str]) -> Response:
             with self.store.lock:
-                return self._list(ctx, getter(m))
+                return self._list(ctx, source(m))
 
         async def count(ctx: Ctx, m: re.Match[str]) -> Response:
             with self.store.lock:
-                return _json(200, {"count": len(self._filter(ctx, getter(m)))})
+                return self._count(ctx, source(m))
 
         async def one(ctx: Ctx, m: re.Match[str]) -> Response:
             with self.store.lock:
-                rec_id = int(m.group("id"))
-                return self._one(ctx, next((r for r in getter(m) if r.get("id") == rec_id), None), what, m.group("id"))
+                return self._one(ctx, source(m).one(int(m.group("id"))), what, m.group("id"))
 
         self._route("GET", base, list_)
         self._route("GET", f"{base}/count", count)
@@ -562,6 +656,27 @@ class ManageEmulator:
         self.store.tokens[token.public] = token
         return _json(200, {"publicKey": token.public, "privateKey": token.private, "expiration": stamp(expires)})
 
+    def generate_company(self, spec: CompanySpec) -> dict[str, Any]:
+        """Replace the data with a generated company (``reset()`` still returns to the starting data).
+
+        Returns:
+            The spec, the documents per kind, the invalid records' ids with their planted gap (per seed
+            collection), and the state's counts.
+        """
+        try:
+            seed = generate_company(spec, self.company)
+        except SpecError as exc:
+            raise invalid("generate", exc.field, str(exc)) from None
+        seed["settings"]["transferExpensesAsBillFlag"] = self.store.transfer_expenses_as_bill
+        self.store.tokens.clear()
+        self.store.load(seed, copy_doc=False)
+        generated = seed["generated"]
+        return {
+            **generated_summary(generated),
+            "invalid": generated["invalid"],
+            "state": self.store.state()["counts"],
+        }
+
     # ----------------------------------------------------------------------------- control API
 
     async def _control(self, request: Request) -> Response:
@@ -586,6 +701,12 @@ class ManageEmulator:
             st.load(body)
             return _json(200, st.state()["counts"])
         if path == "/_sandbox/generate" and method == "POST":
+            if isinstance(body, dict) and "documents" in body:
+                if "invoices" in body:
+                    raise invalid(
+                        "generate", "documents", "Send documents (a new company) or invoices (more invoices), not both."
+                    )
+                return _json(200, self.generate_company(_spec_from(body)))
             count = body.get("invoices") if isinstance(body, dict) else None
             if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= 100_000:
                 raise invalid("generate", "invoices", "invoices must be an integer between 1 and 100000.")
@@ -613,6 +734,34 @@ _FAULT_TYPES: dict[str, tuple[type, ...]] = {
     "apply": (bool,),
     "message": (str,),
 }
+
+
+_SPEC_FIELDS = {"documents", "invalid_share", "seed", "kinds", "lines"}
+
+
+def _spec_from(body: dict[str, Any]) -> CompanySpec:
+    """Validate a ``POST /_sandbox/generate`` body of the ``documents`` form into a :class:`CompanySpec`."""
+    for key in body:
+        if key not in _SPEC_FIELDS:
+            raise invalid("generate", key, f"Unknown field {key!r}; the fields are {', '.join(sorted(_SPEC_FIELDS))}.")
+    values: dict[str, Any] = {"documents": body["documents"]}
+    if "invalid_share" in body:
+        values["invalid_share"] = body["invalid_share"]
+    if "seed" in body:
+        values["seed"] = body["seed"]
+    if "kinds" in body:
+        if not isinstance(body["kinds"], dict):
+            raise invalid("generate", "kinds", "kinds must be an object of kind: weight.")
+        values["kinds"] = body["kinds"]
+    if "lines" in body:
+        lines = body["lines"]
+        if not isinstance(lines, list) or len(lines) != 2:
+            raise invalid("generate", "lines", "lines must be [least, most].")
+        values["lines"] = (lines[0], lines[1])
+    try:
+        return CompanySpec(**values)
+    except SpecError as exc:
+        raise invalid("generate", exc.field, str(exc)) from None
 
 
 def _no_floats(rule: dict[str, Any]) -> dict[str, Any]:
@@ -654,6 +803,7 @@ def create_app(
     seed: int = 7,
     extra_invoices: int = 0,
     transfer_expenses_as_bill: bool = True,
+    generate: CompanySpec | None = None,
 ) -> ManageEmulator:
     """Build a Manage emulator seeded with the demo MSP.
 
@@ -662,10 +812,16 @@ def create_app(
         seed: Makes the generated transactions deterministic.
         extra_invoices: More Standard invoices on top of the demo set (benchmarks).
         transfer_expenses_as_bill: The Accounting Package Setup flag (expense bills vs. journal).
+        generate: Start with a generated company of this spec instead of the demo's transactions
+            (:func:`~cwsage.sandbox.manage.seed.generate_company`; ``extra_invoices`` is then ignored).
 
     Returns:
         The emulator; serve ``emulator.app``.
     """
     return ManageEmulator(
-        company=company, seed=seed, extra_invoices=extra_invoices, transfer_expenses_as_bill=transfer_expenses_as_bill
+        company=company,
+        seed=seed,
+        extra_invoices=extra_invoices,
+        transfer_expenses_as_bill=transfer_expenses_as_bill,
+        generate=generate,
     )

@@ -64,8 +64,9 @@ tax = round(taxable × rate%, 2) half-up per level.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -119,22 +120,28 @@ class Books:
         }
         self.warehouses = {w["locationXref"]: w for w in seed["warehouses"]}
         self.items = {i["identifier"]: i for i in seed["catalogItems"]}
+        self.item_ids = {identifier: 740 + n for n, identifier in enumerate(self.items)}
+        self.member_names: dict[str, str] = {}
+        for m in seed["members"]:
+            self.member_names.setdefault(m["identifier"], f"{m['firstName']} {m['lastName']}")
         self.gl = seed["glAccounts"]
+        # The first mapping row of a (glType, mapped record) wins, as in Manage's GL account table.
+        self._accounts: dict[tuple[Any, Any], str] = {}
+        self._cogs: dict[tuple[Any, Any], str] = {}
+        for row in self.gl:
+            key = (row.get("glType"), (row.get("mappedRecord") or {}).get("name"))
+            if key in self._accounts:
+                continue
+            self._accounts[key] = "-".join(s for s in (row.get(f"segment{n}") or "" for n in range(1, 11)) if s)
+            self._cogs[key] = "-".join(s for s in (row.get(f"cogs{n}") or "" for n in range(1, 11)) if s)
 
     def account(self, gl_type: str, record: str) -> str:
         """The mapped GL account (``segment1-segment2``) for a GL type and mapped record; "" if unmapped."""
-        for row in self.gl:
-            if row.get("glType") == gl_type and (row.get("mappedRecord") or {}).get("name") == record:
-                segments = [row.get(f"segment{n}") or "" for n in range(1, 11)]
-                return "-".join(s for s in segments if s)
-        return ""
+        return self._accounts.get((gl_type, record), "")
 
     def cogs_account(self, gl_type: str, record: str) -> str:
         """The COGS account of a product mapping row."""
-        for row in self.gl:
-            if row.get("glType") == gl_type and (row.get("mappedRecord") or {}).get("name") == record:
-                return "-".join(s for s in (row.get(f"cogs{n}") or "" for n in range(1, 11)) if s)
-        return ""
+        return self._cogs.get((gl_type, record), "")
 
     def currency_ref(self, code: str) -> dict[str, Any]:
         """A full CurrencyReference."""
@@ -177,9 +184,8 @@ class Books:
 
     def item_ref(self, identifier: str) -> dict[str, Any]:
         """An IvItemReference (ids are stable per catalog position)."""
-        ids = list(self.items)
         return {
-            "id": 740 + ids.index(identifier) if identifier in ids else None,
+            "id": self.item_ids.get(identifier),
             "identifier": identifier,
             "serializedFlag": False,
             "_info": {},
@@ -525,15 +531,10 @@ def transaction(inv: dict[str, Any], books: Books, summarize: str) -> dict[str, 
 
 
 def _member_name(books: Books, identifier: str) -> str:
-    for m in books.members.values():
-        if m["identifier"] == identifier:
-            return f"{m['firstName']} {m['lastName']}"
-    return ""
+    return books.member_names.get(identifier, "")
 
 
 def _due(day: str, days: int) -> str:
-    from datetime import date, timedelta
-
     return (date.fromisoformat(day[:10]) + timedelta(days=int(days))).isoformat()
 
 
@@ -636,10 +637,14 @@ def journal_expense(exp: dict[str, Any], books: Books) -> dict[str, Any]:
 
 def expense_bills(expenses: list[dict[str, Any]], books: Books) -> list[dict[str, Any]]:
     """``GLExportExpenseBill`` rows: one per member and currency."""
+    return list(iter_expense_bills(expenses, books))
+
+
+def iter_expense_bills(expenses: Iterable[dict[str, Any]], books: Books) -> Iterator[dict[str, Any]]:
+    """``GLExportExpenseBill`` rows, one per member and currency, each built when it is asked for."""
     grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for exp in sorted(expenses, key=lambda e: (e["memberId"], e["currency"], e["date"], e["id"])):
         grouped.setdefault((exp["memberId"], exp["currency"]), []).append(exp)
-    bills = []
     seen: dict[int, int] = {}
     for (member_id, currency_code), items in grouped.items():
         member = books.members[member_id]
@@ -667,7 +672,7 @@ def expense_bills(expenses: list[dict[str, Any]], books: Books) -> list[dict[str
                     "companyAdvance": False,
                 }
             )
-        bills.append(
+        yield (
             {
                 "id": int(items[0]["glEntryIds"][1]),
                 "documentDate": doc_date(last),
@@ -683,7 +688,6 @@ def expense_bills(expenses: list[dict[str, Any]], books: Books) -> list[dict[str
                 "detail": detail,
             }
         )
-    return bills
 
 
 # ------------------------------------------------------------------------------------------ procurement
@@ -1130,7 +1134,7 @@ def ledger(kind: str, rec: dict[str, Any], books: Books, expenses_as_bill: bool)
     return out
 
 
-def build_export(
+def export_sections(
     books: Books,
     invoices: Iterable[dict[str, Any]],
     expenses: Iterable[dict[str, Any]],
@@ -1139,8 +1143,13 @@ def build_export(
     summarize: str,
     expenses_as_bill: bool,
     settings: dict[str, Any],
-) -> dict[str, Any]:
-    """Assemble a ``GLExport`` from the selected records."""
+) -> list[tuple[str, Any]]:
+    """A ``GLExport`` as ``(key, value)`` pairs in order; the large lists are iterators built on demand.
+
+    Why lazy: an export of 10,000 invoices is tens of megabytes of JSON. Encoded record by record
+    (:func:`cwsage.sandbox.manage.jsoncodec.iter_sections`), it never has to exist whole in memory.
+    The records must not change while the iterators run (the store's records never do once loaded).
+    """
     invoices, expenses, procurement = list(invoices), list(expenses), list(procurement)
     customers: list[dict[str, Any]] = []
     for company_id in dict.fromkeys(inv["companyId"] for inv in invoices):
@@ -1181,23 +1190,24 @@ def build_export(
                 "taxCode": vendor.get("taxCode"),
             }
         )
-    transfers: list[dict[str, Any]] = []
-    for p in procurement:
-        if p["procurementType"] == "Transfer":
-            transfers += inventory_transfers(p, books)
-    return {
-        "exportSettings": dict(settings),
-        "vendors": vendors,
-        "customers": customers,
-        "transactions": [transaction(inv, books, summarize) for inv in invoices],
-        "expenses": [] if expenses_as_bill else [journal_expense(e, books) for e in expenses],
-        "expenseBills": expense_bills(expenses, books) if expenses_as_bill else [],
-        "purchaseTransactions": [purchase_transaction(p, books) for p in purchases],
-        "adjustmentTransactions": [
-            adjustment_transaction(p, books) for p in procurement if p["procurementType"] == "Adjustment"
-        ],
-        "inventoryTransfers": transfers,
-    }
+    adjustments = [p for p in procurement if p["procurementType"] == "Adjustment"]
+    transfers = [p for p in procurement if p["procurementType"] == "Transfer"]
+    return [
+        ("exportSettings", dict(settings)),
+        ("vendors", vendors),
+        ("customers", customers),
+        ("transactions", (transaction(inv, books, summarize) for inv in invoices)),
+        ("expenses", iter(()) if expenses_as_bill else (journal_expense(e, books) for e in expenses)),
+        ("expenseBills", iter_expense_bills(expenses, books) if expenses_as_bill else iter(())),
+        ("purchaseTransactions", (purchase_transaction(p, books) for p in purchases)),
+        ("adjustmentTransactions", (adjustment_transaction(p, books) for p in adjustments)),
+        ("inventoryTransfers", (row for p in transfers for row in inventory_transfers(p, books))),
+    ]
+
+
+def materialize(sections: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The ``GLExport`` dict of :func:`export_sections` (every list built)."""
+    return {key: list(value) if isinstance(value, Iterator) else value for key, value in sections}
 
 
 def level_word(n: int) -> str:

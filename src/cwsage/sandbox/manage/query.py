@@ -20,7 +20,7 @@ raises :class:`QueryError` naming the character position (1-based).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -123,7 +123,52 @@ def parse_datetime(raw: str) -> datetime:
 
 
 Node = Callable[[dict[str, Any]], bool]
+ValueTest = Callable[[Any], bool]
 _KEYWORDS = {"and", "or", "not", "in", "like", "contains", "true", "false", "null"}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One comparison: ``path op values`` — true for a record when ``test`` holds for the value at ``path``.
+
+    ``test`` sees the field's value exactly as the record holds it (``None`` when absent), so an index
+    keyed by field values can answer a leaf by testing each distinct value instead of each record.
+    """
+
+    path: tuple[str, ...]
+    op: str  # "=", "!=", "<", "<=", ">", ">=", "like", "contains", "in", or "not " + one of the last three
+    values: tuple[Any, ...]
+    test: ValueTest
+
+    def __call__(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` satisfies the comparison."""
+        return self.test(get_path(record, self.path))
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """``a and b and …``."""
+
+    parts: tuple[Condition, ...]
+
+    def __call__(self, record: dict[str, Any]) -> bool:
+        """Whether every part holds."""
+        return all(part(record) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """``a or b or …``."""
+
+    parts: tuple[Condition, ...]
+
+    def __call__(self, record: dict[str, Any]) -> bool:
+        """Whether some part holds."""
+        return any(part(record) for part in self.parts)
+
+
+Condition = Leaf | AllOf | AnyOf
+"""A parsed ``conditions`` expression; calling it on a record evaluates it."""
 
 
 class _Parser:
@@ -144,7 +189,7 @@ class _Parser:
         tok = self._peek()
         return tok is not None and tok.kind == "word" and tok.value.lower() == word
 
-    def parse(self) -> Node:
+    def parse(self) -> Condition:
         if not self.tokens:
             raise QueryError("conditions: empty expression at position 1")
         node = self._expr()
@@ -152,25 +197,25 @@ class _Parser:
             raise QueryError(f"conditions: unexpected {self._peek().value!r} at {self._where()}")  # type: ignore[union-attr]
         return node
 
-    def _expr(self) -> Node:
+    def _expr(self) -> Condition:
         nodes = [self._term()]
         while self._is_word("or"):
             self.i += 1
             nodes.append(self._term())
         if len(nodes) == 1:
             return nodes[0]
-        return lambda rec: any(n(rec) for n in nodes)
+        return AnyOf(tuple(nodes))
 
-    def _term(self) -> Node:
+    def _term(self) -> Condition:
         nodes = [self._factor()]
         while self._is_word("and"):
             self.i += 1
             nodes.append(self._factor())
         if len(nodes) == 1:
             return nodes[0]
-        return lambda rec: all(n(rec) for n in nodes)
+        return AllOf(tuple(nodes))
 
-    def _factor(self) -> Node:
+    def _factor(self) -> Condition:
         tok = self._peek()
         if tok is None:
             raise QueryError(f"conditions: expected a field or '(' at {self._where()}")
@@ -197,22 +242,26 @@ class _Parser:
         op_tok = self._peek()
         if op_tok is None:
             raise QueryError(f"conditions: expected an operator at {self._where()}")
+        key = tuple(path)
         if op_tok.kind == "op" and not negate:
             self.i += 1
             value = self._value()
-            return _compare(path, op_tok.value, value)
+            return Leaf(key, op_tok.value, (value,), _compare(op_tok.value, value))
         if op_tok.kind == "word" and op_tok.value.lower() in ("like", "contains"):
             self.i += 1
             value = self._value()
             if not isinstance(value, str):
                 raise QueryError(f"conditions: {op_tok.value} needs a quoted string at position {op_tok.pos}")
-            node = _like(path, value) if op_tok.value.lower() == "like" else _contains(path, value)
-            return (lambda rec: not _is_null(rec, path) and not node(rec)) if negate else node
+            word = op_tok.value.lower()
+            test = _like(value) if word == "like" else _contains(value)
+            if negate:
+                return Leaf(key, f"not {word}", (value,), _negated(test))
+            return Leaf(key, word, (value,), test)
         if op_tok.kind == "word" and op_tok.value.lower() == "in":
             self.i += 1
-            values = self._list()
-            node = _in(path, values)
-            return (lambda rec: not _is_null(rec, path) and not node(rec)) if negate else node
+            values = tuple(self._list())
+            test = _in(values)
+            return Leaf(key, "not in" if negate else "in", values, _negated(test) if negate else test)
         raise QueryError(f"conditions: expected an operator at position {op_tok.pos}, got {op_tok.value!r}")
 
     def _list(self) -> list[Any]:
@@ -254,7 +303,7 @@ class _Parser:
         raise QueryError(f"conditions: expected a value at position {tok.pos}, got {tok.value!r}")
 
 
-def get_path(record: Any, path: list[str]) -> Any:
+def get_path(record: Any, path: Sequence[str]) -> Any:
     """Follow ``a/b/c`` through nested dicts (keys matched case-insensitively); ``None`` when absent."""
     current = record
     for part in path:
@@ -266,10 +315,6 @@ def get_path(record: Any, path: list[str]) -> Any:
         lowered = part.lower()
         current = next((v for k, v in current.items() if k.lower() == lowered), None)
     return current
-
-
-def _is_null(rec: dict[str, Any], path: list[str]) -> bool:
-    return get_path(rec, path) is None
 
 
 def _coerce_pair(actual: Any, wanted: Any) -> tuple[Any, Any] | None:
@@ -305,9 +350,13 @@ def _coerce_pair(actual: Any, wanted: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _compare(path: list[str], op: str, wanted: Any) -> Node:
-    def node(rec: dict[str, Any]) -> bool:
-        actual = get_path(rec, path)
+def _negated(test: ValueTest) -> ValueTest:
+    """``not like``/``not contains``/``not in``: false on a missing/null field, else the opposite."""
+    return lambda actual: actual is not None and not test(actual)
+
+
+def _compare(op: str, wanted: Any) -> ValueTest:
+    def node(actual: Any) -> bool:
         if wanted is None:
             if op == "=":
                 return actual is None
@@ -337,14 +386,13 @@ def _compare(path: list[str], op: str, wanted: Any) -> Node:
     return node
 
 
-def _like(path: list[str], pattern: str) -> Node:
+def _like(pattern: str) -> ValueTest:
     regex = re.compile(
         "".join(".*" if c in "%*" else re.escape(c) for c in pattern),
         re.IGNORECASE | re.DOTALL,
     )
 
-    def node(rec: dict[str, Any]) -> bool:
-        actual = get_path(rec, path)
+    def node(actual: Any) -> bool:
         if actual is None or isinstance(actual, dict | list):
             return False
         return regex.fullmatch(str(actual)) is not None
@@ -352,11 +400,10 @@ def _like(path: list[str], pattern: str) -> Node:
     return node
 
 
-def _contains(path: list[str], needle: str) -> Node:
+def _contains(needle: str) -> ValueTest:
     lowered = needle.lower()
 
-    def node(rec: dict[str, Any]) -> bool:
-        actual = get_path(rec, path)
+    def node(actual: Any) -> bool:
         if actual is None or isinstance(actual, dict | list):
             return False
         return lowered in str(actual).lower()
@@ -364,13 +411,16 @@ def _contains(path: list[str], needle: str) -> Node:
     return node
 
 
-def _in(path: list[str], values: list[Any]) -> Node:
-    tests = [_compare(path, "=", v) for v in values]
-    return lambda rec: any(t(rec) for t in tests)
+def _in(values: tuple[Any, ...]) -> ValueTest:
+    tests = [_compare("=", v) for v in values]
+    return lambda actual: any(t(actual) for t in tests)
 
 
-def compile_conditions(text: str, known_fields: Iterable[str] | None = None) -> Node:
+def compile_conditions(text: str, known_fields: Iterable[str] | None = None) -> Condition:
     """Compile a ``conditions`` string into a predicate over API-shaped records.
+
+    The result is a :data:`Condition` tree: call it on a record to evaluate it, or hand it to an index
+    (``cwsage.sandbox.manage.index``) that answers its leaves from field values.
 
     Args:
         text: The condition string, e.g. ``invoiceNumber in ("10234","10235") and company/id=250``.
@@ -383,7 +433,8 @@ def compile_conditions(text: str, known_fields: Iterable[str] | None = None) -> 
     return _Parser(text, known or None).parse()
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def sort_key(value: Any) -> tuple[int, Any]:
+    """How ``orderBy`` ranks a value: nulls, booleans, numbers, dates, then text (case-insensitive)."""
     if value is None:
         return (0, 0)
     if isinstance(value, bool):
@@ -398,8 +449,12 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (5, str(value))
 
 
-def apply_order(records: list[dict[str, Any]], order_by: str) -> list[dict[str, Any]]:
-    """Sort by ``field [asc|desc], …`` (stable; later keys break ties of earlier ones)."""
+def order_specs(order_by: str) -> list[tuple[list[str], bool]]:
+    """Parse ``field [asc|desc], …`` into ``(path, descending)`` pairs.
+
+    Raises:
+        QueryError: A clause is not ``field``, ``field asc`` or ``field desc``.
+    """
     specs: list[tuple[list[str], bool]] = []
     for raw in order_by.split(","):
         parts = raw.split()
@@ -409,9 +464,14 @@ def apply_order(records: list[dict[str, Any]], order_by: str) -> list[dict[str, 
         if direction not in ("asc", "desc"):
             raise QueryError(f"orderBy: invalid direction {parts[1]!r} (expected asc or desc)")
         specs.append((parts[0].strip("/").split("/"), direction == "desc"))
+    return specs
+
+
+def apply_order(records: list[dict[str, Any]], order_by: str) -> list[dict[str, Any]]:
+    """Sort by ``field [asc|desc], …`` (stable; later keys break ties of earlier ones)."""
     result = list(records)
-    for path, desc in reversed(specs):
-        result.sort(key=lambda rec, p=path: _sort_key(get_path(rec, p)), reverse=desc)  # type: ignore[misc]
+    for path, desc in reversed(order_specs(order_by)):
+        result.sort(key=lambda rec, p=path: sort_key(get_path(rec, p)), reverse=desc)  # type: ignore[misc]
     return result
 
 

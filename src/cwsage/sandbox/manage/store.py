@@ -3,13 +3,32 @@
 Why separate from the HTTP layer: tests inspect and drive the state directly (``unposted_invoice_ids()``,
 ``payments_of()``…), and every rule here can be read without the routing noise. All public methods take
 the store's lock; the HTTP layer never touches the seed document directly.
+
+Why it looks the way it does (issue 14: linear in the size of the company):
+
+* ``doc`` is the live state, in the seed format (:mod:`cwsage.sandbox.manage.seed`). Nothing copies it per
+  request or per write: reads answer from it under the lock and serialise only what they return; writes
+  validate everything first and then apply (a failed write changes nothing). Only ``export_seed()``,
+  ``batches`` and ``load()`` copy, and they are rare.
+* Beside it, indexes built on load and kept up to date by every write: records by id (``invoices`` …), GL
+  entry id → record (``owner``), GL entry id → batch (``batched``), per record the number of GL entries
+  not yet batched (a record is unposted while that is above zero) and the unposted ids per kind, batches
+  by id and by identifier, payments by id and by invoice, invoices by number, and field indexes
+  (:mod:`cwsage.sandbox.manage.index`) for what the API filters on.
+* :meth:`Store.select` answers a list request (``conditions``, ``orderBy``, ``pageId``) for the large
+  collections from those indexes, testing records one by one only for conditions no index answers, and
+  keeps the ordered ids of the last few queries so that the pages of one listing cost one page each.
+* ``meter`` (:class:`~cwsage.sandbox.manage.index.WorkMeter`) counts rows built, records scanned and
+  index values tested, so tests can check that work follows the size of the answer.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import random
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,13 +36,34 @@ from typing import Any
 
 from cwsage.sandbox import demo_company as dc
 from cwsage.sandbox.manage import glexport as gx
-from cwsage.sandbox.manage.query import parse_datetime
-from cwsage.sandbox.manage.seed import SEED_FORMAT, build_seed, generate_invoices
+from cwsage.sandbox.manage.index import Extract, FieldIndex, WorkMeter, path_key, plan
+from cwsage.sandbox.manage.query import (
+    compile_conditions,
+    get_path,
+    order_specs,
+    parse_datetime,
+    sort_key,
+)
+from cwsage.sandbox.manage.seed import SEED_FORMAT, CompanySpec, build_seed, generate_company, generate_invoices
 
 FIRST_GL_ENTRY_ID = 90001
 SUMMARIZE_VALUES = ("Default", "Condensed", "Detailed")
 EXPORT_FLAGS_MESSAGE = "Batch export must include invoices, expenses, or products (procurement)."
 BATCH_FLAGS_MESSAGE = "Batch must export Invoices, Expenses or Products."
+KINDS = ("invoices", "expenses", "procurement")
+ENTRY_KIND = {"invoices": "invoice", "expenses": "expense", "procurement": "procurement"}
+"""Seed collection → the kind name GL entries carry in ``owner`` (``invoice``/``expense``/``procurement``)."""
+KIND_KEY = {entry: kind for kind, entry in ENTRY_KIND.items()}
+FLAG_OF = {"invoice": "exportInvoicesFlag", "expense": "exportExpensesFlag", "procurement": "exportProductsFlag"}
+COLLECTIONS = {
+    "unpostedinvoices": "invoices",
+    "unpostedexpenses": "expenses",
+    "unpostedprocurement": "procurement",
+    "invoices": "invoices",
+    "batches": "batches",
+}
+"""The collections :meth:`Store.select` serves, and the seed list each is drawn from."""
+QUERY_CACHE_SIZE = 8
 
 
 @dataclass
@@ -84,6 +124,194 @@ class Token:
     expires: datetime
 
 
+def field_extractors(books: gx.Books) -> dict[str, dict[str, Extract]]:
+    """Per collection, the indexed field paths and how each value is read off a stored record.
+
+    Every function returns exactly what the collection's JSON holds at that path (the index tests rely on
+    it, and ``tests/emulators/manage/test_indexes.py`` checks it against a brute-force filter).
+    """
+
+    def company(part: str) -> Extract:
+        def get(inv: dict[str, Any]) -> Any:
+            ref = books.company_ref(inv["companyId"])
+            return ref[part] if ref else None
+
+        return get
+
+    def member(part: str) -> Extract:
+        return lambda exp: books.member_ref(exp["memberId"])[part]
+
+    def customer_account(inv: dict[str, Any]) -> Any:
+        return books.companies.get(inv["companyId"], {}).get("accountNumber", "")
+
+    def expense_location(exp: dict[str, Any]) -> Any:
+        return (books.members[exp["memberId"]].get("defaultLocation") or {}).get("id")
+
+    invoice: dict[str, Extract] = {
+        "id": lambda r: r["id"],
+        "invoicenumber": lambda r: r["invoiceNumber"],
+        "locationid": lambda r: r["locationId"],
+        "company/id": company("id"),
+        "company/identifier": company("identifier"),
+        "accountnumber": customer_account,
+    }
+    return {
+        "unpostedinvoices": {
+            **invoice,
+            "billinglogid": lambda r: r["id"],
+            "invoicetype": lambda r: r["type"],
+            "invoicedate": lambda r: gx.api_date(r["date"]),
+        },
+        "invoices": {**invoice, "type": lambda r: r["type"], "date": lambda r: gx.api_date(r["date"])},
+        "unpostedexpenses": {
+            "id": lambda r: r["id"],
+            "locationid": expense_location,
+            "dateexpense": lambda r: gx.api_date(r["date"]),
+            "member/id": member("id"),
+            "member/identifier": member("identifier"),
+        },
+        "unpostedprocurement": {
+            "id": lambda r: r["id"],
+            "locationid": lambda r: r.get("locationId"),
+            "purchasedate": lambda r: gx.api_date(r["date"]),
+            "procurementtype": lambda r: r["procurementType"],
+            "unpostedproductid": lambda r: str(r["id"]),
+        },
+        "batches": {"id": lambda b: b["id"], "batchidentifier": lambda b: b["batchIdentifier"]},
+    }
+
+
+@dataclass
+class Derived:
+    """Everything the store derives from a seed document; built apart, then installed at once."""
+
+    doc: dict[str, Any]
+    books: gx.Books
+    records: dict[str, dict[int, dict[str, Any]]]
+    seq: dict[str, dict[int, int]]
+    owner: dict[int, tuple[str, dict[str, Any]]]
+    batched: dict[int, int]
+    open_entries: dict[str, dict[int, int]]
+    unposted: dict[str, set[int]]
+    batch_by_id: dict[int, dict[str, Any]]
+    batch_idents: dict[str, list[dict[str, Any]]]
+    payment_by_id: dict[int, dict[str, Any]]
+    payments_by_invoice: dict[int, list[dict[str, Any]]]
+    invoice_by_number: dict[str, dict[str, Any]]
+    fields: dict[str, dict[str, FieldIndex]]
+    next_gl_id: int
+    next_seq: int
+
+
+def _allocate(doc: dict[str, Any], books: gx.Books) -> int:
+    """Give every record its GL entry ids (keeping valid given ones); returns the next free id."""
+    used: set[int] = set()
+    for kind in KINDS:
+        for rec in doc[kind]:
+            used.update(int(i) for i in rec.get("glEntryIds") or [])
+    next_id = max(used | {FIRST_GL_ENTRY_ID - 1}) + 1
+    for kind in KINDS:
+        for rec in doc[kind]:
+            need = entry_count(kind, rec, books)
+            ids = [int(i) for i in rec.get("glEntryIds") or []]
+            if len(ids) != need:
+                ids = list(range(next_id, next_id + need))
+                next_id += need
+            rec["glEntryIds"] = ids
+    for batch in doc["batches"]:
+        if "entryIds" not in batch:
+            wanted = set(batch.pop("postedInvoiceIds", []))
+            batch["entryIds"] = [i for inv in doc["invoices"] if inv["id"] in wanted for i in inv["glEntryIds"]]
+    return next_id
+
+
+def entry_count(kind: str, rec: dict[str, Any], books: gx.Books) -> int:
+    """How many GL entries a record of ``kind`` (a seed collection name) owns."""
+    if kind == "invoices":
+        return gx.invoice_entry_count(rec, books)
+    if kind == "expenses":
+        return 2
+    return gx.procurement_entry_count(rec, books)
+
+
+def derive(doc: dict[str, Any]) -> Derived:
+    """Allocate GL entry ids and build every index of a seed document (mutates ``doc``; no store state).
+
+    Raises:
+        ApiError: 400 when the document is inconsistent.
+    """
+    try:
+        books = gx.Books(doc)
+        next_gl_id = _allocate(doc, books)
+        extractors = field_extractors(books)
+        records: dict[str, dict[int, dict[str, Any]]] = {}
+        seq: dict[str, dict[int, int]] = {}
+        owner: dict[int, tuple[str, dict[str, Any]]] = {}
+        for kind in KINDS:
+            by_id: dict[int, dict[str, Any]] = {}
+            for rec in doc[kind]:
+                if rec["id"] in by_id:
+                    raise ApiError(400, "InvalidObject", f"{kind} id {rec['id']} is used twice in the seed")
+                by_id[rec["id"]] = rec
+                for eid in rec["glEntryIds"]:
+                    if eid in owner:
+                        raise ApiError(400, "InvalidObject", f"GL entry id {eid} is used twice in the seed")
+                    owner[eid] = (ENTRY_KIND[kind], rec)
+            records[kind] = by_id
+            seq[kind] = {rec_id: n for n, rec_id in enumerate(by_id)}
+        batched: dict[int, int] = {}
+        batch_by_id: dict[int, dict[str, Any]] = {}
+        batch_idents: dict[str, list[dict[str, Any]]] = {}
+        for batch in doc["batches"]:
+            batch_by_id.setdefault(batch["id"], batch)
+            batch_idents.setdefault(batch["batchIdentifier"].lower(), []).append(batch)
+            for eid in batch["entryIds"]:
+                batched[int(eid)] = batch["id"]
+        seq["batches"] = {batch["id"]: n for n, batch in enumerate(doc["batches"])}
+        open_entries = {
+            kind: {rec_id: sum(1 for e in rec["glEntryIds"] if e not in batched) for rec_id, rec in recs.items()}
+            for kind, recs in records.items()
+        }
+        unposted = {kind: {rec_id for rec_id, n in counts.items() if n} for kind, counts in open_entries.items()}
+        payment_by_id: dict[int, dict[str, Any]] = {}
+        payments_by_invoice: dict[int, list[dict[str, Any]]] = {}
+        for pay in doc["payments"]:
+            payment_by_id.setdefault(pay["id"], pay)
+            payments_by_invoice.setdefault(pay["invoiceId"], []).append(pay)
+        invoice_by_number: dict[str, dict[str, Any]] = {}
+        for inv in doc["invoices"]:
+            invoice_by_number.setdefault(inv["invoiceNumber"], inv)
+        fields: dict[str, dict[str, FieldIndex]] = {}
+        for name, paths in extractors.items():
+            source = batch_by_id if name == "batches" else records[COLLECTIONS[name]]
+            fields[name] = {}
+            for path, extract in paths.items():
+                index = FieldIndex(extract)
+                for rec_id, rec in source.items():
+                    index.add(rec_id, rec)
+                fields[name][path] = index
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ApiError(400, "InvalidObject", f"seed is inconsistent: {exc!r}") from exc
+    return Derived(
+        doc=doc,
+        books=books,
+        records=records,
+        seq=seq,
+        owner=owner,
+        batched=batched,
+        open_entries=open_entries,
+        unposted=unposted,
+        batch_by_id=batch_by_id,
+        batch_idents=batch_idents,
+        payment_by_id=payment_by_id,
+        payments_by_invoice=payments_by_invoice,
+        invoice_by_number=invoice_by_number,
+        fields=fields,
+        next_gl_id=next_gl_id,
+        next_seq=max((len(s) for s in seq.values()), default=0),
+    )
+
+
 @dataclass
 class Store:
     """All emulator state, guarded by one lock."""
@@ -93,11 +321,23 @@ class Store:
     doc: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     tokens: dict[str, Token] = field(default_factory=dict)
+    meter: WorkMeter = field(default_factory=WorkMeter)
+    version: int = 0
+    """Bumped by every change; cached query answers of an older version are not used."""
 
     # --------------------------------------------------------------------------------------- loading
 
-    def load(self, doc: dict[str, Any]) -> None:
-        """Replace the whole state with a seed document (validated; GL entry ids allocated)."""
+    def load(self, doc: dict[str, Any], *, copy_doc: bool = True) -> None:
+        """Replace the whole state with a seed document (validated; GL entry ids allocated).
+
+        Args:
+            doc: A seed document (see :mod:`cwsage.sandbox.manage.seed`).
+            copy_doc: Work on a deep copy (the default), leaving ``doc`` as the caller had it; ``False``
+                takes ``doc`` over as the live state (for documents built only for this call).
+
+        Raises:
+            ApiError: 400 when the document is not a valid seed; the state is then unchanged.
+        """
         if not isinstance(doc, dict) or doc.get("format") != SEED_FORMAT:
             raise ApiError(400, "InvalidObject", f"seed must be an object with format {SEED_FORMAT!r}")
         required = (
@@ -119,68 +359,77 @@ class Store:
         missing = [k for k in required if k not in doc]
         if missing:
             raise ApiError(400, "InvalidObject", f"seed is missing {', '.join(missing)}")
-        new = copy.deepcopy(doc)
+        new = copy.deepcopy(doc) if copy_doc else doc
         new.setdefault("settings", {})
         new.setdefault("batches", [])
         new.setdefault("payments", [])
+        transfer = self.transfer_expenses_as_bill
         if "transferExpensesAsBillFlag" in new["settings"]:
-            self.transfer_expenses_as_bill = bool(new["settings"]["transferExpensesAsBillFlag"])
-        new["settings"]["transferExpensesAsBillFlag"] = self.transfer_expenses_as_bill
+            transfer = bool(new["settings"]["transferExpensesAsBillFlag"])
+        new["settings"]["transferExpensesAsBillFlag"] = transfer
         new["settings"].setdefault("invoiceFormat", "Detailed")
-        try:
-            books = gx.Books(new)
-            self._allocate(new, books)
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ApiError(400, "InvalidObject", f"seed is inconsistent: {exc!r}") from exc
+        derived = derive(new)
         with self.lock:
-            self.doc = new
-            self.books = books
-            self._reindex()
+            self.transfer_expenses_as_bill = transfer
+            self._install(derived)
 
-    def _allocate(self, doc: dict[str, Any], books: gx.Books) -> None:
-        used: set[int] = set()
-        for kind in ("invoices", "expenses", "procurement"):
-            for rec in doc[kind]:
-                used.update(int(i) for i in rec.get("glEntryIds") or [])
-        next_id = max(used | {FIRST_GL_ENTRY_ID - 1}) + 1
-        for kind in ("invoices", "expenses", "procurement"):
-            for rec in doc[kind]:
-                if kind == "invoices":
-                    need = gx.invoice_entry_count(rec, books)
-                elif kind == "expenses":
-                    need = 2
-                else:
-                    need = gx.procurement_entry_count(rec, books)
-                ids = [int(i) for i in rec.get("glEntryIds") or []]
-                if len(ids) != need:
-                    ids = list(range(next_id, next_id + need))
-                    next_id += need
-                rec["glEntryIds"] = ids
-        for batch in doc["batches"]:
-            if "entryIds" not in batch:
-                wanted = set(batch.pop("postedInvoiceIds", []))
-                batch["entryIds"] = [i for inv in doc["invoices"] if inv["id"] in wanted for i in inv["glEntryIds"]]
+    def _install(self, d: Derived) -> None:
+        self.doc = d.doc
+        self.books = d.books
+        self.records = d.records
+        self.invoices = d.records["invoices"]
+        self.seq = d.seq
+        self.owner = d.owner
+        self.batched = d.batched
+        self.open_entries = d.open_entries
+        self.unposted = d.unposted
+        self.batch_by_id = d.batch_by_id
+        self.batch_idents = d.batch_idents
+        self.payment_by_id = d.payment_by_id
+        self.payments_by_invoice = d.payments_by_invoice
+        self.invoice_by_number_index = d.invoice_by_number
+        self.fields = d.fields
+        self.next_gl_id = d.next_gl_id
+        self.next_seq = d.next_seq
+        self._top_batch_id: int | None = None
+        self._top_payment_id: int | None = None
+        self._cache: dict[tuple[str, str, str], tuple[int, list[int]]] = {}
+        self._known: dict[str, frozenset[str]] = {}
+        self.version += 1
 
-    def _reindex(self) -> None:
-        self.owner: dict[int, tuple[str, dict[str, Any]]] = {}
-        for kind, key in (("invoice", "invoices"), ("expense", "expenses"), ("procurement", "procurement")):
-            for rec in self.doc[key]:
-                for eid in rec["glEntryIds"]:
-                    if eid in self.owner:
-                        raise ApiError(400, "InvalidObject", f"GL entry id {eid} is used twice in the seed")
-                    self.owner[eid] = (kind, rec)
-        self.batched: dict[int, int] = {}
-        for batch in self.doc["batches"]:
-            for eid in batch["entryIds"]:
-                self.batched[int(eid)] = batch["id"]
-        self.invoices = {inv["id"]: inv for inv in self.doc["invoices"]}
+    def _changed(self) -> None:
+        self.version += 1
 
-    def reset(self, company: dc.DemoCompany = dc.DEMO, extra_invoices: int = 0) -> None:
-        """Back to the generated demo data for this store's seed number."""
+    def _next_batch_id(self) -> int:
+        """One above the highest batch id in use (as Manage numbers them here: a deleted last id comes back)."""
+        if self._top_batch_id is None:
+            self._top_batch_id = max(self.batch_by_id, default=0)
+        return self._top_batch_id + 1
+
+    def _next_payment_id(self) -> int:
+        """One above the highest payment id in use (3101 for the first)."""
+        if self._top_payment_id is None:
+            self._top_payment_id = max(self.payment_by_id, default=3100)
+        return self._top_payment_id + 1
+
+    def reset(
+        self, company: dc.DemoCompany = dc.DEMO, extra_invoices: int = 0, generated: CompanySpec | None = None
+    ) -> None:
+        """Back to the demo data for this store's seed number, or to a generated company.
+
+        Args:
+            company: The master data.
+            extra_invoices: More Standard invoices on top of the demo set (ignored with ``generated``).
+            generated: Generate this company (:func:`~cwsage.sandbox.manage.seed.generate_company`) instead
+                of the demo's transactions.
+        """
         self.tokens.clear()
-        seed = build_seed(company, self.seed_number, extra_invoices)
+        if generated is not None:
+            seed = generate_company(generated, company)
+        else:
+            seed = build_seed(company, self.seed_number, extra_invoices)
         seed["settings"]["transferExpensesAsBillFlag"] = self.transfer_expenses_as_bill  # the factory's choice wins
-        self.load(seed)
+        self.load(seed, copy_doc=False)
 
     def export_seed(self) -> dict[str, Any]:
         """A deep copy of the current state as a seed document."""
@@ -189,23 +438,29 @@ class Store:
 
     # ------------------------------------------------------------------------------------ inspection
 
+    def _in_doc_order(self, kind: str, ids: Iterable[int]) -> list[int]:
+        order = self.seq[kind]
+        return sorted(ids, key=order.__getitem__)
+
     def _unposted(self, key: str) -> list[dict[str, Any]]:
-        return [r for r in self.doc[key] if not all(e in self.batched for e in r["glEntryIds"])]
+        """The unposted records of a seed collection, in seed order."""
+        records = self.records[key]
+        return [records[i] for i in self._in_doc_order(key, self.unposted[key])]
 
     def unposted_invoice_ids(self) -> list[int]:
         """Ids of invoices still in ``unpostedinvoices``."""
         with self.lock:
-            return [r["id"] for r in self._unposted("invoices")]
+            return self._in_doc_order("invoices", self.unposted["invoices"])
 
     def unposted_expense_ids(self) -> list[int]:
         """Ids of expenses still in ``unpostedexpenses``."""
         with self.lock:
-            return [r["id"] for r in self._unposted("expenses")]
+            return self._in_doc_order("expenses", self.unposted["expenses"])
 
     def unposted_procurement_ids(self) -> list[int]:
         """Ids of procurement records still in ``unpostedprocurement``."""
         with self.lock:
-            return [r["id"] for r in self._unposted("procurement")]
+            return self._in_doc_order("procurement", self.unposted["procurement"])
 
     @property
     def batches(self) -> list[dict[str, Any]]:
@@ -215,31 +470,41 @@ class Store:
 
     def batch_by_identifier(self, identifier: str) -> dict[str, Any] | None:
         """A batch (copy) by its Batch Number."""
-        return next((b for b in self.batches if b["batchIdentifier"] == identifier), None)
+        with self.lock:
+            for batch in self.batch_idents.get(identifier.lower(), []):
+                if batch["batchIdentifier"] == identifier:
+                    return copy.deepcopy(batch)
+            return None
 
     def invoice_by_number(self, number: str) -> dict[str, Any] | None:
         """The ``/finance/invoices`` JSON of an invoice number."""
         with self.lock:
-            inv = next((i for i in self.doc["invoices"] if i["invoiceNumber"] == str(number)), None)
+            inv = self.invoice_by_number_index.get(str(number))
             return self.invoice_json(inv) if inv else None
 
     def payments_of(self, invoice_number: str) -> list[dict[str, Any]]:
         """The ``InvoicePayment`` JSON of an invoice number."""
         with self.lock:
-            inv = next((i for i in self.doc["invoices"] if i["invoiceNumber"] == str(invoice_number)), None)
+            inv = self.invoice_by_number_index.get(str(invoice_number))
             if inv is None:
                 return []
-            return [self.payment_json(p) for p in self.doc["payments"] if p["invoiceId"] == inv["id"]]
+            return self.invoice_payments(inv["id"])
+
+    def invoice_payments(self, invoice_id: int) -> list[dict[str, Any]]:
+        """The ``InvoicePayment`` JSON of an invoice (by id), in the order they were made."""
+        with self.lock:
+            inv = self.get_invoice(invoice_id)
+            pays = self.payments_by_invoice.get(invoice_id, [])
+            if not pays:
+                return []
+            totals = self._invoice_totals(inv)
+            return [self.payment_json(p, totals) for p in pays]
 
     def state(self) -> dict[str, Any]:
         """Summary for ``GET /_sandbox/state``."""
         with self.lock:
-            unposted = {
-                "invoices": [r["id"] for r in self._unposted("invoices")],
-                "expenses": [r["id"] for r in self._unposted("expenses")],
-                "procurement": [r["id"] for r in self._unposted("procurement")],
-            }
-            return {
+            unposted = {kind: self._in_doc_order(kind, self.unposted[kind]) for kind in KINDS}
+            out: dict[str, Any] = {
                 "counts": {
                     "invoices": len(self.doc["invoices"]),
                     "expenses": len(self.doc["expenses"]),
@@ -272,15 +537,17 @@ class Store:
                 ],
                 "settings": dict(self.doc["settings"]),
             }
+            if "generated" in self.doc:
+                out["generated"] = generated_summary(self.doc["generated"])
+            return out
 
     def _batch_records(self, batch: dict[str, Any]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {"invoices": [], "expenses": [], "procurement": []}
-        key = {"invoice": "invoices", "expense": "expenses", "procurement": "procurement"}
+        out: dict[str, dict[int, None]] = {"invoices": {}, "expenses": {}, "procurement": {}}
         for eid in batch["entryIds"]:
             kind, rec = self.owner.get(eid, ("", {}))
-            if kind and rec["id"] not in out[key[kind]]:
-                out[key[kind]].append(rec["id"])
-        return out
+            if kind:
+                out[KIND_KEY[kind]].setdefault(rec["id"])
+        return {kind: list(ids) for kind, ids in out.items()}
 
     # --------------------------------------------------------------------------------- API shapes
 
@@ -295,6 +562,7 @@ class Store:
 
     def unposted_invoice_json(self, inv: dict[str, Any]) -> dict[str, Any]:
         """An ``UnpostedInvoice``."""
+        self.meter.add("rendered")
         books = self.books
         calc = gx.invoice_calc(inv, books)
         cust = books.companies.get(inv["companyId"], {})
@@ -357,9 +625,9 @@ class Store:
 
     def unposted_expense_json(self, exp: dict[str, Any]) -> dict[str, Any]:
         """An ``UnpostedExpense``."""
+        self.meter.add("rendered")
         books = self.books
         member = books.members[exp["memberId"]]
-        cust = books.companies.get(exp.get("companyId") or 0, {})
         amount = gx.dec(exp["amount"])
         rec: dict[str, Any] = {
             "id": exp["id"],
@@ -403,11 +671,11 @@ class Store:
         rec.update(self._tax_fields({}))
         rec["dateClosed"] = f"{exp['date'][:10]}T18:00:00Z"
         rec["_info"] = {"lastUpdated": rec["dateClosed"], "updatedBy": member["identifier"]}
-        _ = cust
         return rec
 
     def unposted_procurement_json(self, rec: dict[str, Any]) -> dict[str, Any]:
         """An ``UnpostedProcurement``."""
+        self.meter.add("rendered")
         books = self.books
         ptype = rec["procurementType"]
         vendor = books.companies.get(rec.get("vendorId") or 0, {})
@@ -465,10 +733,14 @@ class Store:
         )
         return out
 
-    def _invoice_totals(self, inv: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
-        calc = gx.invoice_calc(inv, self.books)
+    def _invoice_totals(
+        self, inv: dict[str, Any], calc: gx.InvoiceCalc | None = None
+    ) -> tuple[Decimal, Decimal, Decimal]:
+        calc = calc or gx.invoice_calc(inv, self.books)
         total = calc.sign * calc.total
-        paid = sum((gx.dec(p["amount"]) for p in self.doc["payments"] if p["invoiceId"] == inv["id"]), Decimal(0))
+        pays = self.payments_by_invoice.get(inv["id"], [])
+        self.meter.add("payments", len(pays))
+        paid = sum((gx.dec(p["amount"]) for p in pays), Decimal(0))
         credits = gx.dec(inv.get("credits") or 0)
         return total, paid, credits
 
@@ -489,14 +761,15 @@ class Store:
         if None in ids or not ids:
             return None
         batch_id = min(i for i in ids if i is not None)
-        batch = next(b for b in self.doc["batches"] if b["id"] == batch_id)
+        batch = self.batch_by_id[batch_id]
         return {"id": batch["id"], "identifier": batch["batchIdentifier"], "_info": {}}
 
     def invoice_json(self, inv: dict[str, Any]) -> dict[str, Any]:
         """An ``Invoice`` (``/finance/invoices``)."""
+        self.meter.add("rendered")
         books = self.books
         calc = gx.invoice_calc(inv, books)
-        total, paid, credits = self._invoice_totals(inv)
+        total, paid, credits = self._invoice_totals(inv, calc)
         s = calc.sign
         loc = books.locations.get(inv["locationId"], {})
         cust = books.companies.get(inv["companyId"], {})
@@ -555,10 +828,13 @@ class Store:
             "_info": {"lastUpdated": f"{inv['date'][:10]}T17:00:00Z", "updatedBy": inv.get("createdBy", "")},
         }
 
-    def payment_json(self, pay: dict[str, Any]) -> dict[str, Any]:
-        """An ``InvoicePayment``."""
+    def payment_json(
+        self, pay: dict[str, Any], totals: tuple[Decimal, Decimal, Decimal] | None = None
+    ) -> dict[str, Any]:
+        """An ``InvoicePayment`` (``totals``: its invoice's ``_invoice_totals``, when already known)."""
+        self.meter.add("rendered")
         inv = self.invoices[pay["invoiceId"]]
-        total, paid, credits = self._invoice_totals(inv)
+        total, paid, credits = totals or self._invoice_totals(inv)
         balance = total - paid - credits
         return {
             "id": pay["id"],
@@ -583,6 +859,7 @@ class Store:
 
     def batch_json(self, batch: dict[str, Any]) -> dict[str, Any]:
         """An ``AccountingBatch``."""
+        self.meter.add("rendered")
         return {
             "id": batch["id"],
             "batchIdentifier": batch["batchIdentifier"],
@@ -597,15 +874,18 @@ class Store:
         """``BatchEntry`` rows of a batch (debit/credit split)."""
         wanted = set(batch["entryIds"])
         rows: list[dict[str, Any]] = []
+        done: set[int] = set()
         seen: set[tuple[str, int]] = set()
         for eid in batch["entryIds"]:
             kind, rec = self.owner.get(eid, ("", {}))
             if not kind or (kind, rec["id"]) in seen:
                 continue
             seen.add((kind, rec["id"]))
+            self.meter.add("exported")
             for entry in gx.ledger(kind, rec, self.books, self.transfer_expenses_as_bill):
-                if entry.id not in wanted or entry.id in {r["id"] for r in rows}:
+                if entry.id not in wanted or entry.id in done:
                     continue
+                done.add(entry.id)
                 rows.append(self._entry_row(entry, kind, rec))
         rows.sort(key=lambda r: r["id"])
         return rows
@@ -634,6 +914,118 @@ class Store:
             "_info": {},
         }
 
+    # ------------------------------------------------------------------------------------ queries
+
+    def _live(self, name: str) -> set[int] | dict[int, Any]:
+        """The ids a collection holds now (unposted ones for the ``unposted*`` lists)."""
+        if name == "batches":
+            return self.batch_by_id
+        if name == "invoices":
+            return self.invoices
+        return self.unposted[COLLECTIONS[name]]
+
+    def _record(self, name: str, rec_id: int) -> dict[str, Any]:
+        if name == "batches":
+            return self.batch_by_id[rec_id]
+        return self.records[COLLECTIONS[name]][rec_id]
+
+    def render(self, name: str, rec_id: int) -> dict[str, Any]:
+        """The API JSON of one record of a :data:`COLLECTIONS` collection."""
+        rec = self._record(name, rec_id)
+        if name == "unpostedinvoices":
+            return self.unposted_invoice_json(rec)
+        if name == "unpostedexpenses":
+            return self.unposted_expense_json(rec)
+        if name == "unpostedprocurement":
+            return self.unposted_procurement_json(rec)
+        if name == "invoices":
+            return self.invoice_json(rec)
+        return self.batch_json(rec)
+
+    def lookup(self, name: str, rec_id: int) -> dict[str, Any] | None:
+        """The API JSON of record ``rec_id`` if the collection holds it now, else ``None``."""
+        return self.render(name, rec_id) if rec_id in self._live(name) else None
+
+    def known_fields(self, name: str) -> frozenset[str] | None:
+        """The top-level field names of a collection's rows (``None`` while it is empty)."""
+        live = self._live(name)
+        if not live:
+            return None
+        if name not in self._known:  # every row of a collection has the same keys
+            self._known[name] = frozenset(self.render(name, next(iter(live))))
+        return self._known[name]
+
+    def select(self, name: str, conditions: str | None, order_by: str | None, page_id: int | None) -> list[int]:
+        """The ids a list request answers, in answer order (callers hold the lock).
+
+        Args:
+            name: One of :data:`COLLECTIONS`.
+            conditions: Manage ``conditions`` text, or ``None``.
+            order_by: ``orderBy`` text, or ``None`` for ``id`` ascending.
+            page_id: Keep only ids above this (``pageId``).
+
+        Raises:
+            QueryError: A malformed ``conditions`` or ``orderBy``.
+        """
+        if order_by and order_specs(order_by) == [(["id"], False)]:
+            order_by = None  # the default order: one cached answer for a count and the pages after it
+        key = (name, conditions or "", order_by or "")
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == self.version:
+            ids = cached[1]
+        else:
+            ids = self._select(name, conditions, order_by)
+            self._cache.pop(key, None)
+            self._cache[key] = (self.version, ids)
+            while len(self._cache) > QUERY_CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+        if page_id is None:
+            return ids
+        if not order_by:  # ascending ids
+            return ids[bisect.bisect_right(ids, page_id) :]
+        self.meter.add("candidates", len(ids))
+        return [i for i in ids if i > page_id]
+
+    def _select(self, name: str, conditions: str | None, order_by: str | None) -> list[int]:
+        live = self._live(name)
+        ids: list[int]
+        if conditions:
+            cond = compile_conditions(conditions, self.known_fields(name))
+            candidates, exact = plan(cond, self.fields[name], self.meter)
+            pool = list(live) if candidates is None else [i for i in candidates if i in live]
+            self.meter.add("candidates", len(pool))
+            if exact:
+                ids = pool
+            else:
+                self.meter.add("scanned", len(pool))
+                ids = [i for i in pool if cond(self.render(name, i))]
+        else:
+            ids = list(live)
+            self.meter.add("candidates", len(ids))
+        if not order_by:
+            ids.sort()
+            return ids
+        specs = order_specs(order_by)
+        if len(specs) == 1 and specs[0][0] == ["id"]:
+            ids.sort(reverse=specs[0][1])
+            return ids
+        ids = sorted(ids, key=self.seq[COLLECTIONS[name]].__getitem__)
+        indexes = self.fields[name]
+        if all(path_key(path) in indexes for path, _ in specs):
+
+            def value(rec_id: int, path: list[str]) -> Any:
+                return indexes[path_key(path)].extract(self._record(name, rec_id))
+
+        else:
+            rows = {rec_id: self.render(name, rec_id) for rec_id in ids}
+
+            def value(rec_id: int, path: list[str]) -> Any:
+                return get_path(rows[rec_id], path)
+
+        for path, desc in reversed(specs):
+            ids.sort(key=lambda rec_id, p=path: sort_key(value(rec_id, p)), reverse=desc)  # type: ignore[misc]
+        return ids
+
     # ------------------------------------------------------------------------------------ exports
 
     def _settings(self) -> dict[str, Any]:
@@ -642,45 +1034,76 @@ class Store:
             "invoiceFormat": self.doc["settings"].get("invoiceFormat", "Detailed"),
         }
 
+    def _selection(
+        self,
+        kind: str,
+        included: list[Any],
+        excluded: list[Any],
+        thru: str,
+        location: int | None,
+        location_of: Callable[[dict[str, Any]], Any],
+    ) -> list[dict[str, Any]]:
+        """The unposted records of ``kind`` an export request selects, in seed order."""
+        records = self.records[kind]
+        unposted = self.unposted[kind]
+        if included:
+            if kind == "procurement":  # product ids are strings: "913" names record 913
+                wanted = {int(k) for k in included if k.isdigit() and str(int(k)) == k}
+            else:
+                wanted = set(included)
+            ids: Iterable[int] = (i for i in wanted if i in unposted)
+        else:
+            ids = unposted
+        chosen = self._in_doc_order(kind, ids)
+        self.meter.add("candidates", len(chosen))
+        skip = {str(k) for k in excluded} if kind == "procurement" else set(excluded)
+        out = []
+        for rec_id in chosen:
+            rec = records[rec_id]
+            if rec["date"][:10] > thru:
+                continue
+            if location and location_of(rec) != location:
+                continue
+            if (str(rec_id) if kind == "procurement" else rec_id) in skip:
+                continue
+            out.append(rec)
+        return out
+
     def export(self, body: Any) -> dict[str, Any]:
         """``POST /finance/accounting/export``: the GLExport of the selected unposted records."""
+        return gx.materialize(self.export_sections(body))
+
+    def export_sections(self, body: Any) -> list[tuple[str, Any]]:
+        """:meth:`export` as lazy sections (``gx.export_sections``): selected now, built when encoded."""
         req = _export_request(body)
         with self.lock:
             thru = req["thru"]
             loc = req["locationId"]
-
-            def keep(rec: dict[str, Any], location: int | None, inc: list[Any], exc: list[Any], key: Any) -> bool:
-                if rec["date"][:10] > thru:
-                    return False
-                if loc and location != loc:
-                    return False
-                if inc and key not in inc:
-                    return False
-                return key not in exc
-
-            invoices = [
-                r
-                for r in self._unposted("invoices")
-                if req["inv"] and keep(r, r["locationId"], req["incInv"], req["excInv"], r["id"])
-            ]
-            expenses = [
-                r
-                for r in self._unposted("expenses")
-                if req["exp"]
-                and keep(
-                    r,
-                    (self.books.members[r["memberId"]].get("defaultLocation") or {}).get("id"),
+            members = self.books.members
+            invoices = (
+                self._selection("invoices", req["incInv"], req["excInv"], thru, loc, lambda r: r["locationId"])
+                if req["inv"]
+                else []
+            )
+            expenses = (
+                self._selection(
+                    "expenses",
                     req["incExp"],
                     req["excExp"],
-                    r["id"],
+                    thru,
+                    loc,
+                    lambda r: (members[r["memberId"]].get("defaultLocation") or {}).get("id"),
                 )
-            ]
-            procurement = [
-                r
-                for r in self._unposted("procurement")
-                if req["prod"] and keep(r, r.get("locationId"), req["incProd"], req["excProd"], str(r["id"]))
-            ]
-            return gx.build_export(
+                if req["exp"]
+                else []
+            )
+            procurement = (
+                self._selection("procurement", req["incProd"], req["excProd"], thru, loc, lambda r: r.get("locationId"))
+                if req["prod"]
+                else []
+            )
+            self.meter.add("exported", len(invoices) + len(expenses) + len(procurement))
+            return gx.export_sections(
                 self.books,
                 invoices,
                 expenses,
@@ -690,8 +1113,14 @@ class Store:
                 settings=self._settings(),
             )
 
+    # ------------------------------------------------------------------------------------ batches
+
     def create_batch(self, body: Any) -> dict[str, Any]:
         """``POST /finance/accounting/batches``: batch GL entries; returns the GLExport of what was batched."""
+        return gx.materialize(self.create_batch_sections(body))
+
+    def create_batch_sections(self, body: Any) -> list[tuple[str, Any]]:
+        """:meth:`create_batch`, answering lazy sections (the batch itself is applied at once)."""
         if not isinstance(body, dict):
             raise ApiError(400, "InvalidObject", "The request body must be a CreateAccountingBatchRequest object")
         ident = body.get("batchIdentifier")
@@ -711,7 +1140,8 @@ class Store:
             raise invalid("accountingBatch", "processedRecordIds", "Cannot find GLEntryRecIDList to update")
         unique = list(dict.fromkeys(int(i) for i in ids))
         with self.lock:
-            if any(b["batchIdentifier"].lower() == ident.lower() for b in self.doc["batches"]):
+            self.meter.add("entries", len(unique))
+            if ident.lower() in self.batch_idents:
                 raise invalid("accountingBatch", "batchIdentifier", f"Batch {ident} already exists.", "ObjectExists")
             unknown = [i for i in unique if i not in self.owner]
             if unknown:
@@ -723,12 +1153,7 @@ class Store:
                 raise invalid(
                     "accountingBatch", "processedRecordIds", f"GL entries already batched: {', '.join(map(str, taken))}"
                 )
-            flag_of = {
-                "invoice": "exportInvoicesFlag",
-                "expense": "exportExpensesFlag",
-                "procurement": "exportProductsFlag",
-            }
-            wrong = [i for i in unique if not flags[flag_of[self.owner[i][0]]]]
+            wrong = [i for i in unique if not flags[FLAG_OF[self.owner[i][0]]]]
             if wrong:
                 raise invalid(
                     "accountingBatch",
@@ -736,31 +1161,50 @@ class Store:
                     f"GL entries of a kind this batch does not export: {', '.join(map(str, wrong))}",
                 )
             batch: dict[str, Any] = {
-                "id": max((b["id"] for b in self.doc["batches"]), default=0) + 1,
+                "id": self._next_batch_id(),
                 "batchIdentifier": ident,
                 **flags,
                 "closedFlag": False,
                 "created": stamp(),
                 "entryIds": unique,
             }
-            self.doc["batches"].append(batch)
-            for eid in unique:
-                self.batched[eid] = batch["id"]
+            self._add_batch(batch)
             return self._export_batch(batch, self._settings()["invoiceFormat"], None)
 
-    def _export_batch(self, batch: dict[str, Any], summarize: str, kinds: set[str] | None) -> dict[str, Any]:
-        seen: dict[str, list[dict[str, Any]]] = {"invoice": [], "expense": [], "procurement": []}
+    def _add_batch(self, batch: dict[str, Any]) -> None:
+        """Apply a validated new batch to the state and every index."""
+        self.doc["batches"].append(batch)
+        self.batch_by_id[batch["id"]] = batch
+        self._top_batch_id = max(self._top_batch_id or 0, batch["id"])
+        self.batch_idents.setdefault(batch["batchIdentifier"].lower(), []).append(batch)
+        self.seq["batches"][batch["id"]] = self.next_seq
+        self.next_seq += 1
+        for index in self.fields["batches"].values():
+            index.add(batch["id"], batch)
+        for eid in batch["entryIds"]:
+            self.batched[eid] = batch["id"]
+            kind, rec = self.owner[eid]
+            key = KIND_KEY[kind]
+            left = self.open_entries[key][rec["id"]] - 1
+            self.open_entries[key][rec["id"]] = left
+            if not left:
+                self.unposted[key].discard(rec["id"])
+        self._changed()
+
+    def _export_batch(self, batch: dict[str, Any], summarize: str, kinds: set[str] | None) -> list[tuple[str, Any]]:
+        seen: dict[str, dict[int, dict[str, Any]]] = {"invoice": {}, "expense": {}, "procurement": {}}
         for eid in batch["entryIds"]:
             kind, rec = self.owner.get(eid, ("", {}))
-            if kind and all(r is not rec for r in seen[kind]):
-                seen[kind].append(rec)
+            if kind:
+                seen[kind].setdefault(rec["id"], rec)
         if kinds is not None:
-            seen = {k: (v if k in kinds else []) for k, v in seen.items()}
-        return gx.build_export(
+            seen = {k: (v if k in kinds else {}) for k, v in seen.items()}
+        self.meter.add("exported", sum(len(v) for v in seen.values()))
+        return gx.export_sections(
             self.books,
-            seen["invoice"],
-            seen["expense"],
-            seen["procurement"],
+            seen["invoice"].values(),
+            seen["expense"].values(),
+            seen["procurement"].values(),
             summarize=summarize,
             expenses_as_bill=self.transfer_expenses_as_bill,
             settings=self._settings(),
@@ -768,6 +1212,10 @@ class Store:
 
     def reexport_batch(self, batch_id: int, body: Any) -> dict[str, Any]:
         """``POST /batches/{id}/export``: the batch's records again (summarizeInvoices and flags honoured)."""
+        return gx.materialize(self.reexport_batch_sections(batch_id, body))
+
+    def reexport_batch_sections(self, batch_id: int, body: Any) -> list[tuple[str, Any]]:
+        """:meth:`reexport_batch` as lazy sections."""
         if body is None:
             body = {}
         if not isinstance(body, dict):
@@ -794,7 +1242,7 @@ class Store:
 
     def get_batch(self, batch_id: int) -> dict[str, Any]:
         """A batch by id, or a 404."""
-        batch: dict[str, Any] | None = next((b for b in self.doc["batches"] if b["id"] == batch_id), None)
+        batch = self.batch_by_id.get(batch_id)
         if batch is None:
             raise ApiError(404, "NotFound", f"AccountingBatch recid {batch_id} not found.")
         return batch
@@ -804,8 +1252,24 @@ class Store:
         with self.lock:
             batch = self.get_batch(batch_id)
             self.doc["batches"].remove(batch)
+            del self.batch_by_id[batch_id]
+            if batch_id == self._top_batch_id:
+                self._top_batch_id = None
+            same = self.batch_idents[batch["batchIdentifier"].lower()]
+            same.remove(batch)
+            if not same:
+                del self.batch_idents[batch["batchIdentifier"].lower()]
+            for index in self.fields["batches"].values():
+                index.remove(batch_id, batch)
+            self.meter.add("entries", len(batch["entryIds"]))
             for eid in batch["entryIds"]:
-                self.batched.pop(eid, None)
+                if self.batched.pop(eid, None) is None:
+                    continue
+                kind, rec = self.owner[eid]
+                key = KIND_KEY[kind]
+                self.open_entries[key][rec["id"]] += 1
+                self.unposted[key].add(rec["id"])
+            self._changed()
 
     # ----------------------------------------------------------------------------------- payments
 
@@ -819,10 +1283,8 @@ class Store:
     def get_payment(self, invoice_id: int, payment_id: int) -> dict[str, Any]:
         """A payment of an invoice, or a 404."""
         self.get_invoice(invoice_id)
-        pay: dict[str, Any] | None = next(
-            (p for p in self.doc["payments"] if p["id"] == payment_id and p["invoiceId"] == invoice_id), None
-        )
-        if pay is None:
+        pay = self.payment_by_id.get(payment_id)
+        if pay is None or pay["invoiceId"] != invoice_id:
             raise ApiError(404, "NotFound", f"Payment recid {payment_id} not found.")
         return pay
 
@@ -837,8 +1299,8 @@ class Store:
         if value != gx.money(value):
             raise invalid("payment", "amount", "amount cannot have more than 2 decimal places.")
         total, paid, credits = self._invoice_totals(inv)
-        if exclude is not None:
-            paid -= sum((gx.dec(p["amount"]) for p in self.doc["payments"] if p["id"] == exclude), Decimal(0))
+        if exclude is not None and exclude in self.payment_by_id:
+            paid -= gx.dec(self.payment_by_id[exclude]["amount"])
         if paid + value + credits > total:
             raise invalid(
                 "payment",
@@ -870,8 +1332,8 @@ class Store:
                 raise invalid("payment", "invoice", "invoice/id does not match the invoice in the URL.")
             amount = self._check_payment(inv, body.get("amount"), None)
             date = self._payment_date(body.get("paymentDate"))
-            pay = {
-                "id": max((p["id"] for p in self.doc["payments"]), default=3100) + 1,
+            pay: dict[str, Any] = {
+                "id": self._next_payment_id(),
                 "invoiceId": invoice_id,
                 "amount": amount,
                 "paymentDate": date,
@@ -880,6 +1342,10 @@ class Store:
                 "created": stamp(),
             }
             self.doc["payments"].append(pay)
+            self.payment_by_id[pay["id"]] = pay
+            self._top_payment_id = pay["id"]
+            self.payments_by_invoice.setdefault(invoice_id, []).append(pay)
+            self._changed()
             return self.payment_json(pay)
 
     def replace_payment(self, invoice_id: int, payment_id: int, body: Any, *, patch: bool) -> dict[str, Any]:
@@ -915,6 +1381,7 @@ class Store:
             merged["paymentDate"] = self._payment_date(merged["paymentDate"])
             merged["updated"] = stamp()
             pay.update(merged)
+            self._changed()
             return self.payment_json(pay)
 
     def delete_payment(self, invoice_id: int, payment_id: int) -> None:
@@ -922,6 +1389,11 @@ class Store:
         with self.lock:
             pay = self.get_payment(invoice_id, payment_id)
             self.doc["payments"].remove(pay)
+            self.payments_by_invoice[invoice_id].remove(pay)
+            del self.payment_by_id[payment_id]
+            if payment_id == self._top_payment_id:
+                self._top_payment_id = None
+            self._changed()
 
     # --------------------------------------------------------------------------------------- misc
 
@@ -930,21 +1402,82 @@ class Store:
         with self.lock:
             self.transfer_expenses_as_bill = value
             self.doc["settings"]["transferExpensesAsBillFlag"] = value
+            self._changed()
 
     def generate(self, count: int, company: dc.DemoCompany = dc.DEMO) -> list[int]:
         """Add ``count`` Standard invoices (deterministic for a given state); returns their ids."""
         with self.lock:
             invoices = self.doc["invoices"]
             rng = random.Random(self.seed_number * 1_000_003 + len(invoices))
-            next_id = max((i["id"] for i in invoices), default=5000) + 1
+            next_id = max(self.invoices, default=5000) + 1
             next_number = (
                 max((int(i["invoiceNumber"]) for i in invoices if i["invoiceNumber"].isdigit()), default=10100) + 1
             )
             new = generate_invoices(company, rng, count, next_id, next_number)
-            doc = copy.deepcopy(self.doc)
-            doc["invoices"].extend(new)
-        self.load(doc)
-        return [inv["id"] for inv in new]
+            self.append("invoices", new)
+            return [inv["id"] for inv in new]
+
+    def append(self, kind: str, new: list[dict[str, Any]]) -> None:
+        """Add records to a seed collection (``invoices``, ``expenses``, ``procurement``), unposted.
+
+        GL entry ids are allocated after the highest in use. Everything is checked before anything is
+        added: on an error the state is unchanged.
+
+        Raises:
+            ApiError: 400 when a record is malformed or its id is taken.
+        """
+        with self.lock:
+            records = self.records[kind]
+            fields = [
+                index
+                for name, indexes in self.fields.items()
+                if COLLECTIONS[name] == kind
+                for index in indexes.values()
+            ]
+            next_id = self.next_gl_id
+            staged: list[tuple[dict[str, Any], list[int]]] = []
+            fresh: set[int] = set()
+            try:
+                for rec in new:
+                    if rec["id"] in records or rec["id"] in fresh:
+                        raise ApiError(400, "InvalidObject", f"{kind} id {rec['id']} is already used")
+                    fresh.add(rec["id"])
+                    need = entry_count(kind, rec, self.books)
+                    staged.append((rec, list(range(next_id, next_id + need))))
+                    next_id += need
+                    for index in fields:
+                        index.extract(rec)  # fails here, before anything changed, if the record is malformed
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise ApiError(400, "InvalidObject", f"{kind} record is inconsistent: {exc!r}") from exc
+            for rec, ids in staged:
+                rec["glEntryIds"] = ids
+                self.doc[kind].append(rec)
+                records[rec["id"]] = rec
+                self.seq[kind][rec["id"]] = len(self.seq[kind])
+                for eid in ids:
+                    self.owner[eid] = (ENTRY_KIND[kind], rec)
+                self.open_entries[kind][rec["id"]] = len(ids)
+                if ids:
+                    self.unposted[kind].add(rec["id"])
+                for index in fields:
+                    index.add(rec["id"], rec)
+                if kind == "invoices":
+                    self.invoice_by_number_index.setdefault(rec["invoiceNumber"], rec)
+            self.next_gl_id = next_id
+            self._changed()
+
+
+def generated_summary(generated: dict[str, Any]) -> dict[str, Any]:
+    """What ``/_sandbox/state`` says about a generated company: its spec, counts, invalid ones by reason."""
+    reasons: dict[str, int] = {}
+    for by_id in generated.get("invalid", {}).values():
+        for reason in by_id.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return {
+        "spec": generated.get("spec", {}),
+        "counts": generated.get("counts", {}),
+        "invalidByReason": reasons,
+    }
 
 
 def _export_request(body: Any) -> dict[str, Any]:
