@@ -16,7 +16,7 @@ import pytest
 from starlette.responses import Response
 
 from cwsage.sandbox.manage import app as manage_app
-from cwsage.sandbox.manage import jsoncodec
+from cwsage.sandbox.manage import glexport, jsoncodec
 from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import Context, RunRequest, check, run_batch
 from cwsage.services.results import Outcome
@@ -31,25 +31,25 @@ BAD_POSITION = 5
 
 @pytest.fixture
 def corrupt_export(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Make the emulator's export answer carry one invoice whose ``total`` is the JSON text in ``corruption``."""
+    """Make the emulator's export answers carry one invoice whose ``total`` is the JSON text in ``corruption``."""
     corruption: dict[str, Any] = {"json": "NaN", "invoice": None}
     store = sandbox.manage.store
-    real_export = store.export
+    real_sections = store.export_sections
 
-    def export(body: Any) -> dict[str, Any]:
-        data = real_export(body)
+    def export_sections(body: Any) -> list[tuple[str, Any]]:
+        data = glexport.materialize(real_sections(body))
         if len(data["transactions"]) > BAD_POSITION:
             transaction = data["transactions"][BAD_POSITION]
             corruption["invoice"] = transaction["documentNumber"]
             transaction["total"] = MARK
-        return data
+        return list(data.items())
 
-    def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-        body = jsoncodec.dumps(payload).replace(json.dumps(MARK), corruption["json"])
-        return Response(body, status_code=status, headers=headers, media_type="application/json; charset=utf-8")
+    def stream(status: int, sections: list[tuple[str, Any]]) -> Response:
+        body = jsoncodec.dumps(glexport.materialize(sections)).replace(json.dumps(MARK), corruption["json"])
+        return Response(body, status_code=status, media_type="application/json; charset=utf-8")
 
-    monkeypatch.setattr(store, "export", export)
-    monkeypatch.setattr(manage_app, "_json", json_response)
+    monkeypatch.setattr(store, "export_sections", export_sections)
+    monkeypatch.setattr(manage_app, "_stream", stream)
     return corruption
 
 
