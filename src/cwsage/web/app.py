@@ -266,7 +266,7 @@ class Guard:
 def _not_signed_in(request: Request, _exc: Exception) -> Response:
     if request.headers.get("hx-request"):
         return Response(status_code=401, headers={"hx-redirect": "/login"})
-    if request.method == "GET" and "text/html" in request.headers.get("accept", "text/html"):
+    if request.method in ("GET", "HEAD"):
         return RedirectResponse("/login", status_code=303)
     return PlainTextResponse("Sign in first: open the login link printed by `cwsage serve`.", status_code=401)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cwsage.config import RunDefaults, save_run_defaults
-from cwsage.sandbox.runner import start_sandbox
+from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.login import save_login
 from cwsage.web.app import WebConfig
 from cwsage.web.server import serve_forever
@@ -26,6 +26,19 @@ def demo_env(home: Path) -> dict[str, str]:
     """The environment of a demo: the user's, without ``CWSAGE_*`` settings, with its own home and secret file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
     env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file"})
+    return env
+
+
+def prepare_home(box: Sandbox, home: Path, *, log_in: bool = True) -> dict[str, str]:
+    """Make ``home`` a demo home: run defaults saved and (with ``log_in``) the sandbox's connections too.
+
+    Returns:
+        The environment the web UI reads its settings from.
+    """
+    env = demo_env(home)
+    if log_in:
+        save_login("default", box.manage_settings(), box.sage_settings(), save_password=True, env=env)
+    save_run_defaults("default", DEMO_DEFAULTS, env)
     return env
 
 
@@ -50,10 +63,8 @@ def run_web_demo(
         The exit status (0).
     """
     home = home or Path(tempfile.mkdtemp(prefix="cwsage-web-demo-"))
-    env = demo_env(home)
     with start_sandbox() as box:
-        save_login("default", box.manage_settings(), box.sage_settings(), save_password=True, env=env)
-        save_run_defaults("default", DEMO_DEFAULTS, env)
+        env = prepare_home(box, home)
         announce(f"Sandbox: Manage emulator {box.manage_server.url}, Sage 300 emulator {box.sage_server.url}")
         announce(f"Demo state, reports and config.toml in {home}")
         serve_forever(WebConfig(env=env), port=port, open_browser=open_browser, announce=announce, wait=wait)

@@ -135,10 +135,12 @@ def parse_settings(form: Mapping[str, str]) -> RunDefaults:
                 errors[name] = "This setting needs a value."
         else:
             values[name] = text
-    if not errors:
-        try:
-            return RunDefaults.model_validate(values)
-        except ValidationError as exc:
-            for error in exc.errors():
-                errors[str(error["loc"][0]) if error["loc"] else "form"] = str(error["msg"])
-    raise SettingsError(errors, values)
+    try:
+        defaults = RunDefaults.model_validate(values)  # a blank required field takes its default here …
+    except ValidationError as exc:
+        for error in exc.errors():
+            errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", str(error["msg"]))
+    else:
+        if not errors:
+            return defaults
+    raise SettingsError(errors, values)  # … but is refused all the same, with every other refusal

@@ -158,6 +158,14 @@ def batch_number_field(request: Request, session: SessionDep) -> Response:
     if initials:
         session.initials = initials
     filters = filters_of(values)
+    if "counted" in values:  # the tabs came along: name the batch after the kinds that have a ticked record
+        ticked = {token.split(":", 1)[0] for token in request.query_params.getlist("include")}
+        filters = replace(
+            filters,
+            invoices=filters.invoices and SourceType.INVOICE in ticked,
+            expenses=filters.expenses and SourceType.EXPENSE in ticked,
+            inventory=filters.inventory and SourceType.PROCUREMENT in ticked,
+        )
     return web.templates.TemplateResponse(
         request,
         "_batch_number.html",

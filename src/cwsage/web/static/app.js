@@ -77,6 +77,18 @@
       if (mode === "valid") { box.checked = !row.classList.contains("blocked"); }
     });
     updateCounts();
+    panel.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // ---- the suggested Batch Number follows the ticks until the user types one of their own ----
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "batch-number") { event.target.setAttribute("data-edited", "1"); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var field = document.getElementById("batch-number");
+    if (event.detail.elt.id === "batch-number-field" && field && field.hasAttribute("data-edited")) {
+      event.preventDefault();
+    }
   });
 
   // ---- sorting: buttons in column headers; cells carry data-sort values ----
