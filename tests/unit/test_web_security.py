@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -12,7 +14,10 @@ from browser.support import make_browser
 from cwsage.cli import app as cli_app
 from cwsage.dates import now
 from cwsage.errors import ConfigurationError
+from cwsage.web.app import WebConfig
+from cwsage.web.demo import run_web_demo
 from cwsage.web.security import MAX_PASSWORD_FAILURES, SESSION_IDLE, Gatekeeper, check_bind, is_loopback
+from cwsage.web.server import serve_forever
 
 
 @pytest.fixture
@@ -141,3 +146,26 @@ def test_serve_refuses_a_public_address_without_a_password(env: dict[str, str]) 
     result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--no-browser", "--port", "0"], env=env)
     assert result.exit_code == 1
     assert "without a password" in result.output
+
+
+def test_serve_prints_the_login_link_on_a_line_of_its_own(env: dict[str, str]) -> None:
+    lines: list[str] = []
+    serve_forever(WebConfig(env=env), port=0, open_browser=False, announce=lines.append, wait=lambda: None)
+    links = [line for line in lines if re.fullmatch(r"http://127\.0\.0\.1:\d+/login\?token=[\w-]+", line)]
+    assert len(links) == 1, lines
+
+
+def test_demo_web_serves_the_sandbox_logged_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines: list[str] = []
+    seen: dict[str, int] = {}
+
+    def visit() -> None:
+        link = next(line for line in lines if "/login?token=" in line and line.startswith("http"))
+        with httpx.Client(base_url=link.split("/login")[0]) as client:
+            token = link.split("token=")[1]
+            client.post("/login", data={"token": token})
+            seen["batch"] = client.get("/batch").status_code
+
+    assert run_web_demo(home=tmp_path, port=0, open_browser=False, announce=lines.append, wait=visit) == 0
+    assert seen["batch"] == 200, "logged in to both emulators: Run New Batch opens"
+    assert (tmp_path / "config.toml").exists() and (tmp_path / "secrets.enc").exists()
