@@ -632,6 +632,17 @@ def dump_toml(data: Mapping[str, Any]) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _write_config(path: Path, data: Mapping[str, Any]) -> Path:
+    """Replace ``config.toml`` atomically, mode 0600 from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(dump_toml(data))
+    os.replace(tmp, path)
+    return path
+
+
 def save_profile(
     profile: str,
     values: Mapping[str, Mapping[str, Any]],
@@ -665,13 +676,7 @@ def save_profile(
         sub.update({k: v for k, v in fields.items() if v is not None})
     if make_default or "default_profile" not in data:
         data = {"default_profile": profile, **{k: v for k, v in data.items() if k != "default_profile"}}
-    layout.config_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = layout.config_file.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(dump_toml(data))
-    os.replace(tmp, layout.config_file)
-    return layout.config_file
+    return _write_config(layout.config_file, data)
 
 
 def save_run_defaults(profile: str, defaults: RunDefaults, env: Mapping[str, str] | None = None) -> Path:
@@ -700,10 +705,4 @@ def save_run_defaults(profile: str, defaults: RunDefaults, env: Mapping[str, str
     table.pop("defaults", None)
     if changed:
         table["defaults"] = changed
-    layout.config_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = layout.config_file.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(dump_toml(data))
-    os.replace(tmp, layout.config_file)
-    return layout.config_file
+    return _write_config(layout.config_file, data)

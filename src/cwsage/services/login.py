@@ -19,7 +19,10 @@ from cwsage.config import (
     FIELDS,
     SECRET_FIELDS,
     ManageSettings,
+    RunDefaults,
     SageSettings,
+    Settings,
+    default_database_url,
     resolve_paths,
     save_profile,
     secret_key,
@@ -28,6 +31,7 @@ from cwsage.connectwise.client import ManageClient
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300.client import Sage300Client
+from cwsage.services.connectivity import check_credentials
 
 log = logging.getLogger("cwsage.services.login")
 
@@ -260,6 +264,27 @@ def build_sage(entered: Mapping[str, str], current: Mapping[str, Any]) -> SageSe
         ConfigurationError: a field is missing or invalid, naming each one.
     """
     return _model(SageSettings, "sage", _section_values("sage", entered, current))
+
+
+def check_login(
+    profile: str, manage: ManageSettings, sage: SageSettings, env: Mapping[str, str] | None = None
+) -> list[str]:
+    """What ``cwsage login`` checks before saving: one harmless call each system must accept.
+
+    Returns:
+        One readable problem (redacted) per system that refused; empty when both answered.
+    """
+    layout = resolve_paths(env)
+    candidate = Settings(
+        manage=manage,
+        sage=sage,
+        defaults=RunDefaults(),
+        database_url=default_database_url(layout.home),
+        home=layout.home,
+        profile=profile,
+        config_file=layout.config_file,
+    )
+    return [redact(problem) for problem in check_credentials(candidate)]
 
 
 @dataclass(frozen=True)

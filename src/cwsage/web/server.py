@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
+from cwsage.errors import ConfigurationError
 from cwsage.web.app import WebApp, WebConfig, create_app
 from cwsage.web.security import check_bind
 
@@ -76,13 +77,18 @@ def serving(
         announce: Receives each line for the user (warnings, the address, each new login link).
 
     Raises:
-        ConfigurationError: a non-loopback host without a password.
-        OSError: the port cannot be bound.
+        ConfigurationError: a non-loopback host without a password, or a port that cannot be bound.
     """
     say = announce or (lambda _line: None)
     for warning in check_bind(config.host, config.password):
         say(f"Warning: {warning}")
-    sock = _bind(config.host, port)
+    try:
+        sock = _bind(config.host, port)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot serve on {config.host}:{port}: {exc.strerror or exc}",
+            hint="Another program (or another cwsage serve) uses that port: choose another with --port, or --port 0.",
+        ) from None
     url = _url(config.host, sock.getsockname()[1])
     config.announce = lambda token: say(f"New login link (the last one was used): {url}/login?token={token}")
     app = create_app(config)

@@ -8,11 +8,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from cwsage.config import RunDefaults, Settings, default_database_url, resolve_fields
+from cwsage.config import resolve_fields
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.redaction import redact
 from cwsage.services import login as login_service
-from cwsage.services.connectivity import check_credentials
 from cwsage.web.app import SessionDep, WebApp, web_of
 from cwsage.web.routes.common import go, protected_router, texts
 from cwsage.web.security import WebSession
@@ -124,17 +123,7 @@ async def save_connections(request: Request, session: SessionDep) -> Response:
         sage = login_service.build_sage(form, current)
     except ConfigurationError as exc:
         return _render(request, session, status_code=422, problems=[redact(exc.paragraph())])
-    _p, layout, _r = resolve_fields(web.config.profile, web.config.env, use_store=False)
-    candidate = Settings(
-        manage=manage,
-        sage=sage,
-        defaults=RunDefaults(),
-        database_url=default_database_url(layout.home),
-        home=layout.home,
-        profile=profile,
-        config_file=layout.config_file,
-    )
-    problems = [redact(p) for p in check_credentials(candidate)]
+    problems = login_service.check_login(profile, manage, sage, web.config.env)
     if problems:
         return _render(request, session, status_code=422, problems=[*problems, "Nothing was saved."])
     save = "save_password" in form
