@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,6 +47,28 @@ def ensure_venv() -> None:
     STAMP.write_text(_fingerprint())
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium, which the browser tests drive with Playwright (they never download a browser)."""
+
+
+def ensure_browser() -> None:
+    """Install Debian's chromium for the browser tests when it is missing and we may (root with apt-get).
+
+    Otherwise the browser tests skip themselves and say why.
+    """
+    if CHROMIUM.exists() or os.name != "posix" or not shutil.which("apt-get"):
+        return
+    if os.geteuid() != 0:
+        print("chromium is not installed and you are not root: the browser tests will be skipped.", flush=True)
+        return
+    print("Installing chromium for the browser tests (apt-get install -y chromium) ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "chromium"]
+    if subprocess.run(install, check=False, env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=False, env=env)
+        subprocess.run(install, check=False, env=env)
+
+
 def run(*args: str) -> int:
     """Run one command inside the virtual environment, echoing it first."""
     print("$", " ".join(args), flush=True)
@@ -61,6 +84,7 @@ def main(argv: list[str]) -> int:
     command, extra = argv[0], argv[1:]
     if command == "demo":
         return run("cwsage", "demo", *extra)
+    ensure_browser()
     for step in (
         ("ruff", "check", "src", "tests", "benchmarks", "tasks.py"),
         ("ruff", "format", "--check", "src", "tests", "benchmarks", "tasks.py"),

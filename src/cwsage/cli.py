@@ -481,6 +481,52 @@ def login(
         )
 
 
+WEB_PASSWORD_ENV = "CWSAGE_WEB_PASSWORD"  # noqa: S105 - the name of the variable, not a password
+"""The web UI's password, if any (required when serving beyond this computer)."""
+
+
+def _wait_for_interrupt() -> None:
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _stdout().print("Stopping.")
+
+
+def web_password(env: Mapping[str, str], ask: bool) -> str | None:
+    """The web password: asked for with ``--ask-password``, else ``CWSAGE_WEB_PASSWORD``, else none."""
+    if ask:
+        entered: str = typer.prompt("Web password (asked when signing in)", hide_input=True, confirmation_prompt=True)
+        return entered or None
+    return env.get(WEB_PASSWORD_ENV) or None
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to serve on; anything but loopback needs a password.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 8710,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help=f"Ask for a web password now (or set {WEB_PASSWORD_ENV}).")
+    ] = False,
+) -> None:
+    """Serve the web UI: the guide's screens in your browser, on the same settings, state and services.
+
+    Prints the address and a one-time login link on a line of its own (and opens it in the browser).
+    """
+    from cwsage.web.app import WebConfig
+    from cwsage.web.server import serve_forever
+
+    state = app_context(ctx)
+    config = WebConfig(env=state.env, profile=state.profile, password=web_password(state.env, ask_password), host=host)
+    serve_forever(config, port=port, open_browser=not no_browser, announce=typer.echo, wait=_wait_for_interrupt)
+
+
 def main() -> None:
     """Entry point of the ``cwsage`` command."""
     try:

@@ -244,8 +244,22 @@ def demo(
     home: Annotated[
         Path | None, typer.Option(help="Keep the demo's state and reports here (default: a temporary folder).")
     ] = None,
+    web: Annotated[bool, typer.Option("--web", help="Open the web UI on the sandbox instead of the scripted demo.")] = (
+        False
+    ),
+    port: Annotated[int, typer.Option(help="With --web: the web UI's port (0: any free port).")] = 8710,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="With --web: do not open the browser.")] = False,
 ) -> None:
     """Try cwsage on the built-in sandbox: the demo MSP's batches, validation, posting and payments."""
+    if web:
+        from cwsage.cli import _wait_for_interrupt
+        from cwsage.web.demo import run_web_demo
+
+        raise typer.Exit(
+            run_web_demo(
+                home=home, port=port, open_browser=not no_browser, announce=typer.echo, wait=_wait_for_interrupt
+            )
+        )
     from cwsage.sandbox.demo import run_demo
 
     raise typer.Exit(run_demo(_out, home=home))

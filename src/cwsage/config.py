@@ -155,20 +155,46 @@ class SageSettings(BaseModel):
 
 
 class RunDefaults(BaseModel):
-    """Posting options a profile sets once (``[profiles.NAME.defaults]``)."""
+    """Posting options a profile sets once (``[profiles.NAME.defaults]``).
+
+    Each field's ``description`` is the help text the web Settings screen shows beside it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    auto_post: bool = False
-    chunk_size: int = Field(default=50, ge=1)
-    customer_group: str | None = None
-    vendor_group: str | None = None
-    item_account_set: str | None = None
-    terms_code: str | None = None
-    gl_source_code: str = "GL-JE"
-    default_tax_class: int = 1
-    segment_separator: str = "-"
-    ic_default_location: str | None = None
+    auto_post: bool = Field(
+        default=False,
+        description="Post the Sage 300 batches cwsage creates. Off: they wait in Sage for you to review and post, "
+        "as with the guide's tool.",
+    )
+    chunk_size: int = Field(
+        default=50, ge=1, description="Most documents in one Sage 300 batch; a larger run is split into several."
+    )
+    customer_group: str | None = Field(
+        default=None, description="Sage customer group for customers created by “create missing”."
+    )
+    vendor_group: str | None = Field(
+        default=None, description="Sage vendor group for vendors created by “create missing”."
+    )
+    item_account_set: str | None = Field(
+        default=None, description="Sage IC account set for items created by “create missing”."
+    )
+    terms_code: str | None = Field(
+        default=None, description="Sage terms code for created customers and vendors (not used by cwsage yet)."
+    )
+    gl_source_code: str = Field(
+        default="GL-JE", description="Sage GL source code (LEDGER-TYPE) of the journal entries cwsage creates."
+    )
+    default_tax_class: int = Field(
+        default=1, description="Sage tax class sent for every tax authority of a document (1 is “taxable”)."
+    )
+    segment_separator: str = Field(
+        default="-", description="Character between the segments of a GL account number (not used by cwsage yet)."
+    )
+    ic_default_location: str | None = Field(
+        default=None,
+        description="Sage IC location for inventory adjustments, whose Manage lines name no warehouse.",
+    )
     home_currency: str | None = Field(
         default=None,
         min_length=3,
@@ -649,6 +675,17 @@ def dump_toml(data: Mapping[str, Any]) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _write_config(path: Path, data: Mapping[str, Any]) -> Path:
+    """Replace ``config.toml`` atomically, mode 0600 from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(dump_toml(data))
+    os.replace(tmp, path)
+    return path
+
+
 def save_profile(
     profile: str,
     values: Mapping[str, Mapping[str, Any]],
@@ -682,10 +719,33 @@ def save_profile(
         sub.update({k: v for k, v in fields.items() if v is not None})
     if make_default or "default_profile" not in data:
         data = {"default_profile": profile, **{k: v for k, v in data.items() if k != "default_profile"}}
-    layout.config_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = layout.config_file.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(dump_toml(data))
-    os.replace(tmp, layout.config_file)
-    return layout.config_file
+    return _write_config(layout.config_file, data)
+
+
+def save_run_defaults(profile: str, defaults: RunDefaults, env: Mapping[str, str] | None = None) -> Path:
+    """Write a profile's run defaults to ``config.toml``: the values that differ from the built-in ones.
+
+    The whole ``[profiles.NAME.defaults]`` table is replaced, so a setting put back to its default (or
+    cleared) disappears from the file; the rest of the file is kept.
+
+    Args:
+        profile: Profile name.
+        defaults: The validated defaults.
+        env: Environment (for ``CWSAGE_HOME``).
+
+    Returns:
+        The path of the config file written (mode 0600).
+    """
+    layout = resolve_paths(env)
+    data = read_config_file(layout.config_file)
+    table = data.setdefault("profiles", {}).setdefault(profile, {})
+    builtin = RunDefaults()
+    changed = {
+        name: value
+        for name, value in defaults.model_dump().items()
+        if value is not None and value != getattr(builtin, name)
+    }
+    table.pop("defaults", None)
+    if changed:
+        table["defaults"] = changed
+    return _write_config(layout.config_file, data)
