@@ -179,17 +179,11 @@ class RunDefaults(BaseModel):
     item_account_set: str | None = Field(
         default=None, description="Sage IC account set for items created by “create missing”."
     )
-    terms_code: str | None = Field(
-        default=None, description="Sage terms code for created customers and vendors (not used by cwsage yet)."
-    )
     gl_source_code: str = Field(
         default="GL-JE", description="Sage GL source code (LEDGER-TYPE) of the journal entries cwsage creates."
     )
     default_tax_class: int = Field(
         default=1, description="Sage tax class sent for every tax authority of a document (1 is “taxable”)."
-    )
-    segment_separator: str = Field(
-        default="-", description="Character between the segments of a GL account number (not used by cwsage yet)."
     )
     ic_default_location: str | None = Field(
         default=None,
@@ -200,15 +194,15 @@ class RunDefaults(BaseModel):
         min_length=3,
         max_length=3,
         description=(
-            "The Sage company's home currency (e.g. USD), for a Sage 300 whose company profile "
-            "(CS/CSCompanyProfile) the Web API user cannot read; when the profile can be read it wins (I2)."
+            "The Sage company's home currency (e.g. USD), used only when the Web API user cannot read Sage's "
+            "company profile (CS/CSCompanyProfile); when it can, the profile's currency wins."
         ),
     )
     max_document_amount: Decimal = Field(
         default=Decimal(10_000_000),
         gt=0,
         description="Largest document total cwsage posts (in the document's currency); a larger one is reported "
-        "as a problem of that document instead of being posted. Sage 300 itself holds at most 16 integer digits (I28).",
+        "as a problem of that document instead of being posted. Sage 300 itself holds at most 16 integer digits.",
     )
     max_line_amount: Decimal = Field(
         default=Decimal(10_000_000),
@@ -354,14 +348,14 @@ def secret_key(profile: str, dotted: str) -> str:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """Parse ``config.toml`` (an absent file is an empty config).
+    """Parse ``config.toml`` (an absent file is an empty config); a number with a fraction is a ``Decimal``.
 
     Raises:
         ConfigurationError: if the file is not valid TOML.
     """
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            return tomllib.load(handle, parse_float=Decimal)  # amounts (max_line_amount …) stay exact
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
@@ -644,6 +638,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")  # a TOML number, read back exactly (read_config_file)
     text = str(value)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{escaped}"'

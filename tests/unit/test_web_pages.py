@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from browser.support import Browser, make_browser
@@ -153,14 +155,17 @@ def test_settings_form_is_the_run_defaults_declaration(browser: Browser, env: di
     page = browser.client.get("/settings").text
     for name, info in RunDefaults.model_fields.items():
         assert f'name="{name}"' in page
-        assert info.description and info.description.replace("“", "&#34;")[:20] in page.replace("“", "&#34;")
+        assert info.description and str(escape(info.description)) in page, f"the whole help text of {name}"
     values = {name: "" for name in RunDefaults.model_fields if name != "auto_post"}  # an unticked box is not sent
     values |= {"chunk_size": "12", "customer_group": "RETAIL", "gl_source_code": "GL-CW", "default_tax_class": "2"}
-    values |= {"segment_separator": "-"}
+    values |= {"max_document_amount": "250000", "max_line_amount": "99999.99", "home_currency": "CAD"}
     saved = browser.post("/settings", values)
     assert saved.status_code == 303  # type: ignore[attr-defined]
     defaults = load_settings(env=env, require=frozenset()).defaults
     assert (defaults.chunk_size, defaults.customer_group, defaults.gl_source_code) == (12, "RETAIL", "GL-CW")
+    assert (defaults.max_document_amount, defaults.max_line_amount) == (Decimal(250000), Decimal("99999.99"))
+    assert defaults.home_currency == "CAD"
+    assert 'value="99999.99"' in browser.client.get("/settings").text
     assert defaults.auto_post is False and defaults.ic_default_location is None, "unticked / cleared"
     refused = browser.post("/settings", {**values, "chunk_size": "0"})
     assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text  # type: ignore[attr-defined]

@@ -90,13 +90,17 @@ def test_settings_form_follows_the_declaration() -> None:
     assert fields["chunk_size"].minimum == 1 and fields["customer_group"].optional
     assert fields["ic_default_location"].label == "IC default location"
     assert all(f.help for f in fields.values())
-    parsed = parse_settings(
-        {"chunk_size": "10", "gl_source_code": "GL-JE", "default_tax_class": "1", "segment_separator": "-"}
-    )
+    assert fields["max_line_amount"].kind == "text" and fields["max_line_amount"].default == "10000000"
+    limits = {"max_document_amount": "250000", "max_line_amount": "99999.99"}
+    parsed = parse_settings({"chunk_size": "10", "gl_source_code": "GL-JE", "default_tax_class": "1", **limits})
     assert parsed.auto_post is False and parsed.chunk_size == 10 and parsed.customer_group is None
+    assert (parsed.max_document_amount, parsed.max_line_amount) == (Decimal(250000), Decimal("99999.99"))
     with pytest.raises(SettingsError) as refused:
-        parse_settings({"chunk_size": "zero", "gl_source_code": "", "default_tax_class": "1", "segment_separator": "-"})
+        parse_settings({"chunk_size": "zero", "gl_source_code": "", "default_tax_class": "1", **limits})
     assert set(refused.value.errors) == {"chunk_size", "gl_source_code"}
+    with pytest.raises(SettingsError) as refused:
+        parse_settings({"chunk_size": "1", "gl_source_code": "GL", "default_tax_class": "1", "max_line_amount": "0"})
+    assert set(refused.value.errors) == {"max_document_amount", "max_line_amount"}, "a limit is never blank or 0"
 
 
 def test_save_run_defaults_replaces_only_the_defaults_table(cwsage_home: Path) -> None:
@@ -107,6 +111,11 @@ def test_save_run_defaults_replaces_only_the_defaults_table(cwsage_home: Path) -
     data = read_config_file(cwsage_home / "config.toml")
     assert data["profiles"]["default"]["defaults"] == {"chunk_size": 10}
     assert data["profiles"]["default"]["manage"] == {"url": "https://cw.example.com"}
+    save_run_defaults("default", RunDefaults(max_line_amount=Decimal("99999.99")), env)
+    assert "max_line_amount = 99999.99\n" in (cwsage_home / "config.toml").read_text(), "an amount is a TOML number"
+    assert read_config_file(cwsage_home / "config.toml")["profiles"]["default"]["defaults"] == {
+        "max_line_amount": Decimal("99999.99")
+    }, "read back exactly"
     save_run_defaults("default", RunDefaults(), env)
     assert "defaults" not in read_config_file(cwsage_home / "config.toml")["profiles"]["default"]
 
