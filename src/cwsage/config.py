@@ -106,7 +106,8 @@ def default_database_url(home: Path) -> str:
 # -------------------------------------------------------------------------------------------- models
 
 
-def _parse_verify(value: Any) -> bool | str:
+def parse_verify(value: Any) -> bool | str:
+    """A ``verify_tls`` value as written in the environment or ``config.toml``: a switch, or a CA bundle path."""
     if isinstance(value, bool):
         return value
     text = str(value).strip()
@@ -504,7 +505,7 @@ def _build_section(
     if missing:
         return None, missing
     if "verify_tls" in raw:
-        raw["verify_tls"] = _parse_verify(raw["verify_tls"])
+        raw["verify_tls"] = parse_verify(raw["verify_tls"])
     try:
         return model.model_validate(raw), []
     except ValidationError as exc:

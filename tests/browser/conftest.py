@@ -50,8 +50,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    """Both emulators with the demo company, for the whole session."""
-    with start_sandbox() as box:
+    """Both emulators with the demo company, for the whole session; Sage lists its companies (I1) for the pick-list."""
+    with start_sandbox(sage_companies_list=True) as box:
         yield box
 
 

@@ -67,11 +67,10 @@ def test_log_in_to_both_systems(page: Any, server: RunningServer, sandbox: Sandb
     page.fill("#sage-password", dc.SAGE_PASSWORD)
     page.locator("#sage-password").blur()
     page.wait_for_load_state("networkidle")
-    company = page.locator("#sage-company")
-    if company.evaluate("e => e.tagName") == "SELECT":
-        company.select_option(dc.SAGE_COMPANY)
-    else:
-        company.fill(dc.SAGE_COMPANY)
+    company = page.locator("select#sage-company")  # this Sage lists its companies: a pick-list, not a text box
+    expect(company).to_have_count(1)
+    expect(company.locator("option")).to_have_text([f"{dc.SAGE_COMPANY} — Northwind Managed IT"])
+    company.select_option(dc.SAGE_COMPANY)
     page.fill("#manage-url", sandbox.manage_server.url)
     page.fill("#manage-company", dc.MANAGE_COMPANY_ID)
     page.fill("#manage-public-key", dc.MANAGE_PUBLIC_KEY)

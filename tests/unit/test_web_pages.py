@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import re
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -66,12 +68,52 @@ def test_test_connection_reports_what_each_system_has(browser: Browser) -> None:
     assert "problems found" in wrong.text and "WRONG-PASSWORD" not in wrong.text  # type: ignore[attr-defined]
 
 
-def test_sage_company_is_picked_from_the_list_the_server_gives(browser: Browser) -> None:
+def test_sage_company_is_typed_when_the_server_lists_none(browser: Browser) -> None:
     field = browser.post("/connect/companies", {}).text  # type: ignore[attr-defined]
-    assert "<select" in field or 'type="text"' in field  # the emulator may or may not list its companies (I1)
-    assert dc.SAGE_COMPANY in field
-    refused = browser.post("/connect/companies", {"sage.password": "WRONG"}).text  # type: ignore[attr-defined]
-    assert 'type="text"' in refused, "no list: the company is typed"
+    assert "<select" not in field, "the default emulator serves no companies list (I1)"
+    assert f'<input type="text" id="sage-company" name="sage.company" value="{dc.SAGE_COMPANY}"' in field
+
+
+def test_sage_company_is_picked_from_the_list_the_server_gives(cwsage_home: Path) -> None:
+    with start_sandbox(sage_companies_list=True) as box:
+        browser = make_browser(prepare_home(box, cwsage_home))
+        field = browser.post("/connect/companies", {}).text  # type: ignore[attr-defined]
+        assert '<select id="sage-company" name="sage.company"' in field and 'type="text"' not in field
+        assert f'<option value="{dc.SAGE_COMPANY}" selected>{dc.SAGE_COMPANY} — Northwind Managed IT</option>' in field
+        refused = browser.post("/connect/companies", {"sage.password": "WRONG"}).text  # type: ignore[attr-defined]
+        assert 'type="text"' in refused and "<select" not in refused, "the server lists nothing: the company is typed"
+        assert leaks(field) == leaks(refused) == []
+
+
+def test_a_locked_secret_file_is_shown_on_the_login_screen_and_never_asked_for(
+    browser: Browser, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_prompt(*_args: object, **_kwargs: object) -> str:
+        raise AssertionError("the web UI asked for a passphrase at the terminal")
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", no_prompt)
+    without_key = {k: v for k, v in env.items() if k != "CWSAGE_SECRETS_KEY"}
+    locked = make_browser(without_key)
+    page = locked.client.get("/connect")
+    assert page.status_code == 200
+    assert 'id="secrets-locked"' in page.text and "CWSAGE_SECRETS_KEY" in page.text
+    assert "cannot be read" in page.text and leaks(page.text) == []
+    work = locked.client.get("/batch")
+    assert work.status_code == 303 and work.headers["location"] == "/connect", "to the screen that says what to set"
+    assert 'id="secrets-locked"' not in browser.client.get("/connect").text, "with the key the file opens"
+    form = {
+        "sage.password": dc.SAGE_PASSWORD,
+        "manage.private_key": dc.MANAGE_PRIVATE_KEY,
+        "manage.client_id": dc.MANAGE_CLIENT_ID,
+        "save_password": "on",
+    }
+    logged_in = locked.post("/connect", form)
+    assert logged_in.status_code == 303  # type: ignore[attr-defined]
+    batch = locked.client.get("/batch")
+    assert batch.status_code == 200, "the passwords that could not be saved work for this session"
+    assert "kept for this session only" in batch.text and "CWSAGE_SECRETS_KEY" in batch.text
 
 
 def test_log_in_without_saving_passwords_keeps_them_for_the_session(browser: Browser, env: dict[str, str]) -> None:

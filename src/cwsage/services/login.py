@@ -9,9 +9,9 @@ Every text that leaves here has passed :func:`cwsage.redaction.redact`; no funct
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -23,6 +23,7 @@ from cwsage.config import (
     SageSettings,
     Settings,
     default_database_url,
+    parse_verify,
     resolve_paths,
     save_profile,
     secret_key,
@@ -33,10 +34,14 @@ from cwsage.redaction import redact, register_secret
 from cwsage.sage300.client import Sage300Client
 from cwsage.services.connectivity import check_credentials
 
+if TYPE_CHECKING:
+    from cwsage.secrets import SecretStore
+
 log = logging.getLogger("cwsage.services.login")
 
 MANAGE = "ConnectWise Manage"
 SAGE = "Sage 300"
+SECTION_NAMES = {"manage": MANAGE, "sage": SAGE}
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
@@ -146,17 +151,29 @@ def check_sage(settings: SageSettings) -> ConnectionReport:
     """
     found: list[Finding] = []
     with Sage300Client(settings) as client:
-        profile = _step(found, client.company_profile)
-        if profile is None:
+        read = _step(found, lambda: (client.company_profile(),))
+        if read is None:
             return ConnectionReport(SAGE, tuple(found))
-        found.append(
-            Finding(
-                True,
-                f"Credentials accepted; company {profile.company_id or settings.company.upper()}"
-                f"{' — ' + profile.company_name if profile.company_name else ''}: home currency "
-                f"{profile.home_currency or 'not stated'}, multicurrency {profile.multicurrency or 'not stated'!s}.",
+        profile = read[0]
+        company = settings.company.upper()
+        if profile is not None:
+            multicurrency = "not stated" if profile.multicurrency is None else _yes(profile.multicurrency)
+            found.append(
+                Finding(
+                    True,
+                    f"Credentials accepted; company {company}: home currency "
+                    f"{profile.home_currency or 'not stated'}, multicurrency {multicurrency}.",
+                )
             )
-        )
+        else:
+            found.append(
+                Finding(
+                    True,
+                    f"Credentials accepted; company {company} has no company profile this user can read "
+                    "(CS/CSCompanyProfile): each run takes the home currency from the home_currency setting, "
+                    "else from Sage's currency tables, and says so in its report.",
+                )
+            )
         inventory = _step(found, client.has_inventory_control)
         if inventory is not None:
             found.append(
@@ -215,7 +232,8 @@ def _model(model: type[_M], section: str, values: Mapping[str, Any]) -> _M:
             for e in exc.errors()
         )
         raise ConfigurationError(
-            f"The {section} settings are not complete: {problems}.", hint="Fill them in."
+            f"The {SECTION_NAMES[section]} settings are not complete: {problems}.",
+            hint="Fill them in (nothing was saved).",
         ) from None
 
 
@@ -230,7 +248,7 @@ def _section_values(section: str, entered: Mapping[str, str], current: Mapping[s
             register_secret(text)
         value: Any = text or current.get(spec.dotted)
         if value not in (None, ""):
-            values[spec.name] = value
+            values[spec.name] = parse_verify(value) if spec.name == "verify_tls" else value
     return values
 
 
@@ -250,7 +268,9 @@ def build_manage(entered: Mapping[str, str], current: Mapping[str, Any]) -> Mana
     values = _section_values("manage", entered, current)
     auth = values.get("auth") or "apikey"
     if auth not in ("apikey", "impersonation"):
-        raise ConfigurationError(f"Manage auth must be 'apikey' or 'impersonation', not {auth!r}.")
+        raise ConfigurationError(
+            f"Manage auth must be 'apikey' or 'impersonation', not {auth!r}.", hint="Choose one of the two."
+        )
     unused = ("integrator_user", "integrator_password", "member") if auth == "apikey" else ("public_key", "private_key")
     for name in unused:
         values.pop(name, None)
@@ -266,10 +286,26 @@ def build_sage(entered: Mapping[str, str], current: Mapping[str, Any]) -> SageSe
     return _model(SageSettings, "sage", _section_values("sage", entered, current))
 
 
+CredentialChecker = Callable[[Settings], list[str]]
+"""Takes settings, returns readable problems (empty list: the credentials work)."""
+
+
 def check_login(
-    profile: str, manage: ManageSettings, sage: SageSettings, env: Mapping[str, str] | None = None
+    profile: str,
+    manage: ManageSettings,
+    sage: SageSettings,
+    env: Mapping[str, str] | None = None,
+    *,
+    checkers: Sequence[CredentialChecker] = (check_credentials,),
 ) -> list[str]:
-    """What ``cwsage login`` checks before saving: one harmless call each system must accept.
+    """What a login checks before saving: one harmless call each system must accept.
+
+    Args:
+        profile: Profile name.
+        manage: The Manage connection entered.
+        sage: The Sage 300 connection entered.
+        env: Environment (``CWSAGE_HOME``).
+        checkers: What checks the settings (``cwsage login``'s tests replace the real check).
 
     Returns:
         One readable problem (redacted) per system that refused; empty when both answered.
@@ -284,16 +320,26 @@ def check_login(
         profile=profile,
         config_file=layout.config_file,
     )
-    return [redact(problem) for problem in check_credentials(candidate)]
+    return [redact(problem) for checker in checkers for problem in checker(candidate)]
 
 
 @dataclass(frozen=True)
 class SavedLogin:
-    """Where a saved login went."""
+    """Where a saved login went.
+
+    Attributes:
+        config_file: The ``config.toml`` written.
+        secrets: ``"keyring"``, ``"file"``, or ``""`` when the passwords were not saved.
+        secrets_place: The secret store in words (``OS keyring (…)``, ``encrypted secret file …``), or ``""``.
+        forgotten: How many secrets saved before were forgotten (passwords not saved this time).
+        note: Why the secrets saved before could not be forgotten (a secret file no key was given for), or ``""``.
+    """
 
     config_file: str
     secrets: str
-    """``"keyring"``, ``"file"``, or ``""`` when the passwords were not saved."""
+    secrets_place: str = ""
+    forgotten: int = 0
+    note: str = ""
 
 
 def _plain_and_secrets(section: str, model: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
@@ -325,45 +371,56 @@ def save_login(
     sage: SageSettings,
     *,
     save_password: bool,
+    store: SecretStore,
     env: Mapping[str, str] | None = None,
 ) -> SavedLogin:
-    """Save a profile's connections as ``cwsage login`` does: settings in ``config.toml``, secrets apart.
+    """Save a profile's connections: settings in ``config.toml``, secrets apart (``cwsage login`` and the web).
 
     With ``save_password`` the secrets go to the OS keyring or the encrypted secret file; without it any
-    secret saved before for this profile is forgotten (the guide's unticked "Save password"), and the
-    caller keeps them for the session only.
+    secret saved before for this profile is forgotten (the guide's unticked "Save password": a stale saved
+    password must not outlive the one just entered), and the caller keeps them for the session only.
 
     Args:
         profile: Profile name.
         manage: The Manage connection.
         sage: The Sage 300 connection.
         save_password: Keep the secrets for the next time.
-        env: Environment (``CWSAGE_HOME``, secret backend).
+        store: The secret store (the web passes one that never asks for a passphrase at the terminal).
+        env: Environment (``CWSAGE_HOME``).
 
     Returns:
         Where things were written.
+
+    Raises:
+        SecretKeyMissing: the secrets go to the encrypted file and no key from outside the home was given
+            (the settings are saved all the same; the secrets are not).
     """
+    from cwsage.secrets import SecretKeyMissing
+
     m_plain, m_secrets = _plain_and_secrets("manage", manage)
     s_plain, s_secrets = _plain_and_secrets("sage", sage)
     if m_plain.get("auth") == "apikey":
         for name in ("integrator_user", "member"):
             m_plain.pop(name, None)
     path = save_profile(profile, {"manage": m_plain, "sage": s_plain}, env)
-    from cwsage.secrets import SecretStore
-
-    store = SecretStore(resolve_paths(env).home, env=env)
     if not save_password:
-        forget_saved_passwords(profile, env)
-        return SavedLogin(str(path), "")
+        try:
+            return SavedLogin(str(path), "", forgotten=forget_saved_passwords(profile, store))
+        except SecretKeyMissing as exc:
+            note = redact(f"The passwords saved before could not be forgotten: {exc.paragraph()}")
+            return SavedLogin(str(path), "", note=note)
     used = {store.set(secret_key(profile, name), value) for name, value in {**m_secrets, **s_secrets}.items()}
-    return SavedLogin(str(path), "keyring" if used == {"keyring"} else "file")
+    if used == {"keyring"}:
+        return SavedLogin(str(path), "keyring", store.describe())
+    return SavedLogin(str(path), "file", f"encrypted secret file {store.secrets_file}")
 
 
-def forget_saved_passwords(profile: str, env: Mapping[str, str] | None = None) -> int:
-    """Delete every saved secret of a profile (keyring and encrypted file); returns how many were held."""
-    from cwsage.secrets import SecretStore
+def forget_saved_passwords(profile: str, store: SecretStore) -> int:
+    """Delete every saved secret of a profile (keyring and encrypted file); returns how many were held.
 
-    store = SecretStore(resolve_paths(env).home, env=env)
+    Raises:
+        SecretKeyMissing: the encrypted secret file cannot be opened (no key from outside the home).
+    """
     held = 0
     for dotted in SECRET_FIELDS:
         name = secret_key(profile, dotted)
@@ -376,11 +433,11 @@ def forget_saved_passwords(profile: str, env: Mapping[str, str] | None = None) -
     return held
 
 
-def saved_secrets(profile: str, env: Mapping[str, str] | None = None) -> set[str]:
-    """Which secrets (``section.name``) the secret store holds for a profile — never their values."""
-    from cwsage.secrets import SecretStore
+def saved_secrets(profile: str, store: SecretStore) -> set[str]:
+    """Which secrets (``section.name``) the secret store holds for a profile — never their values.
 
-    store = SecretStore(resolve_paths(env).home, env=env)
+    A store that cannot be opened (no key from outside the home) holds nothing readable: the empty set.
+    """
     held: set[str] = set()
     for dotted in SECRET_FIELDS:
         try:

@@ -25,10 +25,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwsage import __version__
-from cwsage.config import FIELDS, SECTIONS, Settings, load_settings
+from cwsage.config import FIELDS, SECTIONS, Settings, load_settings, resolve_paths
 from cwsage.dates import Clock, SystemClock
 from cwsage.errors import CwsageError
 from cwsage.redaction import redact
+from cwsage.secrets import SecretStore
 from cwsage.services.batch import Context
 from cwsage.services.progress import Progress
 from cwsage.services.session import connect
@@ -130,9 +131,19 @@ class WebApp:
                     env[name] = value
         return env
 
+    @staticmethod
+    def secret_store(env: Mapping[str, str]) -> SecretStore:
+        """The secret store for ``env``, which never asks for a passphrase at the terminal.
+
+        The server's terminal is not the user's: a secret file with no key from outside the home given
+        (``CWSAGE_SECRETS_KEY`` …) stays locked, and the Login screen says what to set.
+        """
+        return SecretStore(resolve_paths(env).home, env=env, prompt=None)
+
     def settings(self, session: WebSession | None, require: AbstractSet[str] = frozenset(SECTIONS)) -> Settings:
         """The settings in force for a session (exactly what the CLI would read, plus unsaved passwords)."""
-        return load_settings(self.config.profile, self.env_for(session), require)
+        env = self.env_for(session)
+        return load_settings(self.config.profile, env, require, store=self.secret_store(env))
 
     def store(self, settings: Settings | None = None) -> StateStore:
         """The state store (one per database URL for the life of the server)."""
@@ -153,7 +164,7 @@ class WebApp:
                 starts, so that a job goes on with the settings it started with).
             progress: Where the service reports progress.
         """
-        settings = load_settings(self.config.profile, env)
+        settings = load_settings(self.config.profile, env, store=self.secret_store(env))
         with connect(settings, self.store(settings), progress=progress, clock=self.config.clock) as ctx:
             yield ctx
 

@@ -2,7 +2,7 @@
 
 Only the demo command imports this module (production code never imports the sandbox): it starts both
 emulators, logs in to them as a user would (settings in a fresh ``config.toml``, passwords in the encrypted
-secret file of a temporary home), and serves the web UI on it until Ctrl+C.
+secret file of a temporary home, under a key from outside it), and serves the web UI on it until Ctrl+C.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cwsage.config import RunDefaults, save_run_defaults
 from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.secrets import ENV_KEY, ENV_KEY_FILE, ENV_PASSPHRASE, SecretStore, generate_key
 from cwsage.services.login import save_login
 from cwsage.web.app import WebConfig
 from cwsage.web.server import serve_forever
@@ -22,10 +23,21 @@ DEMO_DEFAULTS = RunDefaults(auto_post=True, ic_default_location="MAIN")
 """The demo posts its Sage batches (as ``cwsage demo`` does) and knows the IC location of its adjustments."""
 
 
+OUTSIDE_KEYS = (ENV_KEY, ENV_KEY_FILE, ENV_PASSPHRASE)
+"""The variables that give the secret file's key from outside the home (issue 13)."""
+
+
 def demo_env(home: Path) -> dict[str, str]:
-    """The environment of a demo: the user's, without ``CWSAGE_*`` settings, with its own home and secret file."""
+    """The environment of a demo: the user's, without ``CWSAGE_*`` settings, with its own home and secret file.
+
+    The secret file's key comes from outside the home, as always: the user's ``CWSAGE_SECRETS_KEY`` (or
+    ``_KEY_FILE`` / ``_PASSPHRASE``) when set, else a random key that lives in this process only — the file
+    holds nothing but the sandbox's passwords, and a demo home is thrown away.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
     env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file"})
+    given = {name: os.environ[name] for name in OUTSIDE_KEYS if os.environ.get(name)}
+    env.update(given or {ENV_KEY: generate_key()})
     return env
 
 
@@ -37,7 +49,8 @@ def prepare_home(box: Sandbox, home: Path, *, log_in: bool = True) -> dict[str, 
     """
     env = demo_env(home)
     if log_in:
-        save_login("default", box.manage_settings(), box.sage_settings(), save_password=True, env=env)
+        store = SecretStore(home, env=env, prompt=None)
+        save_login("default", box.manage_settings(), box.sage_settings(), save_password=True, store=store, env=env)
     save_run_defaults("default", DEMO_DEFAULTS, env)
     return env
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from cwsage.config import resolve_fields
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.redaction import redact
+from cwsage.secrets import SecretKeyMissing
 from cwsage.services import login as login_service
 from cwsage.web.app import SessionDep, WebApp, web_of
 from cwsage.web.routes.common import go, protected_router, texts
@@ -32,9 +33,28 @@ class FieldView:
     from_env: bool
 
 
-def _current(web: WebApp, session: WebSession) -> tuple[str, dict[str, Any], dict[str, FieldView]]:
-    profile, _layout, resolved = resolve_fields(web.config.profile, web.env_for(session))
+@dataclass(frozen=True)
+class Current:
+    """The connection settings in force for a session, as the Login screen needs them.
+
+    Attributes:
+        profile: The profile shown.
+        values: ``section.name`` -> value in force (secrets included: never sent to a page).
+        views: ``section.name`` -> how the form shows the field.
+        locked: Why the secret store could not be opened (and what to set), when a secret is missing for that.
+    """
+
+    profile: str
+    values: dict[str, Any]
+    views: dict[str, FieldView]
+    locked: str = ""
+
+
+def _current(web: WebApp, session: WebSession) -> Current:
+    env = web.env_for(session)
+    profile, _layout, resolved = resolve_fields(web.config.profile, env, store=web.secret_store(env))
     values = {r.spec.dotted: r.value for r in resolved}
+    locked = next((r.store_error for r in resolved if r.store_error is not None), None)
     views = {
         r.spec.dotted: FieldView(
             name=r.spec.dotted,
@@ -47,23 +67,24 @@ def _current(web: WebApp, session: WebSession) -> tuple[str, dict[str, Any], dic
         )
         for r in resolved
     }
-    return profile, values, views
+    return Current(profile, values, views, redact(locked.paragraph()) if locked is not None else "")
 
 
 def _render(
     request: Request, session: WebSession, *, status_code: int = 200, problems: list[str] | None = None
 ) -> Response:
     web = web_of(request)
-    profile, _values, views = _current(web, session)
-    saved = login_service.saved_secrets(profile, web.config.env)
+    current = _current(web, session)
+    saved = login_service.saved_secrets(current.profile, web.secret_store(web.config.env))
     return web.page(
         request,
         "connect.html",
         session,
         status_code=status_code,
         nav="connect",
-        profile=profile,
-        f=views,
+        profile=current.profile,
+        f=current.views,
+        locked=current.locked,
         saved=saved,
         held_in_session=sorted(session.secrets),
         problems=problems or [],
@@ -81,7 +102,7 @@ async def try_connection(request: Request, system: str, session: SessionDep) -> 
     """Test one system with what is on the form (nothing is saved) and show what was found."""
     web = web_of(request)
     entered = texts(await request.form())
-    _profile, current, _views = _current(web, session)
+    current = _current(web, session).values
     report: login_service.ConnectionReport
     try:
         if system == "manage":
@@ -101,7 +122,7 @@ async def company_field(request: Request, session: SessionDep) -> Response:
     """The Sage company control: a list to pick from when the server lists its companies, a text box otherwise."""
     web = web_of(request)
     entered = texts(await request.form())
-    _profile, current, _views = _current(web, session)
+    current = _current(web, session).values
 
     def value(name: str) -> str:
         return entered.get(name) or str(current.get(name) or "")
@@ -117,23 +138,36 @@ async def save_connections(request: Request, session: SessionDep) -> Response:
     """Log in: check both connections, then save them (the passwords only if "Save password" is ticked)."""
     web = web_of(request)
     form = texts(await request.form())
-    profile, current, _views = _current(web, session)
+    current = _current(web, session)
     try:
-        manage = login_service.build_manage(form, current)
-        sage = login_service.build_sage(form, current)
+        manage = login_service.build_manage(form, current.values)
+        sage = login_service.build_sage(form, current.values)
     except ConfigurationError as exc:
         return _render(request, session, status_code=422, problems=[redact(exc.paragraph())])
-    problems = login_service.check_login(profile, manage, sage, web.config.env)
+    problems = login_service.check_login(current.profile, manage, sage, web.config.env)
     if problems:
         return _render(request, session, status_code=422, problems=[*problems, "Nothing was saved."])
     save = "save_password" in form
-    saved = login_service.save_login(profile, manage, sage, save_password=save, env=web.config.env)
+    store = web.secret_store(web.config.env)
+    accepted = "Both systems accepted the credentials."
+    try:
+        saved = login_service.save_login(
+            current.profile, manage, sage, save_password=save, store=store, env=web.config.env
+        )
+    except SecretKeyMissing as exc:  # the settings are saved; the passwords can only be kept for this session
+        session.secrets = login_service.connection_secrets(manage, sage)
+        session.flash.append(
+            f"{accepted} Settings saved; the passwords could not be saved and are kept for this session only: "
+            + redact(exc.paragraph())
+        )
+        return go(request, "/batch")
     session.secrets = {} if save else login_service.connection_secrets(manage, sage)
-    where = {"keyring": "the OS keyring", "file": "the encrypted secret file"}.get(saved.secrets, "")
-    session.flash.append(
-        f"Both systems accepted the credentials. Settings saved to {saved.config_file}; "
-        + (f"passwords saved in {where}." if save else "passwords kept for this session only (not saved).")
-    )
+    kept = f"passwords saved in the {saved.secrets_place}." if save else "passwords kept for this session only."
+    session.flash.append(f"{accepted} Settings saved to {saved.config_file}; {kept}")
+    if saved.forgotten:
+        session.flash.append(f"Forgot the {saved.forgotten} password(s) and key(s) saved before.")
+    if saved.note:
+        session.flash.append(saved.note)
     return go(request, "/batch")
 
 
@@ -141,8 +175,8 @@ async def save_connections(request: Request, session: SessionDep) -> Response:
 def forget_passwords(request: Request, session: SessionDep) -> Response:
     """Forget every saved password of the profile, and those this session held."""
     web = web_of(request)
-    profile, _values, _views = _current(web, session)
-    held = login_service.forget_saved_passwords(profile, web.config.env)
+    profile = _current(web, session).profile
+    held = login_service.forget_saved_passwords(profile, web.secret_store(web.config.env))
     session.secrets.clear()
     session.flash.append(
         f"Forgot {held} saved password(s) and key(s) of profile '{profile}'. Enter them again to connect."
