@@ -24,14 +24,14 @@ import os
 import platform
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -42,27 +42,20 @@ from typer.exceptions import TyperException
 from cwsage import __version__
 from cwsage.config import (
     SECTIONS,
-    ManageSettings,
-    RunDefaults,
-    SageSettings,
     Settings,
     default_database_url,
     resolve_fields,
     resolve_paths,
-    save_profile,
-    secret_key,
 )
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.logging_setup import configure_logging
-from cwsage.redaction import MASK, redact, redact_url, register_secret
+from cwsage.redaction import MASK, redact, redact_url
 
 if TYPE_CHECKING:
+    from cwsage.services.login import CredentialChecker
     from cwsage.state import StateStore
 
 log = logging.getLogger("cwsage.cli")
-
-CredentialChecker = Callable[[Settings], list[str]]
-"""Takes settings, returns readable problems (empty list: the credentials work)."""
 
 
 def _default_checker(settings: Settings) -> list[str]:
@@ -391,94 +384,69 @@ def login(
     and never written to config.toml: with --save-password they go to the secret store; otherwise they
     must be given again (for example through CWSAGE_* environment variables).
     """
+    from cwsage.secrets import SecretStore
+    from cwsage.services import login as login_service
+
     state = app_context(ctx)
-    profile, layout, resolved = resolve_fields(state.profile, state.env)
+    store = SecretStore(resolve_paths(state.env).home, env=state.env)
+    profile, layout, resolved = resolve_fields(state.profile, state.env, store=store)
     current = {item.spec.dotted: item.value for item in resolved}
     console = _stdout()
     console.print(f"Settings for profile '{profile}' (saved in {layout.config_file}).")
 
-    m: dict[str, Any] = {}
-    m["url"] = _ask("ConnectWise Manage URL", current["manage.url"], manage_url)
-    m["company"] = _ask("Manage company id", current["manage.company"], manage_company)
-    m["auth"] = _ask("Manage auth (apikey/impersonation)", current["manage.auth"], manage_auth, default="apikey")
-    if m["auth"] not in ("apikey", "impersonation"):
+    entered: dict[str, str] = {}
+    entered["manage.url"] = _ask("ConnectWise Manage URL", current["manage.url"], manage_url)
+    entered["manage.company"] = _ask("Manage company id", current["manage.company"], manage_company)
+    auth = _ask("Manage auth (apikey/impersonation)", current["manage.auth"], manage_auth, default="apikey")
+    if auth not in ("apikey", "impersonation"):
         raise ConfigurationError(
-            f"Manage auth must be 'apikey' or 'impersonation', not {m['auth']!r}.",
+            f"Manage auth must be 'apikey' or 'impersonation', not {auth!r}.",
             hint="Run `cwsage login` again and answer apikey or impersonation.",
         )
-    m["client_id"] = _ask_secret("Manage clientId", current["manage.client_id"])
-    if m["auth"] == "apikey":
-        m["public_key"] = _ask("Manage public key", current["manage.public_key"], manage_public_key)
-        m["private_key"] = _ask_secret("Manage private key", current["manage.private_key"])
+    entered["manage.auth"] = auth
+    entered["manage.client_id"] = _ask_secret("Manage clientId", current["manage.client_id"])
+    if auth == "apikey":
+        entered["manage.public_key"] = _ask("Manage public key", current["manage.public_key"], manage_public_key)
+        entered["manage.private_key"] = _ask_secret("Manage private key", current["manage.private_key"])
     else:
-        m["integrator_user"] = _ask("Manage integrator user", current["manage.integrator_user"], manage_integrator_user)
-        m["integrator_password"] = _ask_secret("Manage integrator password", current["manage.integrator_password"])
-        m["member"] = _ask("Manage member to act as", current["manage.member"], manage_member)
-    s: dict[str, Any] = {}
-    s["url"] = _ask("Sage 300 Web API URL", current["sage.url"], sage_url)
-    s["company"] = _ask("Sage 300 company", current["sage.company"], sage_company)
-    s["user"] = _ask("Sage 300 user", current["sage.user"], sage_user)
-    s["password"] = _ask_secret("Sage 300 password", current["sage.password"])
-    for key in ("accept_version", "verify_tls", "timeout_seconds"):
-        if current.get(f"manage.{key}") is not None:
-            m[key] = current[f"manage.{key}"]
-    for key in ("verify_tls", "timeout_seconds"):
-        if current.get(f"sage.{key}") is not None:
-            s[key] = current[f"sage.{key}"]
-    for name in ("client_id", "private_key", "integrator_password"):
-        register_secret(m.get(name))
-    register_secret(s["password"])
-
-    try:
-        manage = ManageSettings.model_validate(m)
-        sage = SageSettings.model_validate(s)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"The settings entered are not valid: {problems}.") from None
-    settings = Settings(
-        manage=manage,
-        sage=sage,
-        defaults=RunDefaults(),
-        database_url=default_database_url(layout.home),
-        home=layout.home,
-        profile=profile,
-        config_file=layout.config_file,
-    )
+        entered["manage.integrator_user"] = _ask(
+            "Manage integrator user", current["manage.integrator_user"], manage_integrator_user
+        )
+        entered["manage.integrator_password"] = _ask_secret(
+            "Manage integrator password", current["manage.integrator_password"]
+        )
+        entered["manage.member"] = _ask("Manage member to act as", current["manage.member"], manage_member)
+    entered["sage.url"] = _ask("Sage 300 Web API URL", current["sage.url"], sage_url)
+    entered["sage.company"] = _ask("Sage 300 company", current["sage.company"], sage_company)
+    entered["sage.user"] = _ask("Sage 300 user", current["sage.user"], sage_user)
+    entered["sage.password"] = _ask_secret("Sage 300 password", current["sage.password"])
+    # The web Login screen's own functions: a field not asked for keeps the value in force (TLS, timeouts).
+    manage = login_service.build_manage(entered, current)
+    sage = login_service.build_sage(entered, current)
 
     if check:
         console.print("Checking the credentials ...")
-        failures: list[str] = []
-        for checker in CREDENTIAL_CHECKERS:
-            failures += checker(settings)
+        failures = login_service.check_login(profile, manage, sage, state.env, checkers=CREDENTIAL_CHECKERS)
         if failures:
             raise ConfigurationError(
-                "The credentials did not work: " + " ".join(redact(p) for p in failures),
+                "The credentials did not work: " + " ".join(failures),
                 hint="Nothing was saved. Correct the settings and run `cwsage login` again.",
             )
         console.print(Text("Both systems accepted the credentials.", style="green"))
 
-    secrets = {f"manage.{k}": v for k, v in m.items() if k in ("client_id", "private_key", "integrator_password")}
-    secrets["sage.password"] = s["password"]
-    plain = {
-        "manage": {k: v for k, v in m.items() if f"manage.{k}" not in secrets},
-        "sage": {k: v for k, v in s.items() if f"sage.{k}" not in secrets},
-    }
-    path = save_profile(profile, plain, state.env)
-    console.print(f"Saved the settings of profile '{profile}' to {path}.")
+    saved = login_service.save_login(profile, manage, sage, save_password=save_password, store=store, env=state.env)
+    console.print(f"Saved the settings of profile '{profile}' to {saved.config_file}.")
     if save_password:
-        from cwsage.secrets import SecretStore
-
-        store = SecretStore(layout.home, env=state.env)
-        used = {store.set(secret_key(profile, name), value) for name, value in secrets.items() if value}
-        where = (
-            "the OS keyring" if used == {"keyring"} else store.describe() if used == {"file"} else "the secret store"
-        )
-        console.print(f"Saved the passwords and keys in {where}.")
-    else:
-        console.print(
-            "The passwords and keys were not saved: give them again next time, e.g. with the "
-            "CWSAGE_MANAGE_PRIVATE_KEY, CWSAGE_MANAGE_CLIENT_ID and CWSAGE_SAGE_PASSWORD environment variables."
-        )
+        console.print(f"Saved the passwords and keys in {saved.secrets_place}.")
+        return
+    console.print(
+        "The passwords and keys were not saved: give them again next time, e.g. with the "
+        "CWSAGE_MANAGE_PRIVATE_KEY, CWSAGE_MANAGE_CLIENT_ID and CWSAGE_SAGE_PASSWORD environment variables."
+    )
+    if saved.forgotten:
+        console.print(f"Forgot the {saved.forgotten} password(s) and key(s) saved before for profile '{profile}'.")
+    if saved.note:
+        console.print(Text(saved.note, style="yellow"))
 
 
 WEB_PASSWORD_ENV = "CWSAGE_WEB_PASSWORD"  # noqa: S105 - the name of the variable, not a password

@@ -118,6 +118,29 @@ def test_login_without_saving_passwords(cwsage_home: Path, monkeypatch: pytest.M
         load_settings()
 
 
+def test_login_without_saving_forgets_the_passwords_saved_before(
+    cwsage_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "CREDENTIAL_CHECKERS", [lambda s: []])
+    assert runner.invoke(cli.app, ["login", "--save-password"], input=LOGIN_INPUT).exit_code == 0
+    assert load_settings().need_sage().password.get_secret_value() == "sage-secret-7788"
+    result = runner.invoke(cli.app, ["login", "--no-save-password"], input=LOGIN_INPUT)
+    assert result.exit_code == 0, result.output
+    assert "Forgot the 3 password(s) and key(s) saved before for profile 'default'." in result.output
+    assert SecretStore(cwsage_home, backend="file").names() == [], "no stale password outlives the new one"
+
+
+def test_login_keeps_the_tls_and_timeout_settings_it_does_not_ask_for(
+    cwsage_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Settings] = []
+    monkeypatch.setattr(cli, "CREDENTIAL_CHECKERS", [lambda s: seen.append(s) or []])
+    monkeypatch.setenv("CWSAGE_SAGE_VERIFY_TLS", "false")
+    result = runner.invoke(cli.app, ["login", "--no-save-password"], input=LOGIN_INPUT)
+    assert result.exit_code == 0, result.output
+    assert seen[0].need_sage().verify_tls is False, "'false' from the environment is the switch, not a CA path"
+
+
 def test_cwsage_error_is_one_red_paragraph_exit_1(cwsage_home: Path) -> None:
     @cli.app.command("explode-for-test")
     def explode() -> None:
