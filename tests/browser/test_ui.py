@@ -218,13 +218,16 @@ def test_settings_round_trip(page: Any, server: RunningServer, web_env: dict[str
     page.goto(f"{server.url}/settings")
     page.fill("#setting-chunk_size", "33")
     page.fill("#setting-customer_group", "RETAIL")
+    page.fill("#setting-max_line_amount", "99999.99")
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_selector("#messages .notice")
     page.reload()
     assert page.input_value("#setting-chunk_size") == "33"
     assert page.input_value("#setting-customer_group") == "RETAIL"
+    assert page.input_value("#setting-max_line_amount") == "99999.99"
     config = (Path(web_env["CWSAGE_HOME"]) / "config.toml").read_text()
     assert "chunk_size = 33" in config and 'customer_group = "RETAIL"' in config
+    assert "max_line_amount = 99999.99" in config
     assert leaks(config) == []
     shoot(page, shots, "14-settings", full_page=True)
 
