@@ -19,6 +19,7 @@ from cwsage.sandbox.manage import app as manage_app
 from cwsage.sandbox.manage import glexport, jsoncodec
 from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import Context, RunRequest, check, run_batch
+from cwsage.services.listing import unposted_records
 from cwsage.services.results import Outcome
 from cwsage.state.store import DocState, StateStore
 
@@ -101,6 +102,19 @@ def test_skip_invalid_posts_every_good_invoice_and_reports_the_bad_one(
     assert len(before_manage["invoices"]) - len(after_manage["invoices"]) == len(written)
     errors = Path(result.reports["errors"]).read_text(encoding="utf-8")
     assert f"invoice {bad}: Manage sent total = NaN" in errors
+
+
+def test_run_new_batch_list_shows_the_unreadable_record_with_its_field_and_value(
+    context: Context, corrupt_export: dict[str, Any]
+) -> None:
+    request = RunRequest(batch_number="E2E-NAN-LIST", invoices=True, expenses=False, inventory=False)
+    listing = unposted_records(context, request)
+    assert listing.checked and listing.error is None and listing.general_problems == []
+    bad = corrupt_export["invoice"]
+    (row,) = [r for r in listing.invoices if r.number == bad]
+    assert row.blocked
+    assert [(p.code, p.field, p.value) for p in row.problems] == [("record-unreadable", "transactions.total", "NaN")]
+    assert not any(p.code == "record-unreadable" for r in listing.invoices if r is not row for p in r.problems)
 
 
 def test_cli_skip_invalid_with_a_text_total(sandbox: Sandbox, home: Path, corrupt_export: dict[str, Any]) -> None:
