@@ -1,4 +1,7 @@
-"""One sandbox, one web server and one headless chromium for the whole browser-test session.
+"""One sandbox, one web server and one headless chromium for the browser tests, ended after the last of them.
+
+Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread while it is
+open, and the tests collected after these (``asyncio.run`` in the emulator tests) need it gone.
 
 The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (Playwright never downloads a browser
 here). ``python3 tasks.py test`` installs it with apt when it is missing and the user is root; otherwise
@@ -48,27 +51,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sandbox() -> Iterator[Sandbox]:
     """Both emulators with the demo company, for the whole session; Sage lists its companies (I1) for the pick-list."""
     with start_sandbox(sage_companies_list=True) as box:
         yield box
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_env(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A fresh home with the demo's run defaults, not logged in (the tests log in through the Login screen)."""
     return prepare_home(sandbox, tmp_path_factory.mktemp("web-home"), log_in=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(web_env: dict[str, str]) -> Iterator[RunningServer]:
     """``cwsage serve`` on a free loopback port."""
     with serving(WebConfig(env=web_env), port=0) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """Headless chromium."""
     from playwright.sync_api import sync_playwright
@@ -79,7 +82,7 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def page(chromium: Any) -> Iterator[Any]:
     """One browser tab at 1280×800 shared by the tests, which follow a bookkeeper's day in order."""
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
@@ -92,7 +95,7 @@ def page(chromium: Any) -> Iterator[Any]:
     assert errors == [], f"script errors on the pages: {errors}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where screenshots go."""
     wanted = os.environ.get("CWSAGE_SCREENSHOTS")
