@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, text, update
 
 from cwsage.errors import RunConflict
+from cwsage.services.locks import write_lock, write_lock_name
 from cwsage.state import DocState, RunStatus, StateStore, current_revision
 from cwsage.state.models import RunLockRow, dumps_exact, loads_exact
 
@@ -344,3 +345,16 @@ def test_run_lock_refuses_another_process_and_recovers_when_it_dies(sqlite_url: 
 def test_run_lock_across_processes_on_postgresql(pg_schema: str) -> None:
     with StateStore.open(PG_URL, schema=pg_schema) as parent:
         _lock_across_processes(PG_URL, pg_schema, parent)
+
+
+def test_the_write_lock_names_the_command_and_is_per_company_pair(store: StateStore) -> None:
+    """Issue 13 finding 1: runs, reruns and payment syncs share one lock per company pair (SQLite and PostgreSQL)."""
+    sync = store.create_run(kind="sync-payments", batch_number=None, options={}, actor="ann")
+    run = store.create_run(kind="run", batch_number="20261126AB-I", options={}, actor="bob")
+    with write_lock(store, sync.id, "cwdemo", "SAMINC"):
+        with pytest.raises(RunConflict) as caught, write_lock(store, run.id, "CWDEMO", "saminc"):
+            pass
+        assert "a payment sync" in caught.value.user_message and sync.id in caught.value.user_message
+        with write_lock(store, run.id, "cwdemo", "OTHERCO"):  # another Sage company: no conflict
+            pass
+    assert store.lock_holder(write_lock_name("cwdemo", "SAMINC")) is None

@@ -849,6 +849,11 @@ class ManageClient(ApiClient):
         """One invoice by id (raises :class:`ManageNotFound` on 404)."""
         return self._get_one(f"finance/invoices/{int(invoice_id)}", Invoice, f"invoice id {invoice_id}")
 
+    @property
+    def company(self) -> str:
+        """The Manage company id this client logs in to (names the write lock; never a secret)."""
+        return self._company
+
     def invoice_payments(self, invoice_id: int) -> list[InvoicePayment]:
         """The payment rows of one invoice."""
         return self._list(
@@ -890,6 +895,14 @@ class ManageClient(ApiClient):
             self._json(response, "the payment update"),
             source_ref=f"payment {payment_id} of invoice id {invoice_id}",
         )
+
+    def delete_payment(self, invoice_id: int, payment_id: int) -> bool:
+        """``DELETE …/payments/{id}`` (idempotent): whether it deleted the row (``False``: it was already gone)."""
+        try:
+            self._request("DELETE", f"finance/invoices/{int(invoice_id)}/payments/{int(payment_id)}", safe=True)
+        except ManageNotFound:
+            return False
+        return True
 
     # -- master data -------------------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
+from cwsage.services.locks import write_lock
 from cwsage.services.master import load_master
 from cwsage.services.posting import Poster, PostItem, PostSettings, Target, locate
 from cwsage.services.progress import Progress, SilentProgress, checkpoint
@@ -753,7 +754,7 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         )
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
     run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
-    with store.run_lock(run_id):
+    with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
         return _run_locked(ctx, job, request, run_id, resume=bool(unfinished))
 
 
@@ -920,7 +921,7 @@ def rerun_batch(
                 result.warnings.extend(_force_notes(prepared, found))
             return result
         run_id = str(uuid.uuid4())
-        with store.run_lock(run_id):
+        with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
             run = store.create_run(
                 kind="rerun",
                 batch_number=batch_number,
@@ -941,7 +942,7 @@ def rerun_batch(
             return job.finish(run, poster, error=error, manage_batch=None, written_back=False, skipped=skip)
     run = unfinished[0]
     ctx.progress.note(f"Resuming the unfinished rerun {run.id} of batch {batch_number}.")
-    with store.run_lock(run.id):
+    with write_lock(store, run.id, ctx.manage.company, ctx.sage.company):
         poster, error = job.post(run)
         if run.options.get("force"):
             forced: dict[str, Any] = next((r["detail"] for r in store.audit_log(run.id) if r["event"] == "force"), {})

@@ -21,8 +21,9 @@ from __future__ import annotations
 import getpass
 import logging
 import socket
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -35,8 +36,9 @@ from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
 from cwsage.sage300.vocabulary import PostedDocumentType
+from cwsage.services.locks import write_lock
 from cwsage.services.progress import Progress, SilentProgress
-from cwsage.state.store import RunStatus, StateStore
+from cwsage.state.store import RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.payments")
 
@@ -221,13 +223,36 @@ def sync_payments(
     actor = f"{user}@{machine}"
     started = clock.now()
     start = start_date(since, store, clock, user, machine)
-    result = SyncResult(since=start, dry_run=dry_run)
-    pending = _needing_attention(store, actor)
-    run = None
-    if not dry_run:
+    if dry_run:
+        return _sync(manage, sage, store, start, None, dry_run=True, started=started, progress=progress)
+    # The lock comes first: a refused sync leaves no run behind.
+    run_id = str(uuid.uuid4())
+    with write_lock(store, run_id, manage.company, sage.company):
         run = store.create_run(
-            kind=SYNC_RUN_KIND, batch_number=None, options={"since": since, "start": start.isoformat()}, actor=actor
+            kind=SYNC_RUN_KIND,
+            batch_number=None,
+            options={"since": since, "start": start.isoformat()},
+            actor=actor,
+            run_id=run_id,
         )
+        return _sync(manage, sage, store, start, run, dry_run=False, started=started, progress=progress)
+
+
+def _sync(
+    manage: ManageClient,
+    sage: Sage300Client,
+    store: StateStore,
+    start: date,
+    run: RunRecord | None,
+    *,
+    dry_run: bool,
+    started: datetime,
+    progress: Progress,
+) -> SyncResult:
+    """Read what changed in Sage, settle each invoice's payments in Manage, move the watermark, finish ``run``."""
+    user, machine = who_and_where()
+    result = SyncResult(since=start, dry_run=dry_run)
+    pending = _needing_attention(store, f"{user}@{machine}")
     try:
         progress.stage(f"Reading AR documents changed in Sage 300 since {start.isoformat()}")
         everything = {d.document_number: d for d in sage.posted_ar_documents(changed_since=start)}
@@ -362,7 +387,7 @@ def _apply(
         if target == 0:
             return (PaymentAction.NOTHING_PAID if paid == 0 else PaymentAction.UNCHANGED), context.strip(" ()")
         if not dry_run:
-            _create(manage, invoice.id, target, when)
+            _create(manage, invoice.id, existing, target, when)
         return PaymentAction.CREATED, f"{target} recorded{context}{note}"
     same_date = current.payment_date is not None and current.payment_date.date() == when
     if current_amount == target and same_date:
@@ -374,8 +399,15 @@ def _apply(
     return PaymentAction.UPDATED, f"{change}{context}{note}"
 
 
-def _create(manage: ManageClient, invoice_id: int, amount: Decimal, when: date) -> None:
-    """POST the payment row; after an unclear answer, look before concluding anything (never post twice)."""
+def _create(manage: ManageClient, invoice_id: int, before: list[InvoicePayment], amount: Decimal, when: date) -> None:
+    """POST the payment row, then converge with any other writer of the same moment.
+
+    After an unclear answer, look before concluding anything (never post twice). After the write, read the
+    rows again: rows that were not there before (``before``) and carry the same amount and date were written
+    for this settlement — ours, and any that another cwsage (another machine, its own state store) wrote at the
+    same moment. The lowest payment id stays and the others are deleted; every writer applies the same rule, so
+    the end state holds the payment once whichever finishes first.
+    """
     try:
         manage.create_payment(invoice_id, amount=amount, payment_date=when)
     except AmbiguousOutcome:
@@ -383,3 +415,22 @@ def _create(manage: ManageClient, invoice_id: int, amount: Decimal, when: date) 
         if not any((p.amount or money.ZERO) == amount for p in landed):
             raise
         log.info("payment on invoice id %s landed despite the unclear answer", invoice_id)
+    known = {p.id for p in before}
+    twins = sorted(
+        p.id
+        for p in manage.invoice_payments(invoice_id)
+        if p.id is not None
+        and p.id not in known
+        and (p.amount or money.ZERO) == amount
+        and p.payment_date is not None
+        and p.payment_date.date() == when
+    )
+    for duplicate in twins[1:]:
+        if manage.delete_payment(invoice_id, duplicate):
+            log.warning(
+                "payment %s on invoice id %s duplicated one another writer made at the same moment; deleted it "
+                "(payment %s stays)",
+                duplicate,
+                invoice_id,
+                twins[0],
+            )

@@ -113,6 +113,10 @@ class SageBatchRecord:
     document_keys: list[str]
 
 
+#: How a refusal names the command that holds the lock, by run kind.
+LOCK_COMMANDS = {"run": "a batch run", "rerun": "a rerun", "sync-payments": "a payment sync"}
+
+
 @dataclass(frozen=True)
 class LockHolder:
     """Who holds a run lock."""
@@ -773,12 +777,13 @@ class StateStore:
             return f"no heartbeat since {holder.heartbeat_at.isoformat()} (more than {stale_after})"
         return None
 
-    @staticmethod
-    def _conflict(holder: LockHolder) -> RunConflict:
+    def _conflict(self, holder: LockHolder) -> RunConflict:
+        holding = self.get_run(holder.run_id)
+        command = LOCK_COMMANDS.get(holding.kind, holding.kind) if holding else "a command"
         batch = f", batch {holder.batch_number}" if holder.batch_number else ""
         return RunConflict(
-            f"Another run is in progress: run {holder.run_id}{batch}, on host {holder.host}, pid {holder.pid}, "
-            f"since {holder.acquired_at.isoformat(timespec='seconds')}.",
+            f"Another cwsage command is writing to these companies: {command} (run {holder.run_id}{batch}), "
+            f"on host {holder.host}, pid {holder.pid}, since {holder.acquired_at.isoformat(timespec='seconds')}.",
             detail=f"lock '{holder.name}', last heartbeat {holder.heartbeat_at.isoformat()}",
         )
 
