@@ -19,7 +19,7 @@ from typing import Any
 
 from cwsage import money
 from cwsage.connectwise import models as cw
-from cwsage.connectwise.client import ManageClient
+from cwsage.connectwise.client import ManageClient, ManageRejection
 from cwsage.dates import Clock, SystemClock
 from cwsage.domain.documents import (
     DocKind,
@@ -44,7 +44,7 @@ from cwsage.services.posting import Poster, PostItem, PostSettings, Target, loca
 from cwsage.services.progress import Progress, SilentProgress, checkpoint
 from cwsage.services.reports import write_reports
 from cwsage.services.results import DocumentRow, Outcome, RunResult, build_preview, document_party, document_total
-from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
+from cwsage.state.store import DocState, DocumentRecord, RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.batch")
 
@@ -554,27 +554,30 @@ class BatchJob:
         self.ctx.progress.stage("Marking the posted records as batched in Manage")
         ids = sorted({gl_id for record in landed for gl_id in record.gl_entry_ids})
         existing = manage.find_batches(self.batch_number)
+        refused: set[int] = set()
         if not existing:
-            request = cw.CreateBatchRequest(
-                batch_identifier=self.batch_number,
-                export_invoices_flag=request_flags.get("invoices", False),
-                export_expenses_flag=request_flags.get("expenses", False),
-                export_products_flag=request_flags.get("inventory", False),
-                processed_record_ids=ids,
-            )
             checkpoint("before-write-back")
             try:
-                manage.create_batch(request)
-            except AmbiguousOutcome:
-                existing = manage.find_batches(self.batch_number)
-                if not existing:
+                existing = self._create_manage_batch(ids, request_flags)
+            except ManageRejection as exc:
+                # One GL entry Manage no longer knows refuses the whole batch: find which, batch the others.
+                refused = set(ids) - self._still_unbatched(run)
+                if not refused:
                     raise
+                log.warning("Manage refused GL entries %s (%s); batching the others", sorted(refused), exc)
+                store.audit(run.id, "manage-refused-entries", {"gl_entries": sorted(refused), "answer": str(exc)})
+                rest = [i for i in ids if i not in refused]
+                existing = self._create_manage_batch(rest, request_flags) if rest else []
+        if refused:
+            landed = self._not_marked(run, landed, refused)
+            if not landed:
+                return None
         batch = existing[0] if existing else manage.find_batches(self.batch_number)[0]
         if batch.id is None:
             raise SourceDataError(f"Manage returned batch {self.batch_number!r} without an id")
         if existing:
             batched = {entry.id for entry in manage.batch_entries(batch.id)}
-            missing = [i for i in ids if i not in batched]
+            missing = [i for i in ids if i not in batched and i not in refused]
             if missing:
                 raise SourceDataError(
                     f"Manage already has a batch {self.batch_number!r} that does not contain {len(missing)} of this "
@@ -588,6 +591,63 @@ class BatchJob:
                 checkpoint("during-write-back")
         store.audit(run.id, "manage-batch", {"batch": self.batch_number, "id": batch.id, "gl_entries": len(ids)})
         return f"{self.batch_number} (Manage batch id {batch.id})"
+
+    def _create_manage_batch(self, ids: list[int], flags: dict[str, bool]) -> list[cw.AccountingBatch]:
+        """``POST /batches`` with ``ids``; after an unclear answer, the batch if it was made (else re-raise)."""
+        request = cw.CreateBatchRequest(
+            batch_identifier=self.batch_number,
+            export_invoices_flag=flags.get("invoices", False),
+            export_expenses_flag=flags.get("expenses", False),
+            export_products_flag=flags.get("inventory", False),
+            processed_record_ids=ids,
+        )
+        try:
+            self.ctx.manage.create_batch(request)
+        except AmbiguousOutcome:
+            existing = self.ctx.manage.find_batches(self.batch_number)
+            if not existing:
+                raise
+            return existing
+        return []
+
+    def _still_unbatched(self, run: RunRecord) -> set[int]:
+        """The GL entry ids Manage would batch now for the run's selection (a fresh export is a read)."""
+        request = request_of(run)
+        selection = select(self.ctx, request)
+        if selection.empty:
+            return set()
+        export = export_selection(self.ctx, request, selection)
+        translation = translate(export, TranslateOptions(ic_default_location=self.ctx.settings.ic_default_location))
+        return {gl_id for doc in translation.readable_documents for gl_id in doc.gl_entry_ids}
+
+    def _not_marked(self, run: RunRecord, landed: list[DocumentRecord], refused: set[int]) -> list[DocumentRecord]:
+        """File the documents whose GL entries Manage refused; return the ones it can still mark."""
+        markable = []
+        for record in landed:
+            theirs = sorted(set(record.gl_entry_ids) & refused)
+            if not theirs:
+                markable.append(record)
+                continue
+            issue = Issue(
+                (record.payload or {}).get("row", {}).get("label", record.key),
+                record.key,
+                "manage-refused-gl-entries",
+                "processedRecordIds",
+                ", ".join(map(str, theirs)),
+                f"is in Sage 300 ({record.sage_location or 'posted'}), but Manage refused to mark its GL entries "
+                "as batched: they are no longer unposted there (the record was changed, re-closed, deleted or "
+                "batched by hand after the export)",
+                "Open the record in Manage (Finance > Accounting Interface). If it still shows as unposted, mark it "
+                "batched by hand. Do not post it to Sage 300 again: it is there already.",
+            )
+            self.ctx.store.set_state(
+                run.id,
+                record.key,
+                DocState.NOT_MARKED,
+                event="Manage refused its GL entries",
+                issues=[*record.issues, issue.as_dict()],
+            )
+        return markable
 
     def finish(
         self,
@@ -625,8 +685,8 @@ class BatchJob:
             )
             rows.append(row)
         done_state = DocState.WRITTEN_BACK if written_back else DocState.POSTED
-        good = counts[done_state] + (counts[DocState.POSTED] if written_back else 0)
-        bad = counts[DocState.REJECTED] + counts[DocState.INVALID]
+        good = counts[done_state] + (counts[DocState.POSTED] if written_back else 0) + counts[DocState.NOT_MARKED]
+        bad = counts[DocState.REJECTED] + counts[DocState.INVALID] + counts[DocState.NOT_MARKED]
         open_work = (
             counts[DocState.VALIDATED] + counts[DocState.POSTING] + (counts[DocState.POSTED] if written_back else 0)
         )
@@ -644,11 +704,19 @@ class BatchJob:
                 message += f" {counts[DocState.SKIPPED]} already in Sage 300 were skipped."
         elif good:
             outcome, status = Outcome.PARTIAL, RunStatus.PARTIAL
+            not_posted = bad - counts[DocState.NOT_MARKED]
             message = (
-                f"Batch {self.batch_number} completed, but {bad} document(s) had errors and were not posted; "
+                f"Batch {self.batch_number} completed, but {not_posted} document(s) had errors and were not posted; "
                 f"{good} are in Sage 300. Fix the errors and run them in a new batch "
                 f"(e.g. {self.batch_number}-1)."
+                if not_posted
+                else f"Batch {self.batch_number} completed: {good} document(s) are in Sage 300."
             )
+            if counts[DocState.NOT_MARKED]:
+                message += (
+                    f" Manage refused to mark {counts[DocState.NOT_MARKED]} of them as batched; see the errors "
+                    "for what to check in Manage (they are in Sage 300: do not post them again)."
+                )
         elif counts[DocState.SKIPPED] and not bad:
             outcome, status = Outcome.NOTHING_TO_DO, RunStatus.SUCCEEDED
             message = f"Every document of batch {self.batch_number} is already in Sage 300; nothing was posted."
@@ -775,14 +843,7 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
         run = store.get_run(run_id)
         assert run is not None
         ctx.progress.note(f"Resuming the unfinished run {run.id} of batch {request.batch_number}.")
-        request = RunRequest(
-            **{
-                **run.options,
-                "through": _date_or_none(run.options.get("through")),
-                "include": tuple(run.options.get("include") or ()),
-                "exclude": tuple(run.options.get("exclude") or ()),
-            }
-        )
+        request = request_of(run)
     else:
         run = store.create_run(
             kind="run", batch_number=request.batch_number, options=request.options(), actor=ctx.actor, run_id=run_id
@@ -843,8 +904,16 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
     return job.finish(run, poster, error=error, manage_batch=manage_batch, written_back=True)
 
 
-def _date_or_none(value: object) -> date | None:
-    return date.fromisoformat(str(value)) if value else None
+def request_of(run: RunRecord) -> RunRequest:
+    """The request a run was started with (stored in its options)."""
+    return RunRequest(
+        **{
+            **run.options,
+            "through": date.fromisoformat(str(run.options["through"])) if run.options.get("through") else None,
+            "include": tuple(run.options.get("include") or ()),
+            "exclude": tuple(run.options.get("exclude") or ()),
+        }
+    )
 
 
 def rerun_batch(

@@ -46,6 +46,7 @@ STATE_WORDS: dict[str, str] = {
     DocState.POSTING: "being posted",
     DocState.POSTED: "posted",
     DocState.WRITTEN_BACK: "posted",
+    DocState.NOT_MARKED: "posted, not marked in Manage",
     DocState.INVALID: "invalid",
     DocState.REJECTED: "not posted (Sage refused it)",
     DocState.SKIPPED: "in Sage already",

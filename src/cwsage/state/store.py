@@ -50,6 +50,8 @@ class DocState(StrEnum):
     POSTING = "posting"
     POSTED = "posted"
     WRITTEN_BACK = "written_back"
+    NOT_MARKED = "not_marked"
+    """In Sage 300, but Manage refused to mark its GL entries as batched (a person must look at it in Manage)."""
     INVALID = "invalid"
     REJECTED = "rejected"
     SKIPPED = "skipped"

@@ -113,6 +113,7 @@ def state_text(state: str) -> str:
 TONE_OF_STATE = {
     "posted": "good",
     "written_back": "good",
+    "not_marked": "bad",
     "would post": "good",
     "in Sage already": "info",
     "skipped": "info",
@@ -129,6 +130,6 @@ def state_tone(state: str) -> str:
 
 def states_of(counts: dict[str, dict[str, int]]) -> list[str]:
     """The document states that occur in per-kind counts, in the order of the state machine."""
-    order = ["would post", "written_back", "posted", "in Sage already", "skipped", "invalid", "rejected"]
+    order = ["would post", "written_back", "posted", "not_marked", "in Sage already", "skipped", "invalid", "rejected"]
     seen = {state for by_state in counts.values() for state in by_state}
     return [s for s in order if s in seen] + sorted(seen - set(order))

@@ -182,3 +182,22 @@ def test_multiple_payments_sum(api: httpx.Client) -> None:
         assert api.post(f"/finance/invoices/{inv['id']}/payments", json={"amount": float(amount)}).status_code == 201
     after = js(api.get(f"/finance/invoices/{inv['id']}"))
     assert isinstance(after, dict) and after["balance"] == 0 and after["payments"] == total
+
+
+def test_a_reclosed_invoice_has_new_gl_entries_and_the_old_ones_are_refused(
+    api: httpx.Client, root: str, emu: ManageEmulator
+) -> None:
+    invoice_id = emu.store.unposted_invoice_ids()[0]
+    old = [int(i) for i in export_one(api, invoice_id)["glEntryIds"].split(",")]
+    number = emu.store.invoices[invoice_id]["invoiceNumber"]
+    r = httpx.post(root + "/_sandbox/reclose", json={"invoiceNumber": number})
+    assert r.status_code == 200
+    new = r.json()["glEntryIds"]
+    assert len(new) == len(old) and not set(new) & set(old)
+    assert [int(i) for i in export_one(api, invoice_id)["glEntryIds"].split(",")] == new
+    refused = batch(api, "OLD-IDS", old)
+    assert refused.status_code == 400 and str(old[0]) in refused.json()["errors"][0]["message"]
+    assert batch(api, "NEW-IDS", new).status_code == 201
+    again = httpx.post(root + "/_sandbox/reclose", json={"invoiceNumber": number})
+    assert again.status_code == 400, "a batched invoice cannot be re-closed"
+    assert httpx.post(root + "/_sandbox/reclose", json={"invoiceNumber": "NOPE"}).status_code == 404

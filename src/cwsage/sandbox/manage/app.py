@@ -711,6 +711,11 @@ class ManageEmulator:
             if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= 100_000:
                 raise invalid("generate", "invoices", "invoices must be an integer between 1 and 100000.")
             return _json(200, {"invoiceIds": st.generate(count, self.company)})
+        if path == "/_sandbox/reclose" and method == "POST":
+            number = body.get("invoiceNumber") if isinstance(body, dict) else None
+            if not isinstance(number, str):
+                raise invalid("reclose", "invoiceNumber", "invoiceNumber (a string) is required.")
+            return _json(200, {"glEntryIds": st.reclose_invoice(number)})
         if path == "/_sandbox/faults":
             if method == "GET":
                 return _json(200, [_no_floats(rule) for rule in self.faults.rules()])

@@ -431,6 +431,30 @@ class Store:
         seed["settings"]["transferExpensesAsBillFlag"] = self.transfer_expenses_as_bill  # the factory's choice wins
         self.load(seed, copy_doc=False)
 
+    def reclose_invoice(self, number: str) -> list[int]:
+        """An invoice re-opened and closed again in Manage: its GL entries are generated anew (new ids).
+
+        Reference: GL entries are generated at close; the old ids are gone, so a batch naming them is refused.
+        Only an unbatched invoice can be re-closed. Returns the new GL entry ids.
+        """
+        with self.lock:
+            rec = self.invoice_by_number_index.get(number)
+            if rec is None:
+                raise ApiError(404, "NotFound", f"Invoice {number} not found.")
+            old = [int(i) for i in rec["glEntryIds"]]
+            if any(eid in self.batched for eid in old):
+                raise invalid("invoice", "invoiceNumber", f"Invoice {number} is batched; it cannot be re-closed.")
+            kind = self.owner[old[0]][0] if old else ""
+            top = max(self.owner, default=0) + 1
+            fresh = list(range(top, top + len(old)))
+            for eid in old:
+                del self.owner[eid]
+            rec["glEntryIds"] = fresh
+            for eid in fresh:
+                self.owner[eid] = (kind, rec)
+            self._changed()
+            return fresh
+
     def export_seed(self) -> dict[str, Any]:
         """A deep copy of the current state as a seed document."""
         with self.lock:
