@@ -185,12 +185,17 @@ def rerun(
     batch_number: Annotated[str, typer.Argument(help="The Batch Number of the Manage batch to send again.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be posted; change nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Post even the documents Sage 300 already has.")] = False,
-    detail: DetailOpt = "default",
+    detail: Annotated[
+        str | None,
+        typer.Option("--detail", help="Invoice line detail: default, condensed, detailed (default: as first run)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rerun a previous batch (e.g. after a Sage restore), skipping what Sage 300 still has."""
     with _session(ctx, as_json) as context:
-        result = batch_service.rerun_batch(context, batch_number, dry_run=dry_run, force=force, detail=_detail(detail))
+        result = batch_service.rerun_batch(
+            context, batch_number, dry_run=dry_run, force=force, detail=_detail(detail) if detail else None
+        )
     _finish(result, as_json, show_run)
 
 

@@ -39,7 +39,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ob
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("point", ["during-validation", "after-sage-batch", "before-write-back", "during-write-back"])
+@pytest.mark.parametrize(
+    "point", ["during-validation", "after-sage-batch", "before-write-back", "during-write-back", "after-finish"]
+)
 def test_killed_run_finishes_like_an_uninterrupted_one(
     point: str, sandbox: Sandbox, home: Path, reference: dict[str, object]
 ) -> None:
@@ -58,8 +60,10 @@ def test_killed_run_finishes_like_an_uninterrupted_one(
         assert len(after_kill) > len(before_sage) and BATCH not in state["batches"]
     elif point == "before-write-back":
         assert len(after_kill) == len(reference["sage"]) and BATCH not in state["batches"]  # type: ignore[arg-type]
-    else:
+    elif point == "during-write-back":
         assert state["batches"][BATCH] == reference["manage"]["batches"][BATCH]  # type: ignore[index]
+    else:  # the run was saved as finished; the process died before it could answer
+        assert after_kill == reference["sage"] and state == reference["manage"]
 
     again = run_cli(sandbox, home, *ARGS)
     assert again.returncode == 3, again.stderr[-2000:]
@@ -71,7 +75,9 @@ def test_killed_run_finishes_like_an_uninterrupted_one(
     assert sage_documents(sandbox) == reference["sage"]
     assert manage_state(sandbox) == reference["manage"]
 
-    # A third run finds the batch number used and changes nothing.
+    # A third run answers with the finished run's result (issue 13, finding 5) and changes nothing.
     third = run_cli(sandbox, home, *ARGS)
-    assert third.returncode == 1 and "already been used" in third.stdout + third.stderr
+    assert third.returncode == 3, third.stderr[-2000:]
+    replayed = json.loads(third.stdout)
+    assert replayed["counts"] == reference["counts"] and "already ran" in replayed["message"]
     assert sage_documents(sandbox) == reference["sage"] and manage_state(sandbox) == reference["manage"]

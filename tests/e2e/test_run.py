@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from cwsage.config import RunDefaults
+from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.batch import Context, RunRequest, check, run_batch
@@ -224,9 +225,11 @@ def test_clean_selection_succeeds_and_second_run_posts_nothing(sandbox: Sandbox,
     assert again.outcome is Outcome.NOTHING_TO_DO and again.exit_code == 0
     assert sage_documents(sandbox) == after_first_sage
     assert manage_state(sandbox) == after_first_manage
-    # The same Batch Number is refused outright.
-    with pytest.raises(Exception, match="already been used"):
-        run_batch(context, request)
+    # The same command again answers with the finished run; the Batch Number for other records is refused.
+    replayed = run_batch(context, request)
+    assert replayed.outcome is Outcome.SUCCEEDED and "already ran" in replayed.message
+    with pytest.raises(ConfigurationError, match="already used"):
+        run_batch(context, RunRequest(batch_number="20261125QA-T", location="Toronto"))
     assert sage_documents(sandbox) == after_first_sage
 
 
@@ -474,4 +477,5 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     again = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J3", "--include", number)
     assert again.returncode == 0 and "nothing to post" in again.stdout.lower()
     reused = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J2")
-    assert reused.returncode == 1 and "already been used" in (reused.stdout + reused.stderr)
+    assert reused.returncode == 1 and "is already used" in (reused.stdout + reused.stderr)
+    assert "20261125QA-J2-1" in reused.stdout + reused.stderr, "the next free Batch Number is suggested"

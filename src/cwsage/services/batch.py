@@ -38,6 +38,7 @@ from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
+from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.locks import write_lock
 from cwsage.services.master import load_master
 from cwsage.services.posting import Poster, PostItem, PostSettings, Target, locate
@@ -649,6 +650,20 @@ class BatchJob:
             )
         return markable
 
+    def replay(self, run: RunRecord) -> RunResult:
+        """The recorded result of a finished run, as it ended (nothing is sent anywhere, nothing changes)."""
+        result = self.finish(
+            run,
+            None,
+            error=None,
+            manage_batch=run.summary.get("manage_batch"),
+            written_back=run.kind == "run",
+            store_outcome=False,
+        )
+        finished = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else "earlier"
+        result.message = f"Batch {self.batch_number} already ran ({finished}); nothing was sent again. {result.message}"
+        return result
+
     def finish(
         self,
         run: RunRecord,
@@ -658,8 +673,9 @@ class BatchJob:
         manage_batch: str | None,
         written_back: bool,
         skipped: dict[str, str] | None = None,
+        store_outcome: bool = True,
     ) -> RunResult:
-        """Decide the outcome, store it, save the reports and build the result."""
+        """Decide the outcome, store it (unless ``store_outcome`` is false), save the reports, build the result."""
         store = self.ctx.store
         records = store.documents(run.id)
         rows: list[DocumentRow] = []
@@ -739,7 +755,7 @@ class BatchJob:
             warnings=self._warnings(poster.outcome.warnings if poster else []),
             requests=self._requests(),
         )
-        if status is not RunStatus.RUNNING:
+        if store_outcome and status is not RunStatus.RUNNING:
             store.finish_run(
                 run.id,
                 status,
@@ -751,6 +767,8 @@ class BatchJob:
                 },
             )
         result.reports = write_reports(self.ctx.reports_dir, result, store.audit_log(run.id))
+        if store_outcome:
+            checkpoint("after-finish")
         return result
 
     def fail_before_posting(self, run: RunRecord, prepared: Prepared) -> RunResult:
@@ -828,17 +846,28 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
 
 def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:
     store = ctx.store
-    finished = [
-        r
-        for r in store.find_runs(batch_number=request.batch_number, kind="run")
-        if r.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
-    ]
-    if not resume and (finished or ctx.manage.find_batches(request.batch_number)):
-        raise ConfigurationError(
-            f"Batch Number {request.batch_number!r} has already been used in Manage",
-            hint=f"Choose a new Batch Number (for example {request.batch_number}-1), or use "
-            f"`cwsage rerun {request.batch_number}` to send that batch to Sage again.",
-        )
+    if not resume:
+        finished = [
+            r
+            for r in store.find_runs(batch_number=request.batch_number, kind="run")
+            if r.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+        ]
+        same = [r for r in finished if same_selection(request_of(r), request)]
+        if same:
+            # The same command again (after a kill once the run was saved, or by habit): its recorded result.
+            return job.replay(same[0])
+        if finished or ctx.manage.find_batches(request.batch_number):
+            free = next_free_batch_number(store, ctx.manage, request.batch_number, include_base=False)
+            used_by = (
+                f"this installation's run of {finished[0].started_at:%Y-%m-%d %H:%M} for another selection"
+                if finished
+                else "a batch in Manage"
+            )
+            raise ConfigurationError(
+                f"Batch Number {request.batch_number!r} is already used by {used_by}",
+                hint=f"Run these records under the next free Batch Number, {free}; or use "
+                f"`cwsage rerun {request.batch_number}` to send that batch to Sage 300 again.",
+            )
     if resume:
         run = store.get_run(run_id)
         assert run is not None
@@ -904,6 +933,15 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
     return job.finish(run, poster, error=error, manage_batch=manage_batch, written_back=True)
 
 
+SELECTION_FIELDS = ("invoices", "expenses", "inventory", "location", "through", "detail", "include", "exclude")
+"""What makes two runs of one Batch Number the same batch (not --dry-run, --skip-invalid …)."""
+
+
+def same_selection(a: RunRequest, b: RunRequest) -> bool:
+    """Whether two requests pick the same records the same way."""
+    return all(getattr(a, name) == getattr(b, name) for name in SELECTION_FIELDS)
+
+
 def request_of(run: RunRecord) -> RunRequest:
     """The request a run was started with (stored in its options)."""
     return RunRequest(
@@ -917,7 +955,7 @@ def request_of(run: RunRecord) -> RunRequest:
 
 
 def rerun_batch(
-    ctx: Context, batch_number: str, *, dry_run: bool = False, force: bool = False, detail: str = "default"
+    ctx: Context, batch_number: str, *, dry_run: bool = False, force: bool = False, detail: str | None = None
 ) -> RunResult:
     """Rerun Previous Batch: re-export a Manage batch and post again only what Sage no longer has.
 
@@ -933,7 +971,8 @@ def rerun_batch(
         batch_number: The Batch Number of the Manage batch.
         dry_run: Show what would be posted and skipped; change nothing anywhere.
         force: Post even the documents Sage 300 already has.
-        detail: Invoice line detail of the re-export (default, condensed, detailed).
+        detail: Invoice line detail of the re-export (default, condensed, detailed); ``None``: the detail the
+            batch was first run with by this installation (``default`` when it was not).
 
     Returns:
         The same result (outcome, documents, errors, reports) as a new run, with ``skipped`` filled.
@@ -953,6 +992,9 @@ def rerun_batch(
     batch = batches[0]
     if batch.id is None:
         raise SourceDataError(f"Manage returned batch {batch_number!r} without an id")
+    if detail is None:
+        first = store.find_runs(batch_number=batch_number, kind="run")
+        detail = str(first[-1].options.get("detail") or "default") if first else "default"
     unfinished = store.find_runs(batch_number=batch_number, kind="rerun", status=RunStatus.RUNNING)
     if dry_run or not unfinished:
         ctx.progress.stage(f"Re-exporting batch {batch_number} from Manage")

@@ -29,15 +29,13 @@ from cwsage.domain.issues import Issue
 from cwsage.errors import CwsageError
 from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.services.batch import Context, RunRequest, Selection, check, export_selection, resolve_location
+from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.listing")
 
 KIND_SUFFIX = {SourceType.INVOICE: "I", SourceType.EXPENSE: "E", SourceType.PROCUREMENT: "P"}
 """The guide's Batch Number suffix per kind (``P`` for procurement, i.e. inventory)."""
-
-MAX_SUFFIX = 99
-"""How many ``-N`` suffixes :func:`suggest_batch_number` tries before giving up on a free one."""
 
 STATE_WORDS: dict[str, str] = {
     DocState.SELECTED: "selected",
@@ -369,11 +367,6 @@ def batch_suffix(*, invoices: bool, expenses: bool, inventory: bool) -> str:
     return "".join(kinds) or "IEP"
 
 
-def batch_number_used(store: StateStore, manage: ManageClient, batch_number: str) -> bool:
-    """Whether a cwsage run or a Manage batch already has this Batch Number."""
-    return bool(store.find_runs(batch_number=batch_number)) or bool(manage.find_batches(batch_number))
-
-
 def suggest_batch_number(
     store: StateStore,
     manage: ManageClient,
@@ -405,11 +398,7 @@ def suggest_batch_number(
     base = (
         f"{day.strftime('%Y%m%d')}{letters}-{batch_suffix(invoices=invoices, expenses=expenses, inventory=inventory)}"
     )
-    for n in range(MAX_SUFFIX + 1):
-        candidate = base if n == 0 else f"{base}-{n}"
-        if not batch_number_used(store, manage, candidate):
-            return candidate
-    return base
+    return next_free_batch_number(store, manage, base)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ class RerunRequest:
     """The choices of the Rerun Previous Batch tab."""
 
     batch_number: str
-    detail: str = "default"
+    detail: str | None = None
+    """``None``: the detail the batch was first run with."""
     force: bool = False
 
 
@@ -40,7 +41,7 @@ def rerun_page(request: Request, session: SessionDep, batch: str = "") -> Respon
         nav="rerun",
         batches=listing.previous_batches(store),
         chosen=batch,
-        details=DETAILS,
+        details=(("", "As first run"), *DETAILS),
     )
 
 
@@ -53,8 +54,8 @@ def rerun_request(values: dict[str, str]) -> RerunRequest:
     number = values.get("batch_number", "").strip()
     if not number:
         raise ConfigurationError("choose a batch to rerun", hint="Pick one from the list or type its Batch Number.")
-    detail = values.get("detail", "default").lower()
-    return RerunRequest(number, detail if detail in batch_service.DETAIL_LEVELS else "default", "force" in values)
+    detail = values.get("detail", "").lower()
+    return RerunRequest(number, detail if detail in batch_service.DETAIL_LEVELS else None, "force" in values)
 
 
 def start_rerun(web: WebApp, session: WebSession, wanted: RerunRequest, *, preview: bool) -> Job:
