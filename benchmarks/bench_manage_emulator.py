@@ -47,6 +47,9 @@ import httpx
 
 from cwsage.sandbox import demo_company as dc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procstat import cpu_seconds, peak_rss_mb
+
 API = "/v4_6_release/apis/3.0"
 PAGE = 1000
 THRU = "2026-12-31T23:59:59Z"
@@ -179,24 +182,10 @@ def serve(n: int, invoices_only: bool, lines: list[int] | None) -> None:
         emulator = create_app(generate=spec)
     setup = time.process_time() - started
     server = ServerThread(emulator.app).start()
-    rss = _peak_rss_mb(os.getpid())  # not ru_maxrss: that keeps the forking parent's size
+    rss = peak_rss_mb(os.getpid())  # not ru_maxrss: that keeps the forking parent's size
     sys.stdout.write(json.dumps({"url": server.url, "setup": setup, "rss_setup": rss}) + "\n")
     sys.stdout.flush()
     threading.Event().wait()
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def measure(n: int, invoices_only: bool, lines: list[int] | None = None) -> dict[str, Any]:
@@ -208,11 +197,11 @@ def measure(n: int, invoices_only: bool, lines: list[int] | None = None) -> dict
     try:
         assert child.stdout is not None
         ready = json.loads(child.stdout.readline())
-        before = _cpu_seconds(child.pid)
+        before = cpu_seconds(child.pid)
         driver = Driver(ready["url"])
         documents = driver.run(n)
-        cpu = _cpu_seconds(child.pid) - before
-        peak = _peak_rss_mb(child.pid)
+        cpu = cpu_seconds(child.pid) - before
+        peak = peak_rss_mb(child.pid)
     finally:
         child.terminate()
         child.wait(timeout=30)

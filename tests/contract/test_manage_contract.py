@@ -226,8 +226,7 @@ def test_batch_lifecycle(manage: ManageClient) -> None:
     assert invoice.id is not None
     ids = first_invoice_gl_ids(manage, invoice.id)
     before = manage.unposted_count("invoices")
-    created = manage.create_batch(batch_request("CONTRACT-1", ids))
-    assert [t.id for t in created.transactions] == [invoice.id]
+    manage.create_batch(batch_request("CONTRACT-1", ids))
     assert invoice.id not in {r.id for r in manage.unposted_invoices()}
     assert manage.unposted_count("invoices") == before - 1
     found = manage.find_batches("CONTRACT-1")

@@ -759,17 +759,18 @@ class ManageClient(ApiClient):
         ref = f"export {request.batch_identifier or ''}".strip()
         return parse_export(self._json(response, "the export"), source_ref=ref)
 
-    def create_batch(self, request: CreateBatchRequest) -> GLExport:
+    def create_batch(self, request: CreateBatchRequest) -> None:
         """``POST /finance/accounting/batches``: mark the GL entries batched. Creating: never blindly retried.
+
+        Manage answers with the export of the batch (as large as the export itself); cwsage needs none of it —
+        what was batched is read back with :meth:`batch_entries` — so the answer is not parsed.
 
         Raises:
             AmbiguousOutcome: the answer was lost; look with :meth:`find_batches` before trying again.
         """
-        response = self._request(
+        self._request(
             "POST", "finance/accounting/batches", json_body=request.to_payload(), safe=False, timeout=self._long_timeout
         )
-        ref = f"batch {request.batch_identifier}"
-        return parse_export(self._json(response, "the batch creation"), source_ref=ref)
 
     def find_batches(self, batch_identifier: str) -> list[AccountingBatch]:
         """Batches whose ``batchIdentifier`` is exactly ``batch_identifier``."""

@@ -100,20 +100,42 @@ def record_receipts(sage: Sage300Client, invoice_numbers: list[str], day: date) 
             )
         )
         notes.append(f"credit note {credit.document_number} applied to {target.document_number} ({amount})")
-    if receipts:
-        batch = sage.create_ar_receipt_batch(
-            sg.ARReceiptBatch(
-                batch_record_type=CASH,
-                batch_date=day,
-                description="cwsage demo receipts",
-                batch_status=V.BatchStatus.READY_TO_POST,
-                receipts_adjustments=receipts,
-            )
-        )
-        if batch.batch_number is not None:
-            sage.ensure_ready(V.AR_RECEIPT_BATCHES, (CASH, batch.batch_number), batch.batch_status)
-            sage.post_ar_receipt_batch(batch.batch_number)
+    post_receipts(sage, receipts, day, "cwsage demo receipts")
     return notes
+
+
+def post_receipts(sage: Sage300Client, receipts: list[sg.ARReceipt], day: date, description: str) -> None:
+    """Enter ``receipts`` in one AR receipt batch, ready to post in the creating POST, and post it."""
+    if not receipts:
+        return
+    batch = sage.create_ar_receipt_batch(
+        sg.ARReceiptBatch(
+            batch_record_type=CASH,
+            batch_date=day,
+            description=description,
+            batch_status=V.BatchStatus.READY_TO_POST,
+            receipts_adjustments=receipts,
+        )
+    )
+    if batch.batch_number is not None:
+        sage.ensure_ready(V.AR_RECEIPT_BATCHES, (CASH, batch.batch_number), batch.batch_status)
+        sage.post_ar_receipt_batch(batch.batch_number)
+
+
+def pay_in_full(sage: Sage300Client, every: int, day: date) -> int:
+    """Pay every ``every``-th open posted AR invoice in full (one receipt batch); returns how many (benchmarks)."""
+    documents = sage.posted_ar_documents(changed_since=date(2000, 1, 1))
+    open_invoices = [
+        d
+        for d in documents
+        if d.document_type == V.PostedDocumentType.INVOICE and (d.customer_currency_amount_due or 0) > 0
+    ][::every]
+    receipts = [
+        _receipt(d.customer_number, d.document_number, d.customer_currency_amount_due or money.ZERO, day, f"B-{n}")
+        for n, d in enumerate(open_invoices, 1)
+    ]
+    post_receipts(sage, receipts, day, "benchmark receipts")
+    return len(receipts)
 
 
 def _receipt(customer: str, document: str, amount: Decimal, day: date, reference: str) -> sg.ARReceipt:

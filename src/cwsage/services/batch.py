@@ -45,7 +45,15 @@ from cwsage.services.posting import Poster, PostItem, PostSettings, Target, loca
 from cwsage.services.progress import Progress, SilentProgress, checkpoint
 from cwsage.services.reports import write_reports
 from cwsage.services.results import DocumentRow, Outcome, RunResult, build_preview, document_party, document_total
-from cwsage.state.store import DocState, DocumentRecord, RunRecord, RunStatus, StateStore
+from cwsage.state.store import (
+    DocState,
+    DocumentRecord,
+    NewDocument,
+    RunRecord,
+    RunStatus,
+    StateChange,
+    StateStore,
+)
 
 log = logging.getLogger("cwsage.batch")
 
@@ -401,13 +409,18 @@ class BatchJob:
         """Record every document with its state, payload and issues before anything is posted."""
         blocked = blocking_keys(prepared.issues)
         current = {doc.key for doc in prepared.documents}
-        for record in self.ctx.store.documents(run.id):
-            if record.key not in current and record.state is DocState.VALIDATED:
-                # Stored by an attempt that stopped before it was prepared, and no longer selected.
-                self.ctx.store.set_state(run.id, record.key, DocState.SKIPPED, event="no longer in the selection")
+        gone = [
+            # Stored by an attempt that stopped before it was prepared, and no longer selected.
+            StateChange(record.key, DocState.SKIPPED, "no longer in the selection")
+            for record in self.ctx.store.documents(run.id)
+            if record.key not in current and record.state is DocState.VALIDATED
+        ]
+        self.ctx.store.set_states(run.id, gone)
         issues_by_key: dict[str, list[dict[str, Any]]] = {}
         for issue in prepared.issues:
             issues_by_key.setdefault(issue.document_key, []).append(issue.as_dict())
+        documents: list[NewDocument] = []
+        found: list[StateChange] = []
         for doc in prepared.documents:
             item = prepared.items.get(doc.key)
             if doc.key in skip:
@@ -418,22 +431,25 @@ class BatchJob:
                 state = DocState.POSTED  # put there by an earlier cwsage run (conflicts were validation errors)
             else:
                 state = DocState.VALIDATED
-            self.ctx.store.put_document(
-                run.id,
-                doc.key,
-                kind=str(doc.kind),
-                source_type=str(doc.source.source_type),
-                source_id=doc.source.record_id,
-                document_number=doc.document_number,
-                state=state,
-                content_hash=content_hash(item) if item else "",
-                gl_entry_ids=list(doc.gl_entry_ids),
-                payload={**(item.stored() if item else {}), "row": _row(doc, "").as_dict()},
-                issues=issues_by_key.get(doc.key, []),
+            documents.append(
+                NewDocument(
+                    doc.key,
+                    kind=str(doc.kind),
+                    source_type=str(doc.source.source_type),
+                    source_id=doc.source.record_id,
+                    document_number=doc.document_number,
+                    state=state,
+                    content_hash=content_hash(item) if item else "",
+                    gl_entry_ids=list(doc.gl_entry_ids),
+                    payload={**(item.stored() if item else {}), "row": _row(doc, "").as_dict()},
+                    issues=issues_by_key.get(doc.key, []),
+                )
             )
             if state in (DocState.SKIPPED, DocState.POSTED):
                 where = skip.get(doc.key) or prepared.in_sage.get(doc.key, "")
-                self.ctx.store.set_state(run.id, doc.key, state, event="found in Sage 300", sage_location=where)
+                found.append(StateChange(doc.key, state, "found in Sage 300", sage_location=where))
+        self.ctx.store.put_documents(run.id, documents)
+        self.ctx.store.set_states(run.id, found)
 
     def post(self, run: RunRecord) -> tuple[Poster, str | None]:
         """Post what is ``validated`` (after resolving what a crash left ``posting``)."""
@@ -586,10 +602,9 @@ class BatchJob:
                     hint="Choose a new Batch Number (e.g. add -1) and run again; the documents are in Sage already "
                     "and will be found, not posted twice.",
                 )
-        for index, record in enumerate(landed):
-            store.set_state(run.id, record.key, DocState.WRITTEN_BACK, event=f"batched in Manage ({self.batch_number})")
-            if index == 0:
-                checkpoint("during-write-back")
+        checkpoint("during-write-back")
+        event = f"batched in Manage ({self.batch_number})"
+        store.set_states(run.id, [StateChange(record.key, DocState.WRITTEN_BACK, event) for record in landed])
         store.audit(run.id, "manage-batch", {"batch": self.batch_number, "id": batch.id, "gl_entries": len(ids)})
         return f"{self.batch_number} (Manage batch id {batch.id})"
 

@@ -29,7 +29,7 @@ the posting process runs with the parameters the server's template names (I12, I
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -42,7 +42,7 @@ from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
 from cwsage.services.progress import Progress, checkpoint
-from cwsage.state.store import DocState, StateStore
+from cwsage.state.store import DocState, StateChange, StateStore
 
 log = logging.getLogger("cwsage.posting")
 
@@ -200,14 +200,21 @@ class Poster:
         if not items:
             return []
         found = self.locate(items)
-        absent = []
+        absent = [item for item in items if item.key not in found]
+        self.store.set_states(
+            self.run_id,
+            [
+                StateChange(
+                    item.key, DocState.POSTED, "found in Sage after an interruption", sage_location=found[item.key]
+                )
+                if item.key in found
+                else StateChange(item.key, DocState.VALIDATED, "not in Sage after an interruption: will post again")
+                for item in items
+            ],
+        )
         for item in items:
             if item.key in found:
-                self._set(item, DocState.POSTED, "found in Sage after an interruption", found[item.key])
                 self.outcome.posted[item.key] = found[item.key]
-            else:
-                self._set(item, DocState.VALIDATED, "not in Sage after an interruption: will post again")
-                absent.append(item)
         return absent
 
     # -- posting ---------------------------------------------------------------------------------------
@@ -230,17 +237,14 @@ class Poster:
         return self.outcome
 
     def _post_group(self, target: Target, items: list[PostItem], description: str, *, attempt: int) -> None:
-        for item in items:
-            self._set(item, DocState.POSTING, f"sending to Sage ({description})")
+        self._set_all(items, DocState.POSTING, f"sending to Sage ({description})")
         try:
             where = self._create(target, items, description)
         except AmbiguousOutcome as exc:
             log.warning("unclear answer for %d document(s): %s; looking in Sage", len(items), exc)
             found = self.locate(items)
             missing = [item for item in items if item.key not in found]
-            for item in items:
-                if item.key in found:
-                    self._landed(item, found[item.key], found_after_unclear_answer=True)
+            self._landed([item for item in items if item.key in found], found, unclear=True)
             if missing and (not target.unique_numbers or attempt >= MAX_AMBIGUOUS_RETRIES):
                 raise  # left in ``posting``: the next run looks again before anything is sent
             if missing:
@@ -252,15 +256,12 @@ class Poster:
                 # and a duplicate cannot be recognised by Sage's words. Look before rejecting anything.
                 found = self.locate(items)
                 if found:
-                    for item in items:
-                        if item.key in found:
-                            self._landed(item, found[item.key], found_after_unclear_answer=True)
+                    self._landed([item for item in items if item.key in found], found, unclear=True)
                     rest = [item for item in items if item.key not in found]
                     if rest:
                         self._post_group(target, rest, description, attempt=attempt + 1)
                     return
-            for item in items:
-                self._set(item, DocState.VALIDATED, "Sage refused the batch it was in")
+            self._set_all(items, DocState.VALIDATED, "Sage refused the batch it was in")
             if len(items) == 1:
                 self._rejected(items[0], exc)
                 return
@@ -269,11 +270,9 @@ class Poster:
             self._post_group(target, items[middle:], description, attempt=attempt)
             return
         except TransientError:
-            for item in items:
-                self._set(item, DocState.VALIDATED, "Sage was not available; nothing was created")
+            self._set_all(items, DocState.VALIDATED, "Sage was not available; nothing was created")
             raise
-        for item in items:
-            self._landed(item, where(item))
+        self._landed(items, {item.key: where(item) for item in items})
 
     def _create(self, target: Target, items: list[PostItem], description: str) -> Callable[[PostItem], str]:
         """Send one creating call; return a function telling where each item landed."""
@@ -395,13 +394,22 @@ class Poster:
 
     # -- state -----------------------------------------------------------------------------------------
 
-    def _landed(self, item: PostItem, where: str, *, found_after_unclear_answer: bool = False) -> None:
-        event = "found in Sage after an unclear answer" if found_after_unclear_answer else "in Sage"
-        self._set(item, DocState.POSTED, event, where)
-        self.outcome.posted[item.key] = where
-        if found_after_unclear_answer:
-            self._record(where, item.target, "", [item], None, None, state="found after an unclear answer")
-        self.progress.advance()
+    def _landed(self, items: list[PostItem], places: Mapping[str, str], *, unclear: bool = False) -> None:
+        """``items`` are in Sage (``places``: where each landed, by key), saved in one transaction."""
+        if not items:
+            return
+        event = "found in Sage after an unclear answer" if unclear else "in Sage"
+        self.store.set_states(
+            self.run_id,
+            [StateChange(item.key, DocState.POSTED, event, sage_location=places[item.key]) for item in items],
+        )
+        for item in items:
+            self.outcome.posted[item.key] = places[item.key]
+            if unclear:
+                self._record(
+                    places[item.key], item.target, "", [item], None, None, state="found after an unclear answer"
+                )
+            self.progress.advance()
 
     def _rejected(self, item: PostItem, exc: CwsageError) -> None:
         message = exc.user_message
@@ -427,5 +435,5 @@ class Poster:
         self.outcome.rejected[item.key] = message
         self.progress.advance()
 
-    def _set(self, item: PostItem, state: DocState, event: str, where: str | None = None) -> None:
-        self.store.set_state(self.run_id, item.key, state, event=event, sage_location=where)
+    def _set_all(self, items: list[PostItem], state: DocState, event: str) -> None:
+        self.store.set_states(self.run_id, [StateChange(item.key, state, event) for item in items])

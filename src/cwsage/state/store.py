@@ -16,12 +16,12 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -130,6 +130,41 @@ class LockHolder:
     pid: int
     acquired_at: datetime
     heartbeat_at: datetime
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One document's move to ``state`` (see :meth:`StateStore.set_states`)."""
+
+    key: str
+    state: DocState
+    event: str | None = None
+    sage_batch_key: str | None = None
+    sage_location: str | None = None
+    issues: list[dict[str, Any]] | None = None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """One document to record (see :meth:`StateStore.put_documents`)."""
+
+    key: str
+    kind: str
+    source_type: str
+    source_id: str
+    document_number: str
+    state: DocState
+    content_hash: str
+    gl_entry_ids: list[int]
+    payload: dict[str, Any] | None = None
+    issues: list[dict[str, Any]] | None = None
+
+
+_T = TypeVar("_T")
+
+KEYS_PER_QUERY = 500
+"""Document keys per ``IN (…)`` (well under SQLite's bound-parameter limit)."""
 
 
 def _run_record(row: RunRow) -> RunRecord:
@@ -262,6 +297,42 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _parts(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """``items`` in slices of :data:`KEYS_PER_QUERY`."""
+    for start in range(0, len(items), KEYS_PER_QUERY):
+        yield items[start : start + KEYS_PER_QUERY]
+
+
+def _apply_change(row: DocumentRow, change: StateChange, stamp: datetime) -> AuditRow:
+    """Move ``row`` as ``change`` says; return the audit row that records it."""
+    previous = row.state
+    row.state = DocState(change.state).value
+    if change.sage_batch_key is not None:
+        row.sage_batch_key = change.sage_batch_key
+    if change.sage_location is not None:
+        row.sage_location = change.sage_location
+    if change.issues is not None:
+        row.issues = change.issues
+    row.updated_at = stamp
+    detail: dict[str, Any] = {"from": previous, "to": row.state}
+    if change.sage_batch_key is not None:
+        detail["sage_batch_key"] = change.sage_batch_key
+    if change.sage_location is not None:
+        detail["sage_location"] = change.sage_location
+    if change.issues:
+        detail["issues"] = change.issues
+    if change.detail:
+        detail.update(change.detail)
+    return AuditRow(
+        at=stamp,
+        run_id=row.run_id,
+        document_key=row.doc_key,
+        event=change.event or f"document.{row.state}",
+        actor=None,
+        detail=detail,
+    )
 
 
 class StateStore:
@@ -465,37 +536,49 @@ class StateStore:
         issues: list[dict[str, Any]] | None = None,
     ) -> DocumentRecord:
         """Insert a document, or update the one with the same ``(run_id, key)``; audits ``document.put``."""
+        new = NewDocument(
+            key, kind, source_type, source_id, document_number, state, content_hash, gl_entry_ids, payload, issues
+        )
+        self.put_documents(run_id, [new])
+        record = self.get_document(run_id, key)
+        assert record is not None
+        return record
+
+    def put_documents(self, run_id: str, documents: Sequence[NewDocument]) -> None:
+        """Insert or update many documents in one transaction (each audited ``document.put``)."""
         stamp = now()
         with self._write() as session:
-            row = session.scalars(
-                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
-            ).one_or_none()
-            previous = row.state if row else None
-            if row is None:
-                row = DocumentRow(run_id=run_id, doc_key=key, created_at=stamp, sage_batch_key=None, sage_location=None)
-                session.add(row)
-            row.kind = kind
-            row.source_type = source_type
-            row.source_id = str(source_id)
-            row.document_number = document_number
-            row.state = DocState(state).value
-            row.content_hash = content_hash
-            row.gl_entry_ids = [int(i) for i in gl_entry_ids]
-            row.payload = payload
-            row.issues = issues or []
-            row.updated_at = stamp
-            session.add(
-                AuditRow(
-                    at=stamp,
-                    run_id=run_id,
-                    document_key=key,
-                    event="document.put",
-                    actor=None,
-                    detail={"from": previous, "to": row.state, "document_number": document_number},
-                )
-            )
-            session.flush()
-            return _document_record(row)
+            for part in _parts(documents):
+                existing = self._rows(session, run_id, [d.key for d in part])
+                for doc in part:
+                    row = existing.get(doc.key)
+                    previous = row.state if row else None
+                    if row is None:
+                        row = DocumentRow(
+                            run_id=run_id, doc_key=doc.key, created_at=stamp, sage_batch_key=None, sage_location=None
+                        )
+                        session.add(row)
+                    row.kind = doc.kind
+                    row.source_type = doc.source_type
+                    row.source_id = str(doc.source_id)
+                    row.document_number = doc.document_number
+                    row.state = DocState(doc.state).value
+                    row.content_hash = doc.content_hash
+                    row.gl_entry_ids = [int(i) for i in doc.gl_entry_ids]
+                    row.payload = doc.payload
+                    row.issues = doc.issues or []
+                    row.updated_at = stamp
+                    detail = {"from": previous, "to": row.state, "document_number": doc.document_number}
+                    session.add(
+                        AuditRow(
+                            at=stamp,
+                            run_id=run_id,
+                            document_key=doc.key,
+                            event="document.put",
+                            actor=None,
+                            detail=detail,
+                        )
+                    )
 
     def set_state(
         self,
@@ -509,50 +592,42 @@ class StateStore:
         issues: list[dict[str, Any]] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> DocumentRecord:
-        """Move a document to ``state`` and append an audit row, committed durably before returning.
+        """Move one document to ``state`` and append an audit row, committed durably before returning.
 
-        ``sage_batch_key``/``sage_location``/``issues`` replace the stored ones only when given.
+        ``sage_batch_key``/``sage_location``/``issues`` replace the stored ones only when given. Many documents
+        at once: :meth:`set_states`.
 
         Raises:
             KeyError: if the document does not exist.
         """
+        self.set_states(run_id, [StateChange(key, state, event, sage_batch_key, sage_location, issues, detail)])
+        record = self.get_document(run_id, key)
+        assert record is not None
+        return record
+
+    def set_states(self, run_id: str, changes: Sequence[StateChange]) -> None:
+        """Apply many state changes in ONE durable transaction (each with its audit row).
+
+        The crash guarantee needs a document's state saved before the Sage call that follows it and after the
+        one that answered it, not a transaction per document: one per Sage call is as safe and far cheaper.
+
+        Raises:
+            KeyError: if a document does not exist (nothing is changed then).
+        """
         stamp = now()
         with self._write() as session:
-            row = session.scalars(
-                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
-            ).one_or_none()
-            if row is None:
-                raise KeyError(f"{run_id}/{key}")
-            previous = row.state
-            row.state = DocState(state).value
-            if sage_batch_key is not None:
-                row.sage_batch_key = sage_batch_key
-            if sage_location is not None:
-                row.sage_location = sage_location
-            if issues is not None:
-                row.issues = issues
-            row.updated_at = stamp
-            audit_detail: dict[str, Any] = {"from": previous, "to": row.state}
-            if sage_batch_key is not None:
-                audit_detail["sage_batch_key"] = sage_batch_key
-            if sage_location is not None:
-                audit_detail["sage_location"] = sage_location
-            if issues:
-                audit_detail["issues"] = issues
-            if detail:
-                audit_detail.update(detail)
-            session.add(
-                AuditRow(
-                    at=stamp,
-                    run_id=run_id,
-                    document_key=key,
-                    event=event or f"document.{row.state}",
-                    actor=None,
-                    detail=audit_detail,
-                )
-            )
-            session.flush()
-            return _document_record(row)
+            for part in _parts(changes):
+                rows = self._rows(session, run_id, [c.key for c in part])
+                for change in part:
+                    row = rows.get(change.key)
+                    if row is None:
+                        raise KeyError(f"{run_id}/{change.key}")
+                    session.add(_apply_change(row, change, stamp))
+
+    @staticmethod
+    def _rows(session: Session, run_id: str, keys: list[str]) -> dict[str, DocumentRow]:
+        query = select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(keys))
+        return {row.doc_key: row for row in session.scalars(query)}
 
     def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
         """The run's documents (optionally only those in ``state``), in insertion order."""
