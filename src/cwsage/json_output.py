@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from importlib import resources
 from pathlib import PurePath
 from typing import Any
 
@@ -44,6 +45,28 @@ INTERRUPTED_EXIT_CODE = 130
 """Exit status after Ctrl+C (typer's)."""
 
 _GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--profile", "-p"})
+
+
+SCHEMA_SUFFIX = ".schema.json"
+"""The JSON Schemas (draft 2020-12) live as package data in ``cwsage/schemas/<kind>.schema.json``."""
+
+SHARED_SCHEMAS = frozenset({"common", "error"})
+"""Schemas that are not a command kind: shared definitions and the error object every kind may print."""
+
+
+def schema_names() -> frozenset[str]:
+    """The names of every stored schema (``run``, ``history`` … plus :data:`SHARED_SCHEMAS`)."""
+    folder = resources.files("cwsage") / "schemas"
+    return frozenset(
+        item.name.removesuffix(SCHEMA_SUFFIX) for item in folder.iterdir() if item.name.endswith(SCHEMA_SUFFIX)
+    )
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """The schema ``name`` (a command kind, ``error`` or ``common``) as a dict."""
+    text = (resources.files("cwsage") / "schemas" / f"{name}{SCHEMA_SUFFIX}").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def wants_json(args: Sequence[str]) -> bool:
