@@ -251,6 +251,18 @@ def test_a_bug_is_an_unexpected_error_object(
     assert error["who_must_act"] == "bug" and "RuntimeError: invariant broke" in error["message"]
 
 
+def test_an_interrupt_is_an_interrupted_object_with_exit_130(
+    cwsage_home: Path, json_contract: JsonContract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(StateStore, "list_runs", interrupted)
+    result = runner.invoke(cli.app, ["history", "--json"])
+    error = json_contract.check_error(result.stdout, 130, "history", "interrupted")
+    assert "run the same command again" in error["hint"]
+
+
 def test_without_json_errors_stay_prose_on_stderr(cwsage_home: Path) -> None:
     result = runner.invoke(cli.app, ["report"])
     assert result.exit_code == 1 and result.stdout == ""

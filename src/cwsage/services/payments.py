@@ -104,6 +104,7 @@ class PaymentRow:
             "invoice": self.document_number,
             "customer": self.customer,
             "action": str(self.action),
+            "action_code": self.action.name.lower(),
             "paid": self.paid,
             "total": self.total,
             "date_paid": self.date_paid.isoformat() if self.date_paid else None,
