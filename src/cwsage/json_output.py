@@ -50,8 +50,9 @@ _GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--profile", "-p"})
 SCHEMA_SUFFIX = ".schema.json"
 """The JSON Schemas (draft 2020-12) live as package data in ``cwsage/schemas/<kind>.schema.json``."""
 
-SHARED_SCHEMAS = frozenset({"common", "error"})
-"""Schemas that are not a command kind: shared definitions and the error object every kind may print."""
+SHARED_SCHEMAS = frozenset({"common", "error", "run_result"})
+"""Schemas that are not a command kind: shared definitions, the error object every kind may print, and the
+result ``check``, ``run`` and ``rerun`` share."""
 
 
 def schema_names() -> frozenset[str]:

@@ -72,6 +72,55 @@ def test_every_schema_is_draft_2020_12_and_names_its_kind(json_contract: JsonCon
             assert schema["properties"]["kind"] == {"const": name}
 
 
+def test_the_schemas_refuse_what_the_contract_forbids(json_contract: JsonContract) -> None:
+    run = {
+        "run_id": "r1",
+        "kind": "run",
+        "batch_number": "B",
+        "status": "succeeded",
+        "started_at": "2026-11-25T09:30:00+00:00",
+        "finished_at": None,
+        "actor": "ann",
+        "summary": {},
+    }
+    history = json_contract.validators["history"]
+    assert history.is_valid({"kind": "history", "exit_code": 0, "runs": [run]})
+    assert not history.is_valid(
+        {"kind": "history", "exit_code": 0, "runs": [{**run, "started_at": "2026-11-25T09:30:00"}]}
+    )
+    assert not history.is_valid({"kind": "version", "exit_code": 0, "runs": []})
+    error = {"code": "configuration_error", "message": "m", "hint": "h", "who_must_act": "user_config"}
+    assert history.is_valid({"kind": "history", "exit_code": 1, "error": error})
+    assert not history.is_valid({"kind": "history", "exit_code": 1, "error": {**error, "code": "Config Error"}})
+    assert not history.is_valid({"kind": "history", "exit_code": 0, "runs": [], "error": error})
+    row = {
+        "invoice": "10101",
+        "customer": "ACME",
+        "action": "payment recorded",
+        "action_code": "created",
+        "paid": "12.50",
+        "total": "100.00",
+        "date_paid": "2026-11-20",
+        "message": "",
+    }
+    sync = {
+        "kind": "sync_payments",
+        "exit_code": 0,
+        "since": "2026-11-01",
+        "dry_run": False,
+        "watermark_moved": True,
+        "counts": {},
+        "ignored_documents": 0,
+        "invoices": [row],
+        "requests": {},
+        "warnings": [],
+    }
+    payments = json_contract.validators["sync_payments"]
+    assert payments.is_valid(sync)
+    assert not payments.is_valid({**sync, "invoices": [{**row, "paid": 12.5}]})
+    assert payments.is_valid({**sync, "exit_code": 1, "error": error})
+
+
 def _error_classes() -> list[type[CwsageError]]:
     for module in pkgutil.walk_packages(cwsage.__path__, "cwsage."):
         # __main__ would run the CLI; the migrations are scripts alembic runs, not modules
