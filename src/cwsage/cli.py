@@ -302,7 +302,9 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     protection = "" if store.backend_name == "keyring" else f" ({store.protection()})"
     rows.append(("secret store", store.describe(), f"{store.backend_name}{protection}"))
     if as_json:
-        settings = [{"setting": name, "value": value, "source": source} for name, value, source in rows]
+        settings = [
+            {"setting": name.replace(" ", "_"), "value": value, "source": source} for name, value, source in rows
+        ]
         json_output.emit("config_show", 0, {"profile": profile, "settings": settings})
         return
     table = Table(title=f"cwsage settings - profile '{profile}'", show_lines=False)

@@ -210,6 +210,7 @@ def test_config_show_json_masks_secrets(
         "source": "env CWSAGE_MANAGE_URL",
     }
     assert settings["sage.password"]["value"] == "***"
+    assert settings["config_file"]["value"] == str(cwsage_home / "config.toml")
     assert "stored-sage-pass-42" not in result.stdout
 
 
