@@ -408,7 +408,7 @@ def history(
 def _run_json(run: RunRecord) -> dict[str, Any]:
     return {
         "run_id": run.id,
-        "kind": run.kind,
+        "kind": run.kind.replace("-", "_"),  # the command kind, as the top-level "kind" spells it
         "batch_number": run.batch_number,
         "status": run.status.value,
         "started_at": run.started_at,

@@ -191,7 +191,7 @@ def test_history_json_empty_and_with_runs(cwsage_home: Path, json_contract: Json
         store.create_run(kind="sync-payments", batch_number=None, options={}, actor="ann")
     result = runner.invoke(cli.app, ["history", "--json"])
     runs = json_contract.check(result.stdout, 0, "history")["runs"]
-    assert [r["status"] for r in runs] == ["running", "succeeded"]
+    assert [(r["kind"], r["status"]) for r in runs] == [("sync_payments", "running"), ("run", "succeeded")]
     assert runs[1]["summary"] == {"posted": 7, "note": "ok"} and runs[1]["batch_number"] == "WEEK-12"
     assert datetime.fromisoformat(runs[1]["finished_at"]).tzinfo is not None
 
