@@ -24,7 +24,7 @@ import os
 import platform
 import sys
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +36,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from typer._click.core import Context as ClickContext  # typer >= 0.2x vendors click here
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from cwsage import __version__
+from cwsage import __version__, json_output
 from cwsage.config import (
     SECTIONS,
     Settings,
@@ -54,6 +55,7 @@ from cwsage.redaction import MASK, redact, redact_url
 if TYPE_CHECKING:
     from cwsage.services.login import CredentialChecker
     from cwsage.state import StateStore
+    from cwsage.state.store import RunRecord
 
 log = logging.getLogger("cwsage.cli")
 
@@ -147,7 +149,21 @@ def _report_error(ctx: ClickContext, err: BaseException) -> None:
 
 
 class CwsageGroup(TyperGroup):
-    """The top-level command group: turns errors into one readable paragraph and exit status 1."""
+    """The top-level command group: turns errors into one readable paragraph and exit status 1.
+
+    With ``--json`` on the command line every error — a usage error click finds too — also becomes the one
+    JSON object on stdout (:mod:`cwsage.json_output`).
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: ClickContext | None = None, **extra: Any
+    ) -> ClickContext:
+        """Remember, before parsing, whether this command line wants JSON and which command kind it names."""
+        kind = json_output.command_kind(self, args) if json_output.wants_json(args) else None
+        ctx = super().make_context(info_name, args, parent, **extra)
+        if kind is not None:
+            ctx.meta[json_output.META_KEY] = kind
+        return ctx
 
     def invoke(self, ctx: ClickContext) -> Any:
         """Run the command; report a CwsageError (or an unexpected error) instead of a traceback."""
@@ -157,10 +173,45 @@ class CwsageGroup(TyperGroup):
             raise
         except CwsageError as err:
             _report_error(ctx, err)
+            _emit_json_error(ctx, err)
             raise typer.Exit(1) from None
         except Exception as err:  # noqa: BLE001 - last-resort handler of the CLI: report, log, exit 1
             _report_error(ctx, err)
+            _emit_json_error(ctx, err)
             raise typer.Exit(1) from None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the CLI; with ``--json``, click's own usage errors and an interrupt are JSON objects too."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or not json_output.wants_json(argv):
+            return super().main(argv, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+        kind = json_output.command_kind(self, argv)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as err:
+            err.show()
+            json_output.emit_error(kind, err.exit_code, err)
+            sys.exit(err.exit_code)
+        except typer.Abort as err:
+            json_output.emit_error(kind, 1, err)
+            sys.exit(1)
+        if code == json_output.INTERRUPTED_EXIT_CODE:  # typer turns Ctrl+C into Exit(130); commands never do
+            json_output.emit_error(kind, code, KeyboardInterrupt())
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _emit_json_error(ctx: ClickContext, err: BaseException) -> None:
+    kind = ctx.meta.get(json_output.META_KEY)
+    if kind is not None:
+        json_output.emit_error(kind, 1, err)
 
 
 app = typer.Typer(
@@ -207,9 +258,16 @@ def _global_options(
 # --------------------------------------------------------------------------------------- commands
 
 
+JsonFlag = Annotated[bool, typer.Option(json_output.JSON_OPTION, help="Print one JSON object instead of text.")]
+
+
 @app.command()
-def version() -> None:
+def version(as_json: JsonFlag = False) -> None:
     """Show the cwsage version."""
+    if as_json:
+        payload = {"version": __version__, "python": platform.python_version(), "system": platform.system()}
+        json_output.emit("version", 0, payload)
+        return
     _stdout().print(f"cwsage {__version__} (Python {platform.python_version()}, {platform.system()})")
 
 
@@ -225,29 +283,36 @@ def _display(value: Any, secret: bool) -> str:
 
 
 @config_app.command("show")
-def config_show(ctx: typer.Context) -> None:
+def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show every setting of the profile, secrets masked, and where each value came from."""
     state = app_context(ctx)
     profile, layout, resolved = resolve_fields(state.profile, state.env)
     from cwsage.secrets import SecretStore
 
     store = SecretStore(layout.home, env=state.env)
-    table = Table(title=f"cwsage settings - profile '{profile}'", show_lines=False)
-    table.add_column("Setting", style="bold")
-    table.add_column("Value", overflow="fold")
-    table.add_column("Source", style="dim", overflow="fold")
-    for item in resolved:
-        table.add_row(item.spec.dotted, _display(item.value, item.spec.secret), item.source or "-")
+    rows = [(item.spec.dotted, _display(item.value, item.spec.secret), item.source or "-") for item in resolved]
     try:
         loaded = state.settings(require=frozenset())
         database_url, db_source = loaded.database_url, loaded.sources.get("database_url", "")
     except CwsageError as err:  # invalid values: show what we can, the error is for commands needing them
         database_url, db_source = default_database_url(layout.home), f"default ({err.user_message})"
-    table.add_row("database_url", _display(database_url, False), db_source)
-    table.add_row("home", str(layout.home), "CWSAGE_HOME" if state.env.get("CWSAGE_HOME") else "platform default")
-    table.add_row("config file", str(layout.config_file), "exists" if layout.config_file.exists() else "absent")
+    rows.append(("database_url", _display(database_url, False), db_source))
+    rows.append(("home", str(layout.home), "CWSAGE_HOME" if state.env.get("CWSAGE_HOME") else "platform default"))
+    rows.append(("config file", str(layout.config_file), "exists" if layout.config_file.exists() else "absent"))
     protection = "" if store.backend_name == "keyring" else f" ({store.protection()})"
-    table.add_row("secret store", store.describe(), f"{store.backend_name}{protection}")
+    rows.append(("secret store", store.describe(), f"{store.backend_name}{protection}"))
+    if as_json:
+        settings = [
+            {"setting": name.replace(" ", "_"), "value": value, "source": source} for name, value, source in rows
+        ]
+        json_output.emit("config_show", 0, {"profile": profile, "settings": settings})
+        return
+    table = Table(title=f"cwsage settings - profile '{profile}'", show_lines=False)
+    table.add_column("Setting", style="bold")
+    table.add_column("Value", overflow="fold")
+    table.add_column("Source", style="dim", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     _stdout().print(table)
 
 
@@ -306,11 +371,15 @@ def secrets_rotate(
 def history(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show.")] = 20,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the runs so far, newest first."""
     state = app_context(ctx)
     with state.store() as store:
         runs = store.list_runs(limit=limit)
+    if as_json:
+        json_output.emit("history", 0, {"runs": [_run_json(run) for run in runs]})
+        return
     console = _stdout()
     if not runs:
         console.print("No runs yet.")
@@ -334,6 +403,19 @@ def history(
             redact(summary) or "-",
         )
     console.print(table)
+
+
+def _run_json(run: RunRecord) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "kind": run.kind.replace("-", "_"),  # the command kind, as the top-level "kind" spells it
+        "batch_number": run.batch_number,
+        "status": run.status.value,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "actor": run.actor,
+        "summary": json_output.redacted(run.summary),
+    }
 
 
 # ------------------------------------------------------------------------------------------- login

@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 import typer
 from rich.console import Console
 
-from cwsage import money
+from cwsage import json_output
 from cwsage.cli import app, app_context
 from cwsage.dates import DateParseError, parse_date
 from cwsage.errors import ConfigurationError
@@ -72,10 +72,24 @@ class _Result(Protocol):
     def as_dict(self) -> dict[str, Any]: ...
 
 
-def _finish(result: _R, as_json: bool, show: Callable[[Console, _R], None]) -> NoReturn:
-    """Print the result as one JSON object or as tables, and exit with its status."""
+def _finish(
+    result: _R,
+    as_json: bool,
+    show: Callable[[Console, _R], None],
+    kind: str | None = None,
+    failure: BaseException | None = None,
+) -> NoReturn:
+    """Print the result as one JSON object (:mod:`cwsage.json_output`) or as tables, and exit with its status.
+
+    ``kind`` defaults to the result's own ``kind``; ``failure`` is the error that stopped the command part-way
+    (its JSON object then carries ``error`` beside what was done).
+    """
     if as_json:
-        typer.echo(money.dumps(result.as_dict(), indent=2))
+        data = result.as_dict()
+        if failure is None:
+            json_output.emit(kind or data["kind"], result.exit_code, data)
+        else:
+            json_output.emit_error(kind or data["kind"], result.exit_code, failure, data)
     else:
         show(_out, result)
     raise typer.Exit(result.exit_code)
@@ -213,7 +227,7 @@ def sync_payments_command(
         result = sync_payments(
             context.manage, context.sage, context.store, since, dry_run=dry_run, progress=context.progress
         )
-    _finish(result, as_json, show_sync)
+    _finish(result, as_json, show_sync, kind="sync_payments", failure=result.failure)
 
 
 @app.command()
@@ -223,6 +237,7 @@ def report(
         str | None, typer.Argument(help="Run id (or its first characters); default: the latest run.")
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="The full log instead of the list of errors.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print a run's list of errors (the guide's "Save List of Errors") or, with --full, its full log."""
     state = app_context(ctx)
@@ -240,8 +255,13 @@ def report(
             f"run {runs[0].id} has no saved report (it may still be running or was a preview)",
             hint="Finish the run with the same command, then ask again.",
         )
+    text = path.read_text(encoding="utf-8")
+    if as_json:
+        payload = {"run_id": runs[0].id, "report": "full_log" if full else "errors", "path": path, "text": text}
+        json_output.emit("report", 0, payload)
+        return
     typer.echo(f"# {path}")
-    typer.echo(path.read_text(encoding="utf-8"), nl=False)
+    typer.echo(text, nl=False)
 
 
 @app.command()

@@ -2,22 +2,28 @@
 
 Every error carries a message for the user (what happened and to which record), the technical detail,
 and a hint (what to do). The CLI prints ``user_message`` and ``hint`` as one paragraph and the detail
-only with ``--verbose``; the web UI does the same. Validation problems are *not* exceptions: validators
+only with ``--verbose``; the web UI does the same. Every class sets its own stable ``error_code``
+(snake_case, in brackets below): the ``error.code`` of ``--json`` output (:mod:`cwsage.json_output`), with
+``who_must_act`` from its ``actor``. Validation problems are *not* exceptions: validators
 return lists of :class:`cwsage.domain.issues.Issue`; an exception means a run-level failure or a bug.
 
 ::
 
-    CwsageError
-    ├── ConfigurationError      the user's settings: missing/invalid setting, bad credentials, no access
-    │   └── AuthenticationError
-    ├── MappingError            Manage and Sage 300 disagree (a customer, account, tax group … missing)
-    ├── SourceDataError         what Manage sent cannot be read (missing field, unknown enum, bad date)
-    ├── RemoteRejection         the remote system understood and refused (Sage 409, Manage 400)
-    │   └── DuplicateDocument
-    ├── TransientError          try again later: timeouts, 429, 5xx, dropped connection, Day End lock
-    │   └── AmbiguousOutcome    a creating call may or may not have landed: look before retrying
-    ├── RunConflict             another run holds the lock
-    └── BugError                an invariant of cwsage itself broke: report it
+    CwsageError [error]
+    ├── ConfigurationError [configuration_error]  the user's settings: missing/invalid setting, bad credentials
+    │   └── AuthenticationError [authentication_failed]
+    ├── MappingError [mapping_error]    Manage and Sage 300 disagree (a customer, account, tax group … missing)
+    ├── SourceDataError [source_data_error]  what Manage sent cannot be read (missing field, unknown enum …)
+    ├── RemoteRejection [remote_rejection]   the remote system understood and refused (Sage 409, Manage 400)
+    │   └── DuplicateDocument [duplicate_document]
+    ├── TransientError [transient_error]     try again later: timeouts, 429, 5xx, dropped connection, Day End
+    │   └── AmbiguousOutcome [ambiguous_outcome]  a creating call may have landed: look before retrying
+    ├── RunConflict [run_conflict]      another run holds the lock
+    └── BugError [bug]                  an invariant of cwsage itself broke: report it
+
+Subclasses elsewhere: ``SecretKeyMissing`` [secret_key_missing], ``LegacySecretFile`` [legacy_secret_file]
+(:mod:`cwsage.secrets`), ``SageNotFound`` [sage_not_found], ``ManageRejection`` [manage_rejection],
+``ManageNotFound`` [manage_not_found].
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ class CwsageError(Exception):
     """
 
     actor: Actor = Actor.BUG
+    error_code = "error"
+    """Stable machine code of the error class (snake_case), the ``error.code`` of ``--json`` output; every
+    subclass sets its own."""
     default_hint = "Run again with --verbose and send the full log to support."
 
     def __init__(
@@ -87,6 +96,7 @@ class CwsageError(Exception):
 class ConfigurationError(CwsageError):
     """A setting is missing or wrong; the user must change configuration."""
 
+    error_code = "configuration_error"
     actor = Actor.USER_CONFIG
     default_hint = "Check the settings with `cwsage config show` and fix them with `cwsage login`."
 
@@ -94,12 +104,14 @@ class ConfigurationError(CwsageError):
 class AuthenticationError(ConfigurationError):
     """The remote system refused our credentials or our access rights."""
 
+    error_code = "authentication_failed"
     default_hint = "Check the user name, keys and password with `cwsage login`, and the user's security role."
 
 
 class MappingError(CwsageError):
     """A Manage record has no counterpart in Sage 300 (or the mapping is wrong)."""
 
+    error_code = "mapping_error"
     actor = Actor.MAPPING
     default_hint = "Fix the mapping in Manage or create the record in Sage 300, then run `cwsage check`."
 
@@ -107,6 +119,7 @@ class MappingError(CwsageError):
 class SourceDataError(CwsageError):
     """Manage sent data cwsage cannot read."""
 
+    error_code = "source_data_error"
     actor = Actor.SOURCE_DATA
     default_hint = "Open the record in Manage, correct it, and run again."
 
@@ -114,6 +127,7 @@ class SourceDataError(CwsageError):
 class RemoteRejection(CwsageError):
     """The remote system understood the request and refused it (business rule)."""
 
+    error_code = "remote_rejection"
     actor = Actor.REMOTE
     default_hint = "Read the message from the remote system, fix the cause there or in Manage, and run again."
 
@@ -121,10 +135,13 @@ class RemoteRejection(CwsageError):
 class DuplicateDocument(RemoteRejection):
     """The document already exists in the target system."""
 
+    error_code = "duplicate_document"
+
 
 class TransientError(CwsageError):
     """Temporary trouble: timeouts, rate limits, server errors, a Day End lock."""
 
+    error_code = "transient_error"
     actor = Actor.TRANSIENT
     default_hint = "Nothing is lost: run the same command again in a few minutes; cwsage resumes where it stopped."
 
@@ -132,10 +149,13 @@ class TransientError(CwsageError):
 class AmbiguousOutcome(TransientError):
     """A creating call may have landed; never retry it without looking first."""
 
+    error_code = "ambiguous_outcome"
+
 
 class RunConflict(CwsageError):
     """Another run holds the lock."""
 
+    error_code = "run_conflict"
     actor = Actor.USER_CONFIG
     default_hint = "Wait for the other run to finish; a lock left by a dead process is released automatically."
 
@@ -143,4 +163,5 @@ class RunConflict(CwsageError):
 class BugError(CwsageError):
     """An invariant of cwsage broke."""
 
+    error_code = "bug"
     actor = Actor.BUG

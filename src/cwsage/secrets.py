@@ -97,11 +97,14 @@ _UNUSABLE_BACKENDS = {
 class SecretKeyMissing(ConfigurationError):
     """The encrypted secret file cannot be opened (or created) because no key from outside the home was given."""
 
+    error_code = "secret_key_missing"
     default_hint = _HOW_TO_GIVE_A_KEY
 
 
 class LegacySecretFile(SecretKeyMissing):
     """The home holds an old-layout secret file (its key beside it) and no outside key to migrate it to."""
+
+    error_code = "legacy_secret_file"
 
 
 # ------------------------------------------------------------------------------------------------ keyring

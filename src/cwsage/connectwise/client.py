@@ -233,6 +233,8 @@ class ManageRejection(RemoteRejection):
         field_errors: The per-field errors Manage listed.
     """
 
+    error_code = "manage_rejection"
+
     def __init__(
         self,
         user_message: str,
@@ -248,6 +250,8 @@ class ManageRejection(RemoteRejection):
 
 class ManageNotFound(ManageRejection):
     """Manage answered 404 (the record or the path does not exist)."""
+
+    error_code = "manage_not_found"
 
 
 def map_manage_error(response: httpx.Response) -> CwsageError:

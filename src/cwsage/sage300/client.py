@@ -147,6 +147,8 @@ class SageConnection(Protocol):
 class SageNotFound(RemoteRejection):
     """Sage answered 404: the record (``RecordNotFound``) or the resource/module (``ResourceNotFound``) is absent."""
 
+    error_code = "sage_not_found"
+
 
 # ------------------------------------------------------------------------------------------------
 # URL helpers

@@ -106,6 +106,7 @@ class PaymentRow:
             "invoice": self.document_number,
             "customer": self.customer,
             "action": str(self.action),
+            "action_code": self.action.name.lower(),
             "paid": self.paid,
             "total": self.total,
             "date_paid": self.date_paid.isoformat() if self.date_paid else None,
@@ -126,6 +127,8 @@ class SyncResult:
     requests: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     """What Sage sent that cwsage kept but could not interpret (enum members it does not know)."""
+    failure: CwsageError | None = None
+    """The error that stopped the sync (``error`` is its readable paragraph), kept for ``--json``."""
 
     @property
     def exit_code(self) -> int:
@@ -270,6 +273,7 @@ def _sync(
             progress.advance()
     except CwsageError as exc:
         result.error = exc.paragraph()
+        result.failure = exc
         log.warning("payment sync stopped: %s", exc)
     failed = any(row.action is PaymentAction.FAILED for row in result.rows)
     if not dry_run and result.error is None and not failed:

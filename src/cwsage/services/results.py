@@ -206,6 +206,7 @@ class RunResult:
             "batch_number": self.batch_number,
             "run_id": self.run_id,
             "outcome": str(self.outcome),
+            "outcome_code": self.outcome.name.lower(),
             "exit_code": self.exit_code,
             "message": self.message,
             "counts": self.counts(),
