@@ -61,7 +61,7 @@ def test_check_run_rerun_in_every_outcome(sandbox: Sandbox, home: Path, json_con
     reused = run_cli(sandbox, home, "run", "-b", "JSON-2", "--json")
     assert reused.returncode == 1, reused.stderr
     data = json_contract.check(reused.stdout, 1, "run")
-    assert "already been used" in reused.stdout
+    assert "is already used" in reused.stdout and "JSON-2-1" in reused.stdout
 
     unknown = run_cli(sandbox, home, "rerun", "NO-SUCH-BATCH", "--json")
     assert unknown.returncode == 1, unknown.stderr
