@@ -558,3 +558,14 @@ def test_invoices_needing_attention_are_looked_at_again_by_the_next_last_run_syn
     assert later.exit_code == 3
     (latest, *_) = store.find_runs(kind="sync-payments")
     assert latest.summary["attention"] == missing
+
+
+def test_unpaid_invoices_cost_no_payment_reads(sandbox: Sandbox, posted: Context, store: StateStore) -> None:
+    """Issue 14: an invoice unpaid in Sage whose Manage totals show nothing settled needs no payment-row read."""
+    before = posted.manage.stats.total
+    result = sync(posted, store, "2000-01-01")
+    ours = [row for row in result.rows if row.document_number in INVOICES]
+    assert len(ours) == len(INVOICES)  # (Sage also holds older documents Manage does not have)
+    assert {row.action for row in ours} <= {PaymentAction.NOTHING_PAID, PaymentAction.CREDIT_NOTE}
+    assert posted.manage.stats.total - before == 1, "one invoice-number look-up, no per-invoice payment reads"
+    assert all_payments(sandbox) == []

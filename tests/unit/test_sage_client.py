@@ -950,3 +950,23 @@ def test_amounts_are_strict_floats_refused_in_models() -> None:
         ARPostedDocument.model_validate(
             {"CustomerNumber": "A", "DocumentNumber": "1", "CustomerCurrencyAmountDue": 1.5}
         )
+
+
+def test_lookups_use_ranges_for_runs_of_digit_numbers_and_or_chunks_for_the_rest() -> None:
+    """I33: 1,000 new invoice numbers are one range query, not 67 OR-ed chunks; odd numbers stay exact."""
+    from cwsage.sage300.client import FILTER_CHUNK, RANGE_CHUNK, _lookups
+
+    digits = [str(n) for n in range(10000, 12500)]
+    odd = ["INV-7", "inv-8", "A1"]
+    parts = list(_lookups("DocumentNumber", [*reversed(digits), *odd, "9", "10000"]))
+    covered = [set(chunk) for _, chunk in parts]
+    assert set().union(*covered) == {*digits, *odd, "9"}
+    ranges = [(str(expr), chunk) for expr, chunk in parts if " gt " in str(expr)]
+    assert len(ranges) == -(-len(digits) // RANGE_CHUNK) == 3
+    text, chunk = ranges[0]
+    assert text == "(DocumentNumber eq '10000' or DocumentNumber gt '10000') and DocumentNumber le '10999'"
+    assert chunk == frozenset(str(n) for n in range(10000, 11000))
+    exact = [str(expr) for expr, chunk in parts if " gt " not in str(expr)]
+    assert all(part.count(" eq ") <= FILTER_CHUNK for part in exact)
+    assert any("'INV-7'" in part and "'inv-8'" in part for part in exact)
+    assert any(part == "DocumentNumber eq '9'" for part in exact), "a lone number of another length stays exact"

@@ -74,7 +74,7 @@ from cwsage.sage300.models import (
     UnknownMember,
     gl_batch_key,
 )
-from cwsage.sage300.odata import Dialect, F, Query, dialect_from_metadata, quote_string
+from cwsage.sage300.odata import Dialect, Expr, F, Query, dialect_from_metadata, quote_string
 
 log = logging.getLogger("cwsage.sage300")
 
@@ -86,6 +86,8 @@ MAX_PAGES = 10_000
 """Safety net against a server that keeps answering a next link."""
 FILTER_CHUNK = 15
 """At most this many OR-ed values per ``$filter`` (keeps URLs short)."""
+RANGE_CHUNK = 1000
+"""At most this many wanted numbers per range look-up (I33): the answer holds those Sage has, in pages."""
 
 M = TypeVar("M", bound=SageModel)
 KeyValue = str | int
@@ -235,6 +237,31 @@ def _unique(values: Iterable[Any]) -> list[Any]:
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _lookups(name: str, values: Iterable[str]) -> Iterator[tuple[Expr, frozenset[str]]]:
+    """``$filter`` expressions that find ``values`` of property ``name``, each with the values it covers (I33).
+
+    Runs of all-digit numbers of one length (invoice numbers, mostly) are looked up by range —
+    ``(name eq 'first' or name gt 'first') and name le 'last'`` — because every collation orders such strings
+    the same way, so the range holds every wanted value; the answer may hold others, which callers drop.
+    Anything else is OR-ed in chunks of :data:`FILTER_CHUNK`.
+    """
+    by_length: dict[int, list[str]] = {}
+    others: list[str] = []
+    for value in _unique(values):
+        (by_length.setdefault(len(value), []) if value.isascii() and value.isdigit() else others).append(value)
+    for numbers in by_length.values():
+        numbers.sort()
+        for chunk in _chunks(numbers, RANGE_CHUNK):
+            first, last = chunk[0], chunk[-1]
+            if len(chunk) <= FILTER_CHUNK:
+                yield F.one_of(name, chunk), frozenset(chunk)
+            else:
+                expr = F.all_of([F.any_of([F.eq(name, first), F.gt(name, first)]), F.le(name, last)])
+                yield expr, frozenset(chunk)
+    for chunk in _chunks(others, FILTER_CHUNK):
+        yield F.one_of(name, chunk), frozenset(chunk)
 
 
 def _as_int(value: object) -> int | None:
@@ -1101,8 +1128,8 @@ class Sage300Client(ApiClient):
             return found
         posted = V.AR_POSTED_DOCUMENTS
         select = ("CustomerNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
-        for chunk in _chunks(wanted, FILTER_CHUNK):
-            query = Query().filter(F.one_of("DocumentNumber", chunk)).select(*select)
+        for expr, chunk in _lookups("DocumentNumber", wanted):
+            query = Query().filter(expr).select(*select)
             for doc in self.list_records(posted, ARPostedDocument, query):
                 if doc.document_number in chunk:  # Sage may answer more than asked; keep only ours
                     location = DocumentLocation(
@@ -1210,8 +1237,8 @@ class Sage300Client(ApiClient):
         """Where each IC adjustment/transfer reference is (``Reference eq …``, I16); empty without IC."""
         wanted = _unique(references)
         found: dict[str, DocumentLocation] = {}
-        for chunk in _chunks(wanted, FILTER_CHUNK):
-            query = Query().filter(F.one_of("Reference", chunk))
+        for expr, chunk in _lookups("Reference", wanted):
+            query = Query().filter(expr)
             for adjustment in self.list_records(V.IC_ADJUSTMENTS, ICAdjustment, query, missing_ok=True):
                 if adjustment.reference is not None and adjustment.reference in chunk:
                     found.setdefault(
@@ -1246,9 +1273,10 @@ class Sage300Client(ApiClient):
                 query.filter(since)
             return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
         result: list[ARPostedDocument] = []
-        for chunk in _chunks(_unique(document_numbers), FILTER_CHUNK):
-            query = Query().filter(F.one_of("DocumentNumber", chunk))
+        for expr, chunk in _lookups("DocumentNumber", document_numbers):
+            query = Query().filter(expr)
             if since is not None:
                 query.filter(since)
-            result.extend(self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query))
+            answer = self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+            result.extend(doc for doc in answer if doc.document_number in chunk)
         return result

@@ -345,6 +345,10 @@ def _sync_one(
             "check the invoice amounts in both systems"
         )
         return row
+    if paid == 0 and invoice.payments == 0 and not invoice.credits:
+        # Nothing paid in Sage and nothing settled in Manage (its own totals say so): no row to read or write.
+        row.action = PaymentAction.NOTHING_PAID
+        return row
     payment_date = date_paid or doc.last_activity_date or doc.posting_date or doc.document_date or today
     try:
         existing = manage.invoice_payments(invoice.id)
