@@ -21,6 +21,7 @@ from cwsage.config import RunDefaults
 from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.services import batch as batch_module
 from cwsage.services.batch import Context, RunRequest, check, run_batch
 from cwsage.services.results import Outcome, RunResult
 from cwsage.services.session import connect
@@ -479,3 +480,22 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     reused = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J2")
     assert reused.returncode == 1 and "is already used" in (reused.stdout + reused.stderr)
     assert "20261125QA-J2-1" in reused.stdout + reused.stderr, "the next free Batch Number is suggested"
+
+
+def test_an_export_taken_in_parts_translates_exactly_as_one(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: invoices are exported EXPORT_CHUNK at a time; the documents and problems are the same."""
+    request = RunRequest(batch_number="PARTS-1")
+    whole = check(context, request)
+    calls: list[int] = []
+    original = batch_module.export_selection
+
+    def counted(ctx: Context, req: RunRequest, selection: Any) -> Any:
+        calls.append(len(selection.invoices))
+        return original(ctx, req, selection)
+
+    monkeypatch.setattr(batch_module, "EXPORT_CHUNK", 7)
+    monkeypatch.setattr(batch_module, "export_selection", counted)
+    parts = check(context, request)
+    assert len(calls) > 3 and max(calls) == 7
+    assert [(d.key, d.state, d.total) for d in parts.documents] == [(d.key, d.state, d.total) for d in whole.documents]
+    assert sorted(i.line() for i in parts.issues) == sorted(i.line() for i in whole.issues)

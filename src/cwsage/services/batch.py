@@ -12,7 +12,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from cwsage.domain.issues import FixIn, Issue, Severity
 from cwsage.domain.master import SageMasterData
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
 from cwsage.mapping import to_sage
-from cwsage.mapping.from_manage import TranslateOptions, translate
+from cwsage.mapping.from_manage import TranslateOptions, Translation, translate
 from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
@@ -218,6 +218,36 @@ def export_selection(ctx: Context, request: RunRequest, selection: Selection) ->
     )
 
 
+EXPORT_CHUNK = 500
+"""Invoices per export request: each export's answer (~15 KB per 8-line invoice) is translated and released
+before the next one is asked for, so memory does not grow with the whole selection's export."""
+
+
+def translate_selection(ctx: Context, request: RunRequest, selection: Selection) -> Translation:
+    """Export the selected records from Manage in parts and translate each part as it arrives.
+
+    Invoices are independent records of the export, so they are taken :data:`EXPORT_CHUNK` at a time; expenses
+    and procurement come with the last part (Manage may combine several of them into one bill or adjustment),
+    which keeps the documents in the order of one whole export.
+    """
+    options = TranslateOptions(ic_default_location=ctx.settings.ic_default_location)
+    starts = range(0, max(len(selection.invoices), 1), EXPORT_CHUNK)
+    parts = [
+        replace(
+            selection,
+            invoices=selection.invoices[start : start + EXPORT_CHUNK],
+            expenses=selection.expenses if start == starts[-1] else [],
+            procurement=selection.procurement if start == starts[-1] else [],
+        )
+        for start in starts
+    ]
+    translation = Translation()
+    for part in parts:
+        if not part.empty:
+            translation.extend(translate(export_selection(ctx, request, part), options))
+    return translation
+
+
 def to_datetime(day: date) -> datetime:
     """End of ``day`` in UTC, so that records dated that day are included."""
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
@@ -312,11 +342,9 @@ class BatchJob:
 
     # -- preparation (no writes anywhere) --------------------------------------------------------------
 
-    def prepare(self, export: cw.GLExport, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
-        """Translate, read Sage master data once, look for documents already in Sage, validate."""
+    def prepare(self, translation: Translation, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
+        """Read Sage master data once, build the Sage documents, look for those already in Sage, validate."""
         ctx = self.ctx
-        ctx.progress.stage("Translating documents")
-        translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
         ctx.progress.stage("Reading Sage 300 master data")
         master = load_master(
             ctx.sage, rate_type=ctx.settings.posting.rate_type, home_currency=ctx.settings.home_currency or None
@@ -632,8 +660,7 @@ class BatchJob:
         selection = select(self.ctx, request)
         if selection.empty:
             return set()
-        export = export_selection(self.ctx, request, selection)
-        translation = translate(export, TranslateOptions(ic_default_location=self.ctx.settings.ic_default_location))
+        translation = translate_selection(self.ctx, request, selection)
         return {gl_id for doc in translation.readable_documents for gl_id in doc.gl_entry_ids}
 
     def _not_marked(self, run: RunRecord, landed: list[DocumentRecord], refused: set[int]) -> list[DocumentRecord]:
@@ -825,8 +852,8 @@ def check(ctx: Context, request: RunRequest) -> RunResult:
     selection = select(ctx, request)
     if selection.empty:
         return RunResult("check", job.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
-    export = export_selection(ctx, request, selection)
-    prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
+    translation = translate_selection(ctx, request, selection)
+    prepared = job.prepare(translation, create_missing=request.create_missing, conflicts_are_errors=True)
     errors = sum(1 for i in prepared.issues if i.blocking)
     message = f"{len(prepared.documents)} document(s) checked: " + (
         f"{errors} problem(s) must be fixed before posting." if errors else "everything maps to Sage 300."
@@ -848,7 +875,9 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         if selection.empty:
             return RunResult("run", request.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
         prepared = job.prepare(
-            export_selection(ctx, request, selection), create_missing=request.create_missing, conflicts_are_errors=True
+            translate_selection(ctx, request, selection),
+            create_missing=request.create_missing,
+            conflicts_are_errors=True,
         )
         return job.preview(
             prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
@@ -920,8 +949,8 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
                 "procurement": len(selection.procurement),
             },
         )
-        export = export_selection(ctx, request, selection)
-        prepared = job.prepare(export, create_missing=request.create_missing, conflicts_are_errors=True)
+        translation = translate_selection(ctx, request, selection)
+        prepared = job.prepare(translation, create_missing=request.create_missing, conflicts_are_errors=True)
         blocked = blocking_keys(prepared.issues)
         postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
         if blocked and (not request.skip_invalid or not postable):
@@ -1023,7 +1052,10 @@ def rerun_batch(
                 export_products_flag=bool(batch.export_products_flag),
             ),
         )
-        prepared = job.prepare(export, create_missing=False, conflicts_are_errors=False)
+        ctx.progress.stage("Translating documents")
+        translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
+        del export  # the export models are large; only the translation is needed from here
+        prepared = job.prepare(translation, create_missing=False, conflicts_are_errors=False)
         found = dict(prepared.in_sage)
         skip = {} if force else found
         if dry_run:
