@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, delete, event, select, update
+from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -305,18 +305,22 @@ def _parts(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
         yield items[start : start + KEYS_PER_QUERY]
 
 
-def _apply_change(row: DocumentRow, change: StateChange, stamp: datetime) -> AuditRow:
-    """Move ``row`` as ``change`` says; return the audit row that records it."""
-    previous = row.state
-    row.state = DocState(change.state).value
+def _changed_columns(change: StateChange) -> dict[str, Any]:
+    """The document columns a state change sets (``None`` fields are left as stored)."""
+    values: dict[str, Any] = {"state": DocState(change.state).value}
     if change.sage_batch_key is not None:
-        row.sage_batch_key = change.sage_batch_key
+        values["sage_batch_key"] = change.sage_batch_key
     if change.sage_location is not None:
-        row.sage_location = change.sage_location
+        values["sage_location"] = change.sage_location
     if change.issues is not None:
-        row.issues = change.issues
-    row.updated_at = stamp
-    detail: dict[str, Any] = {"from": previous, "to": row.state}
+        values["issues"] = change.issues
+    return values
+
+
+def _audit_of(run_id: str, change: StateChange, previous: str, stamp: datetime) -> dict[str, Any]:
+    """The audit row of a state change."""
+    state = DocState(change.state).value
+    detail: dict[str, Any] = {"from": previous, "to": state}
     if change.sage_batch_key is not None:
         detail["sage_batch_key"] = change.sage_batch_key
     if change.sage_location is not None:
@@ -325,14 +329,14 @@ def _apply_change(row: DocumentRow, change: StateChange, stamp: datetime) -> Aud
         detail["issues"] = change.issues
     if change.detail:
         detail.update(change.detail)
-    return AuditRow(
-        at=stamp,
-        run_id=row.run_id,
-        document_key=row.doc_key,
-        event=change.event or f"document.{row.state}",
-        actor=None,
-        detail=detail,
-    )
+    return {
+        "at": stamp,
+        "run_id": run_id,
+        "document_key": change.key,
+        "event": change.event or f"document.{state}",
+        "actor": None,
+        "detail": detail,
+    }
 
 
 class StateStore:
@@ -610,19 +614,37 @@ class StateStore:
 
         The crash guarantee needs a document's state saved before the Sage call that follows it and after the
         one that answered it, not a transaction per document: one per Sage call is as safe and far cheaper.
+        Rows are changed by UPDATE statements (grouped by the columns they set) without loading documents.
 
         Raises:
             KeyError: if a document does not exist (nothing is changed then).
         """
+        if not changes:
+            return
         stamp = now()
+        table = cast("Table", DocumentRow.__table__)
         with self._write() as session:
             for part in _parts(changes):
-                rows = self._rows(session, run_id, [c.key for c in part])
+                states = select(DocumentRow.doc_key, DocumentRow.state).where(
+                    DocumentRow.run_id == run_id, DocumentRow.doc_key.in_([c.key for c in part])
+                )
+                previous: dict[str, str] = {row.doc_key: row.state for row in session.execute(states)}
+                groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                audits: list[dict[str, Any]] = []
                 for change in part:
-                    row = rows.get(change.key)
-                    if row is None:
+                    if change.key not in previous:
                         raise KeyError(f"{run_id}/{change.key}")
-                    session.add(_apply_change(row, change, stamp))
+                    values = _changed_columns(change)
+                    groups.setdefault(tuple(sorted(values)), []).append({"_key": change.key, **values})
+                    audits.append(_audit_of(run_id, change, previous[change.key], stamp))
+                for columns, rows in groups.items():
+                    statement = (
+                        update(table)
+                        .where(table.c.run_id == run_id, table.c.doc_key == bindparam("_key"))
+                        .values({**{name: bindparam(name) for name in columns}, "updated_at": stamp})
+                    )
+                    session.connection().execute(statement, rows)
+                session.execute(insert(AuditRow), audits)
 
     @staticmethod
     def _rows(session: Session, run_id: str, keys: list[str]) -> dict[str, DocumentRow]:
