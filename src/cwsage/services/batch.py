@@ -960,6 +960,7 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
         if request.create_missing:
             job.create_missing(run, prepared)
         store.audit(run.id, "prepared", {"documents": len(prepared.documents)})
+        del prepared, postable  # all stored now: posting reads the state store, chunk by chunk
     else:
         kinds = {r.source_type for r in store.documents(run.id)}
         flags = {
