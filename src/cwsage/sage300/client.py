@@ -535,13 +535,39 @@ class Sage300Client(ApiClient):
         self._md16_names: bool | None = None
         self._templates: dict[str, dict[str, Any] | None] = {}
         self.unknown_members: list[UnknownMember] = []
+        self.notes: list[str] = []
+        self._absent: frozenset[str] = frozenset()
 
     # -- what the connection has learnt -------------------------------------------------------------
 
     @property
     def warnings(self) -> list[str]:
-        """Things Sage sent that cwsage kept but could not interpret, one line each."""
-        return [item.describe() for item in self.unknown_members]
+        """What discovery found missing (and what cwsage does instead), then what Sage sent that cwsage kept
+        but could not interpret; one line each."""
+        return [*self.notes, *(item.describe() for item in self.unknown_members)]
+
+    def adopt(
+        self, *, dialect: Dialect | None, md16_names: bool | None, absent: Iterable[str], notes: Iterable[str]
+    ) -> None:
+        """Take what discovery learnt from the server's ``$metadata`` (:mod:`cwsage.sage300.discovery`).
+
+        Args:
+            dialect: The OData dialect (None: still learnt when a filter first needs it).
+            md16_names: Whether the server uses MD16's names (None: still learnt from the first read).
+            absent: Paths of optional resources the server lacks or forbids: reads of them give nothing,
+                without asking (they would answer 404 or 403).
+            notes: Warnings to carry into the run's result.
+        """
+        if dialect is not None:
+            self._dialect = dialect
+        if md16_names is not None:
+            self._md16_names = md16_names
+        self._absent = frozenset(absent)
+        self.notes = list(dict.fromkeys([*self.notes, *notes]))
+
+    def is_absent(self, resource: V.Resource) -> bool:
+        """Whether discovery found this optional resource missing or forbidden (reads of it give nothing)."""
+        return resource.path in self._absent
 
     @property
     def dialect(self) -> Dialect | None:
@@ -586,6 +612,17 @@ class Sage300Client(ApiClient):
         if found is None:
             log.warning("Sage 300 $metadata of %s declares no EDMX version; assuming OData v4", module)
         return found or Dialect.V4
+
+    def module_metadata(self, module: str) -> tuple[int, str]:
+        """GET ``{module}/$metadata`` (discovery): the HTTP status and text; 403 and 404 are answers, not errors.
+
+        Raises:
+            CwsageError: anything else the session raises (refused connection, bad login, server error).
+        """
+        response = self._session.request(
+            "GET", f"{module}/{V.METADATA}", headers={"Accept": V.METADATA_ACCEPT}, expect=(403, 404)
+        )
+        return response.status_code, response.text
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -716,6 +753,8 @@ class Sage300Client(ApiClient):
             BugError: an undeclared name, an answer without a ``value`` list, or endless paging.
         """
         self._require(resource, V.Verb.GET)
+        if resource.path in self._absent:
+            return []
         tail = self._query_tail(resource, query)
         seen: set[str] = set()
         rows: list[M] = []
@@ -782,8 +821,10 @@ class Sage300Client(ApiClient):
         return number
 
     def get(self, resource: V.Resource, key: Key, model: type[M]) -> M | None:
-        """One record by key, or None when Sage answers 404."""
+        """One record by key, or None when Sage answers 404 (or discovery found the resource absent)."""
         self._require(resource, V.Verb.GET)
+        if resource.path in self._absent:
+            return None
         response = self._send(
             resource, "GET", lambda md16: key_part(resource, key, self._key_names(resource, md16)), expect=(404,)
         )
@@ -911,6 +952,8 @@ class Sage300Client(ApiClient):
 
     def has_inventory_control(self) -> bool:
         """Whether the Inventory Control module is activated (IC resources answer 404 otherwise)."""
+        if V.IC_LOCATIONS.path in self._absent:
+            return False
         response = self._send(V.IC_LOCATIONS, "GET", self._query_tail(V.IC_LOCATIONS, Query().top(1)), expect=(404,))
         return response.status_code != 404
 
@@ -976,6 +1019,8 @@ class Sage300Client(ApiClient):
         A company without IC answers ``ResourceNotFound`` for every ``IC/…`` resource; reading the locations
         straight away saves the separate probe of :meth:`has_inventory_control` when both are needed.
         """
+        if V.IC_LOCATIONS.path in self._absent:
+            return None
         try:
             return self._all(V.IC_LOCATIONS, ICLocation)
         except SageNotFound as exc:

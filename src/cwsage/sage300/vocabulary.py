@@ -1175,11 +1175,12 @@ CS_CURRENCY_RATES: Final = _resource(
 CS_FISCAL_CALENDARS: Final = _resource(
     "CS/CSFiscalCalendars", Kind.MASTER, ("FiscalYear",), FISCAL_CALENDAR, _GET, _READS
 )
+_NO_IC_NOTE = "without Inventory Control no item or location is checked, and IC documents become GL journal entries"
 IC_ITEMS: Final = _resource(
-    "IC/ICItems", Kind.MASTER, ("UnformattedItemNumber",), IC_ITEM, _MASTER_VERBS, _READS_OPTIONAL
+    "IC/ICItems", Kind.MASTER, ("UnformattedItemNumber",), IC_ITEM, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_IC_NOTE
 )
 IC_LOCATIONS: Final = _resource(
-    "IC/ICLocations", Kind.MASTER, ("LocationKey",), IC_LOCATION, _MASTER_VERBS, _READS_OPTIONAL
+    "IC/ICLocations", Kind.MASTER, ("LocationKey",), IC_LOCATION, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_IC_NOTE
 )
 COMPANIES: Final = Resource(
     "-/Companies",
