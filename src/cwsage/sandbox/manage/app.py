@@ -633,7 +633,7 @@ class ManageEmulator:
             "enableTaxGroupsFlag": True,
             "zeroDollarTaxAmountsFlag": False,
             "includeItemsFlag": True,
-            "inventorySOHFlag": False,
+            "inventorySOHFlag": True,  # the guide: "ensure Inventory SOH Option is checked"
             "sendComponentAmountFlag": False,
             "sendUomFlag": False,
             "includeCogsEntriesFlag": True,

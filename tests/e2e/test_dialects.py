@@ -1,0 +1,92 @@
+"""Every emulator dialect (issue 10): ``doctor`` names exactly what differs, and the demo completes with the
+warnings it should give."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from cwsage.sage300 import vocabulary as V
+from cwsage.sandbox.demo import DemoReport, _demo
+from cwsage.sandbox.runner import start_sandbox
+from cwsage.services.doctor import DoctorReport, doctor
+
+from .conftest import run_cli
+
+
+def _both(tmp_path: Path, **dialect: Any) -> tuple[DoctorReport, DemoReport]:
+    with start_sandbox(**dialect) as box:
+        report = doctor(box.settings(tmp_path / "doctor"), None)
+        demo = _demo(Console(file=open(tmp_path / "demo.txt", "w", encoding="utf-8")), box, tmp_path / "demo")  # noqa: SIM115
+    return report, demo
+
+
+def _run_warnings(demo: DemoReport) -> set[str]:
+    return {w for run in demo.runs for w in run.warnings}
+
+
+def _completed(demo: DemoReport) -> None:
+    assert len(demo.runs) == 3 and all(run.exit_code in (0, 3) for run in demo.runs)
+    assert demo.payments.get("payment recorded", 0) > 0
+
+
+def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(tmp_path: Path) -> None:
+    with start_sandbox() as box:
+        home = tmp_path / "home"
+        home.mkdir()
+        done = run_cli(box, home, "doctor", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)  # exactly one JSON object, nothing else on stdout
+    assert data["kind"] == "doctor" and data["exit_code"] == 0 and data["problems"] == []
+    resources = data["sage"]["resources"]
+    assert {r["path"] for r in resources} == {r.path for r in V.RESOURCES if r.module != "-"}
+    assert all(r["status"] == "found" for r in resources)
+    assert all(p["status"] == "found" for r in resources for p in r["properties"])
+    assert data["sage"]["differences"] == [] and set(data["sage"]["rights"].values()) == {"found"}
+    assert all(data["manage"]["setup"].values())
+
+
+def test_2016_names_and_odata_v3(tmp_path: Path) -> None:
+    report, demo = _both(tmp_path, sage_version="2016")
+    assert report.exit_code == 0 and report.sage["dialect"] == "v3" and report.sage["version"] == "1.0"
+    renamed = [line for line in report.sage["differences"] if "served as" in line]
+    assert len(renamed) == len(report.sage["differences"])  # nothing missing, only renamed
+    assert "AR/ARTerms TermsCode.TermsCode: served as TermsCodeKey" in renamed
+    assert "AR/ARInvoiceBatches: served as AR/InvoiceBatches" in renamed
+    _completed(demo)
+
+
+def test_a_company_without_inventory_control(tmp_path: Path) -> None:
+    report, demo = _both(tmp_path, inventory_control=False)
+    assert report.exit_code == 0 and report.sage["rights"]["IC"] == "missing"
+    assert sorted(report.sage["differences"]) == sorted(
+        f"{r.path}: missing (the module is not activated in this company)" for r in V.RESOURCES if r.module == "IC"
+    )
+    _completed(demo)
+    assert any("IC/ICAdjustments is missing" in w and "GL journal entries" in w for w in _run_warnings(demo))
+
+
+def test_a_user_without_rights_to_inventory_control(tmp_path: Path) -> None:
+    report, demo = _both(tmp_path, sage_forbidden_modules=("IC",))
+    assert report.exit_code == 0 and report.sage["rights"]["IC"] == "forbidden"
+    assert all("forbidden" in line for line in report.sage["differences"])
+    _completed(demo)
+    assert any("IC/ICItems is forbidden" in w for w in _run_warnings(demo))
+
+
+def test_a_user_without_rights_to_a_required_module_is_stopped_by_doctor(tmp_path: Path) -> None:
+    with start_sandbox(sage_forbidden_modules=("TX",)) as box:
+        report = doctor(box.settings(tmp_path), None)
+    assert report.exit_code == 1
+    assert any("TX/TXTaxGroups is forbidden" in p and "rights to TX" in p for p in report.problems)
+
+
+def test_a_site_without_the_company_profile(tmp_path: Path) -> None:
+    report, demo = _both(tmp_path, sage_company_profile=False)
+    assert report.exit_code == 0
+    assert report.sage["differences"] == ["CS/CSCompanyProfile: missing (CS/$metadata has no such entity set)"]
+    _completed(demo)
+    assert any("CS/CSCompanyProfile is missing" in w and "home currency" in w for w in _run_warnings(demo))
