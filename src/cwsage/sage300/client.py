@@ -212,6 +212,43 @@ def key_part(resource: V.Resource, key: Key, names: Mapping[str, str] | None = N
     return f"({segments})"
 
 
+NOT_SAGE_HINT = (
+    "Check the Sage 300 address (`cwsage config show`; change it with `cwsage login`): it is the root of the "
+    "server where the Sage 300 Web API is installed (https://server, under which /Sage300WebApi/v1.0 answers), "
+    "not a web page or another service."
+)
+
+
+def _sage_json(response: httpx.Response) -> bool:
+    """Whether the body is JSON as the Sage 300 Web API writes it: an OData feed/entity or its error envelope."""
+    try:
+        body = json_of(response)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    odata = any(key.startswith(("@odata.", "odata.")) for key in body)
+    return odata or V.VALUE_KEY in body or isinstance(body.get("error"), dict)
+
+
+def _html(response: httpx.Response) -> bool:
+    """Whether an answer is a web page: a Sage 300 Web API answers JSON (or EDMX), never HTML."""
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or response.text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+
+
+def not_sage(response: httpx.Response, root: str) -> ConfigurationError:
+    """The error for an answer no Sage 300 Web API gives (an HTML page, JSON of another shape)."""
+    kind = response.headers.get("content-type", "").split(";", 1)[0].strip() or "no content type"
+    looks = "an HTML page" if "html" in kind or response.text.lstrip().startswith("<") else f"{kind} content"
+    return ConfigurationError(
+        f"The server at {redact(root)} is not a Sage 300 Web API: it answered {response.request.url.path} with "
+        f"{looks} (HTTP {response.status_code})",
+        detail=redact(response.text[:300]),
+        hint=NOT_SAGE_HINT,
+    )
+
+
 def _resource_missing(response: httpx.Response) -> bool:
     """A 404 saying the resource itself does not exist (``ResourceNotFound``, or no code), not a record."""
     if response.status_code != 404:
@@ -622,7 +659,12 @@ class Sage300Client(ApiClient):
         response = self._session.request(
             "GET", f"{module}/{V.METADATA}", headers={"Accept": V.METADATA_ACCEPT}, expect=(403, 404)
         )
-        return response.status_code, response.text
+        text = response.text
+        if response.status_code >= 400 and _html(response):
+            raise not_sage(response, self.root)  # a Sage refusal is its JSON error envelope, never a page
+        if response.status_code < 400 and "Edmx" not in text[:2000]:
+            raise not_sage(response, self.root)
+        return response.status_code, text
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -660,6 +702,8 @@ class Sage300Client(ApiClient):
         response = self._session.request(
             method, self._url(resource, md16) + tail(md16), expect=(*expect, 404), **options
         )
+        if response.status_code == 404 and _html(response):
+            raise not_sage(response, self.root)  # a web server's "not found" page: no Sage 300 Web API there
         if self._md16_names is None and resource.alternatives and method == "GET":
             if not _resource_missing(response):
                 self._md16_names = False
@@ -692,13 +736,11 @@ class Sage300Client(ApiClient):
         return parsed
 
     def _body(self, response: httpx.Response, where: str) -> Any:
+        """The JSON of an answer to ``where``; an answer that is not JSON at all is not from a Sage 300 Web API."""
         try:
             return json_of(response)
-        except ValueError as exc:
-            raise BugError(
-                f"Sage 300 answered {where} with something that is not JSON",
-                detail=redact(response.text[:500]),
-            ) from exc
+        except ValueError:
+            raise not_sage(response, self.root) from None
 
     def _next_url(self, response: httpx.Response, link: str) -> str:
         """The absolute next-page URL, always on our own server (credentials never go elsewhere, I22)."""
@@ -789,6 +831,8 @@ class Sage300Client(ApiClient):
         if response.status_code == 404:
             return None
         body = self._body(response, resource.path)
+        if not _sage_json(response):
+            raise not_sage(response, self.root)  # JSON, but of another service's shape
         if not isinstance(body, dict) or not isinstance(body.get(V.VALUE_KEY), list):
             raise BugError(
                 f"Sage 300 answered {resource} without a '{V.VALUE_KEY}' list", detail=redact(response.text[:500])
