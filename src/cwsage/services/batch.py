@@ -34,6 +34,8 @@ from cwsage.domain.master import SageMasterData
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
 from cwsage.mapping import to_sage
 from cwsage.mapping.from_manage import TranslateOptions, translate
+from cwsage.mapping.locations import adjustment_locations
+from cwsage.mapping.locations import describe as describe_locations
 from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
@@ -302,11 +304,29 @@ class BatchJob:
 
     # -- preparation (no writes anywhere) --------------------------------------------------------------
 
+    def _adjustment_locations(self, export: cw.GLExport) -> dict[str, str]:
+        """The IC location of each exported adjustment that Manage can tell (:mod:`cwsage.mapping.locations`)."""
+        if not export.adjustment_transactions:
+            return {}
+        try:
+            derived = adjustment_locations(
+                export.adjustment_transactions, self.ctx.manage.unposted_procurement(), self.ctx.manage.warehouses()
+            )
+        except CwsageError as exc:
+            log.warning("Manage's warehouses could not be read (%s): IC locations come from the setting", exc)
+            return {}
+        log.info("%s", describe_locations(derived, len(export.adjustment_transactions)))
+        return derived
+
     def prepare(self, export: cw.GLExport, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
         """Translate, read Sage master data once, look for documents already in Sage, validate."""
         ctx = self.ctx
         ctx.progress.stage("Translating documents")
-        translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
+        options = TranslateOptions(
+            ic_default_location=ctx.settings.ic_default_location,
+            adjustment_locations=self._adjustment_locations(export),
+        )
+        translation = translate(export, options)
         ctx.progress.stage("Reading Sage 300 master data")
         master = load_master(
             ctx.sage, rate_type=ctx.settings.posting.rate_type, home_currency=ctx.settings.home_currency or None

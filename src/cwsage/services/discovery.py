@@ -21,6 +21,11 @@ from cwsage.state.store import StateStore
 log = logging.getLogger("cwsage.services.discovery")
 
 
+REPORTED_WHERE_USED = frozenset({V.CS_COMPANY_PROFILE.path})
+"""Optional resources whose absence the code that copes reports itself, more precisely (the company profile:
+master data loading says which home currency it assumed instead, I2): no second warning for the run."""
+
+
 class Server(MetadataSource, Protocol):
     """A Sage 300 connection as discovery sees it: where it points, and its ``$metadata``."""
 
@@ -99,6 +104,6 @@ def prepare_sage(
         dialect=discovery.dialect,
         md16_names=discovery.md16_names,
         absent=absent,
-        notes=discovery.warnings(job),
+        notes=[line for line in discovery.warnings(job) if not any(path in line for path in REPORTED_WHERE_USED)],
     )
     return discovery
