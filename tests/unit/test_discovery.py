@@ -147,3 +147,15 @@ def test_the_cache_is_reused_while_the_answer_is_the_same_and_refreshed_when_it_
     client.answers["IC"] = (404, "")  # Inventory Control deactivated
     moved, changed = discover_cached(client, store, clock=FixedClock(datetime(2026, 11, 29, tzinfo=UTC)))
     assert changed and moved.modules["IC"] is Status.MISSING
+
+
+def test_terms_and_currency_lists_unavailable_skip_that_validation_with_a_warning() -> None:
+    server = complete(
+        AR=(200, module_edmx("AR", skip=frozenset({"AR/ARTerms"}))),
+        CS=(200, module_edmx("CS", skip=frozenset({"CS/CSCurrencyCodes"}))),
+    )
+    found = discover(server, server="https://s", company="SAMINC", now=NOW)
+    assert found.errors(V.Job.RUN) == []
+    warnings = found.warnings(V.Job.RUN)
+    assert any("AR/ARTerms is missing" in w and "terms codes are not checked" in w for w in warnings)
+    assert any("CS/CSCurrencyCodes is missing" in w and "currency codes are not checked" in w for w in warnings)
