@@ -11,6 +11,7 @@ from rich.console import Console
 
 from cwsage.sage300 import vocabulary as V
 from cwsage.sandbox.demo import DemoReport, _demo
+from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import start_sandbox
 from cwsage.services.doctor import DoctorReport, doctor
 
@@ -47,6 +48,20 @@ def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(
     assert all(p["status"] == "found" for r in resources for p in r["properties"])
     assert data["sage"]["differences"] == [] and set(data["sage"]["rights"].values()) == {"found"}
     assert all(data["manage"]["setup"].values())
+    assert data["manage"]["rights"] and set(data["manage"]["rights"].values()) == {"ok"}
+    assert data["manage"]["api_url"].endswith("/apis/3.0/")
+
+
+def test_doctor_names_the_manage_endpoints_the_api_member_may_not_read(tmp_path: Path) -> None:
+    with start_sandbox() as box:
+        for path in ("procurement/warehouses", "finance/accounting/unpostedinvoices"):
+            box.manage.faults.add(Fault(kind="status", method="GET", path=path, status=403, times=5))
+        report = doctor(box.settings(tmp_path), None)
+    assert report.exit_code == 1
+    rights = report.manage["rights"]
+    assert rights["procurement/warehouses"] == rights["finance/accounting/unpostedinvoices"] == "forbidden"
+    assert [p for p in report.problems if "unpostedinvoices is forbidden" in p and "Security Roles" in p]
+    assert [w for w in report.warnings if "warehouses is forbidden" in w and "IC location" in w]
 
 
 def test_2016_names_and_odata_v3(tmp_path: Path) -> None:

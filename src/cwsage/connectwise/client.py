@@ -670,6 +670,15 @@ class ManageClient(ApiClient):
         """``GET /system/info``: version and cloud flag (a connectivity and credentials check)."""
         return self._get_one("system/info", SystemInfo, "system information")
 
+    def probe(self, path: str) -> int:
+        """A harmless read of one endpoint (``GET path?pageSize=1``) for ``cwsage doctor``: its HTTP status.
+
+        403 (the API member's security role does not allow it) and 404 (this version has no such endpoint) are
+        answers; anything else that fails raises as every request does (a bad login, an unreachable site).
+        """
+        response = self._session.request("GET", self._prefix() + path, params={"pageSize": 1}, expect=(403, 404))
+        return response.status_code
+
     def accounting_package_setup(self) -> AccountingPackageSetup:
         """The Accounting Interface setup (first row of ``/finance/accountingPackageSetup``).
 

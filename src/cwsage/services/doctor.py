@@ -20,6 +20,18 @@ from cwsage.services.discovery import discover_cached
 from cwsage.state.store import StateStore
 
 SETUP_SCREEN = "Manage > System > Setup Tables > Accounting Package"
+SECURITY_SCREEN = "Manage > System > Security Roles (the API member's role)"
+
+MANAGE_READS: dict[str, tuple[str, bool]] = {
+    "finance/accounting/unpostedinvoices": ("select the invoices of a batch", True),
+    "finance/accounting/unpostedexpenses": ("select the expenses of a batch", True),
+    "finance/accounting/unpostedprocurement": ("select the procurement records of a batch", True),
+    "finance/accounting/batches": ("find earlier batches for reruns", True),
+    "finance/invoices": ("record Sage payments on Manage invoices (sync-payments)", True),
+    "system/locations": ("select by location (--location)", True),
+    "procurement/warehouses": ("derive the Sage IC location of inventory adjustments", False),
+}
+"""The endpoints cwsage reads, probed with one harmless GET each: what for, and whether a run needs it."""
 
 
 @dataclass
@@ -96,10 +108,13 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
         with ManageClient(manage) as client:
             info = client.system_info()
             setup = client.accounting_package_setup()
+            client_rights = {path: client.probe(path) for path in MANAGE_READS}
+            report.manage["api_url"] = client.api_url()  # the codebase the site named, with the API path
     except CwsageError as err:
         report.manage.update({"reachable": False, "error": _failure(err)})
         report.problems.append(f"ConnectWise Manage: {redact(err.paragraph())}")
         return
+    report.manage["rights"] = _manage_rights(client_rights, report)
     reference = setup.accounting_package
     package = (reference.identifier or reference.name) if reference is not None else None
     checks = {
@@ -127,6 +142,21 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
         if not ok:
             line = f"ConnectWise Manage: {fixes[name]}"
             (report.warnings if name == "transfer_expense_as_bill" else report.problems).append(line)
+
+
+def _manage_rights(statuses: dict[str, int], report: DoctorReport) -> dict[str, str]:
+    """Each probed endpoint as ok / forbidden / missing; what a run needs and lacks is a problem."""
+    rights: dict[str, str] = {}
+    for path, status in statuses.items():
+        what, needed = MANAGE_READS[path]
+        rights[path] = {403: "forbidden", 404: "missing"}.get(status, "ok")
+        if rights[path] == "ok":
+            continue
+        line = f"ConnectWise Manage: /{path} is {rights[path]} for the API member; cwsage uses it to {what}. " + (
+            f"Allow it in {SECURITY_SCREEN}." if status == 403 else "Check the Manage version."
+        )
+        (report.problems if needed else report.warnings).append(line)
+    return rights
 
 
 def doctor(
