@@ -159,3 +159,14 @@ def test_terms_and_currency_lists_unavailable_skip_that_validation_with_a_warnin
     warnings = found.warnings(V.Job.RUN)
     assert any("AR/ARTerms is missing" in w and "terms codes are not checked" in w for w in warnings)
     assert any("CS/CSCurrencyCodes is missing" in w and "currency codes are not checked" in w for w in warnings)
+
+
+def test_an_unreadable_metadata_proves_nothing_and_stops_nothing() -> None:
+    found = discover(
+        complete(AR=(500, "oops"), GL=(200, "<?xml version='1.0'?><nothing/>")), server="s", company="C", now=NOW
+    )
+    assert found.modules["AR"] is Status.UNREADABLE and found.modules["GL"] is Status.UNREADABLE
+    assert found.errors(V.Job.RUN) == []
+    warnings = found.warnings(V.Job.RUN)
+    assert any("AR/ARInvoiceBatches could not be checked" in w and "HTTP 500" in w for w in warnings)
+    assert any("GL/GLAccounts could not be checked" in w and "not EDMX" in w for w in warnings)

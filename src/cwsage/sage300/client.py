@@ -660,7 +660,7 @@ class Sage300Client(ApiClient):
             "GET", f"{module}/{V.METADATA}", headers={"Accept": V.METADATA_ACCEPT}, expect=(403, 404)
         )
         text = response.text
-        if response.status_code >= 400 and _html(response):
+        if response.status_code == 404 and _html(response):
             raise not_sage(response, self.root)  # a Sage refusal is its JSON error envelope, never a page
         if response.status_code < 400 and "Edmx" not in text[:2000]:
             raise not_sage(response, self.root)

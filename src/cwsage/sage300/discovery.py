@@ -52,6 +52,9 @@ class Status(StrEnum):
 
 
 _ABSENT = frozenset({Status.MISSING, Status.FORBIDDEN, Status.UNREADABLE})
+ABSENT_FOR_SURE = frozenset({Status.MISSING, Status.FORBIDDEN})
+"""What the server said plainly. An *unreadable* ``$metadata`` (an HTTP 500, a document cwsage cannot parse)
+proves nothing about the resources: they are neither refused nor skipped, only reported as unchecked."""
 
 
 class MetadataSource(Protocol):
@@ -279,7 +282,7 @@ class Discovery:
                 continue
             module = check.resource.module
             hint = RIGHTS_HINT.format(module=module, company=self.company)
-            if check.status in _ABSENT and need is V.Need.REQUIRED:
+            if check.status in ABSENT_FOR_SURE and need is V.Need.REQUIRED:
                 problems.append(
                     ConfigurationError(
                         f"Sage 300 resource {check.path} is {check.status} for company {self.company}; "
@@ -308,7 +311,12 @@ class Discovery:
             need = check.resource.jobs.get(job)
             if need is None:
                 continue
-            if check.status in _ABSENT and need is V.Need.OPTIONAL:
+            if check.status is Status.UNREADABLE:
+                lines.append(
+                    f"Sage 300 {check.path} could not be checked ({check.detail}): cwsage uses it as declared."
+                )
+                continue
+            if check.status in ABSENT_FOR_SURE and need is V.Need.OPTIONAL:
                 instead = check.resource.note or "cwsage goes on without it"
                 lines.append(f"Sage 300 {check.path} is {check.status}: {instead}.")
                 continue

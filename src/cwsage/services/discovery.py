@@ -14,7 +14,7 @@ from cwsage.dates import Clock, SystemClock
 from cwsage.errors import ConfigurationError
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
-from cwsage.sage300.discovery import Discovery, MetadataSource, Status, discover
+from cwsage.sage300.discovery import ABSENT_FOR_SURE, Discovery, MetadataSource, discover
 from cwsage.state import discovery_cache
 from cwsage.state.store import StateStore
 
@@ -95,11 +95,7 @@ def prepare_sage(
             detail=first.detail,
             hint=first.hint,
         )
-    absent = {
-        c.path
-        for c in discovery.resources
-        if c.status in (Status.MISSING, Status.FORBIDDEN, Status.UNREADABLE) and job in c.resource.jobs
-    }
+    absent = {c.path for c in discovery.resources if c.status in ABSENT_FOR_SURE and job in c.resource.jobs}
     sage.adopt(
         dialect=discovery.dialect,
         md16_names=discovery.md16_names,
