@@ -454,6 +454,20 @@ def check_resource(resource: V.Resource, answer: ModuleAnswer) -> ResourceCheck:
     return ResourceCheck(resource.path, Status.MISSING, None, (), f"{resource.module}/$metadata has no such entity set")
 
 
+def _vocabulary_stamp() -> str:
+    """Every name cwsage checks, so that a cached analysis made by another cwsage version is not reused."""
+    names = [
+        f"{r.path}|{'/'.join(r.alternatives)}|{e.name}.{p.name}|{'/'.join(p.alternatives)}|{r.kind}"
+        for r in V.RESOURCES
+        for e in r.entity.walk()
+        for p in e.props
+    ]
+    return "vocabulary:" + "\n".join(names)
+
+
+VOCABULARY_STAMP = _vocabulary_stamp()
+
+
 def discover(source: MetadataSource, *, server: str, company: str, now: datetime) -> Discovery:
     """Read every module's ``$metadata`` and check every vocabulary resource against it.
 
@@ -467,7 +481,7 @@ def discover(source: MetadataSource, *, server: str, company: str, now: datetime
         CwsageError: what the client raises for anything but 403/404 (refused connection, bad login …).
     """
     answers: dict[str, ModuleAnswer] = {}
-    stamps: list[str] = []
+    stamps: list[str] = [VOCABULARY_STAMP]
     for module in MODULES:
         answer, stamp = read_module(source, module)
         answers[module] = answer
