@@ -35,3 +35,17 @@ def test_an_invalid_payload_refusal_rejects_each_document_with_sages_message(san
         assert all(message in issue["message"] for record in rejected for issue in record.issues)
     assert ar_copies(sandbox) == before
     assert result.exit_code != 0
+
+
+def test_a_login_refused_while_posting_is_not_told_to_just_run_again(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = sandbox.settings(tmp_path, RunDefaults(chunk_size=500))
+    request = RunRequest(
+        batch_number="AR-401", invoices=True, expenses=False, inventory=False, location="Toronto", skip_invalid=True
+    )
+    sandbox.sage.faults.add(Fault(kind="status", method="POST", path="ARInvoiceBatches$", status=401, times=1000))
+    with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
+        result = run_batch(ctx, request)
+    assert result.exit_code != 0
+    assert "run the same command again" not in result.message
+    assert "once that is fixed, the same command finishes batch AR-401" in result.message
+    assert "user ID or password" in result.message or "credentials" in result.message

@@ -296,6 +296,7 @@ class BatchJob:
         self.kind = kind
         self.batch_number = batch_number
         self.sage_notes: list[str] = []
+        self.stopped_by_setting = False
 
     def _warnings(self, more: Iterable[str] = ()) -> list[str]:
         """The run's warnings: what cwsage assumed about Sage (master data notes, enum members it does not know,
@@ -473,6 +474,7 @@ class BatchJob:
             poster.post(ready)
         except CwsageError as exc:
             error = exc.paragraph()
+            self.stopped_by_setting = isinstance(exc, ConfigurationError)  # a login or a setting: fix it first
             store.audit(run.id, "posting-interrupted", {"error": exc.user_message, "detail": exc.detail})
         return poster, error
 
@@ -651,9 +653,13 @@ class BatchJob:
         )
         if error or open_work:
             outcome = Outcome.INTERRUPTED
+            then = (
+                f"Nothing is lost or doubled: once that is fixed, the same command finishes batch {self.batch_number}."
+                if self.stopped_by_setting
+                else f"Nothing is lost or doubled: run the same command again to finish batch {self.batch_number}."
+            )
             message = (
-                f"The {self.kind} stopped before finishing: {error or 'some documents are still in progress'}\n"
-                f"Nothing is lost or doubled: run the same command again to finish batch {self.batch_number}."
+                f"The {self.kind} stopped before finishing: {error or 'some documents are still in progress'}\n{then}"
             )
             status = RunStatus.RUNNING
         elif good and not bad:
