@@ -47,6 +47,8 @@ def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(
     assert all(r["status"] == "found" for r in resources)
     assert all(p["status"] == "found" for r in resources for p in r["properties"])
     assert data["sage"]["differences"] == [] and set(data["sage"]["rights"].values()) == {"found"}
+    assert data["sage"]["version"] == "4.0" and data["sage"]["dialect"] == "v4" and data["sage"]["names"] == "v1.0"
+    assert data["sage"]["page_size"] is None and "in one page" in data["sage"]["page_size_note"]
     assert all(data["manage"]["setup"].values())
     assert data["manage"]["rights"] and set(data["manage"]["rights"].values()) == {"ok"}
     assert data["manage"]["api_url"].endswith("/apis/3.0/")

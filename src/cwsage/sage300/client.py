@@ -839,6 +839,17 @@ class Sage300Client(ApiClient):
             )
         return response, body
 
+    def first_page(self, resource: V.Resource) -> tuple[int, bool]:
+        """How many rows the server's first page of ``resource`` holds, and whether it links a next page.
+
+        With a next link, the row count is the server's page size (``cwsage doctor``); without, every row fit.
+        """
+        self._require(resource, V.Verb.GET)
+        page = self._get_page(resource, self._query_tail(resource, None), False)
+        assert page is not None
+        body = page[1]
+        return len(body[V.VALUE_KEY]), any(body.get(k) for k in V.NEXT_LINK_KEYS)
+
     def count(self, resource: V.Resource, query: Query | None = None) -> int:
         """How many records match (``$count=true``, ``$top=0``); reads ``@odata.count`` or ``odata.count``.
 

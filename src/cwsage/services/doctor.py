@@ -78,6 +78,8 @@ def check_sage(
     try:
         with Sage300Client(sage) as client:
             discovery, changed = discover_cached(client, store, refresh=refresh, clock=clock)
+            client.adopt(dialect=discovery.dialect, md16_names=discovery.md16_names, absent=(), notes=())
+            rows, more = client.first_page(V.GL_ACCOUNTS)
     except CwsageError as err:
         report.sage.update({"reachable": False, "error": _failure(err)})
         report.problems.append(f"Sage 300: {redact(err.paragraph())}")
@@ -89,7 +91,12 @@ def check_sage(
             "version": discovery.version,
             "dialect": found["dialect"],
             "names": "2016 (MD16)" if discovery.md16_names else "v1.0",
-            "page_size": V.SERVER_PAGE_SIZE,
+            "page_size": rows if more else None,
+            "page_size_note": (
+                f"the server pages {rows} rows at a time (cwsage follows every next link)"
+                if more
+                else f"all {rows} GL accounts came in one page: the page size is at least {rows}"
+            ),
             "changed_since_last_check": changed,
             "rights": found["modules"],
             "resources": found["resources"],
