@@ -52,6 +52,20 @@ def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(
     assert all(data["manage"]["setup"].values())
     assert data["manage"]["rights"] and set(data["manage"]["rights"].values()) == {"ok"}
     assert data["manage"]["api_url"].endswith("/apis/3.0/")
+    segments = data["manage"]["account_segments"]
+    assert segments["used"] == [1, 2] and segments["types"] == {"1": "Account", "2": "Account"}
+
+
+def test_doctor_names_a_gl_segment_that_is_not_of_type_account(tmp_path: Path) -> None:
+    with start_sandbox() as box:
+        box.manage.store.doc["settings"]["glSegmentTypes"] = ["Account", "Class"]
+        classed = doctor(box.settings(tmp_path / "class"), None)
+        box.manage.store.doc["settings"]["glSegmentTypes"] = ["Account", "Other"]
+        other = doctor(box.settings(tmp_path / "other"), None)
+    assert classed.exit_code == 0
+    assert [w for w in classed.warnings if "GL segment 2" in w and "'Class'" in w and "Captions" in w]
+    assert other.exit_code == 1
+    assert [p for p in other.problems if "GL segment 2" in p and "'Other', not 'Account'" in p]
 
 
 def test_doctor_names_the_manage_endpoints_the_api_member_may_not_read(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from cwsage.connectwise.models import (
     Currency,
     ExportRequest,
     GLAccount,
+    GLCaption,
     GLExport,
     Invoice,
     InvoicePayment,
@@ -919,6 +920,12 @@ class ManageClient(ApiClient):
             Member,
             order_by="id asc",
             describe=lambda r: f"member {r.get('identifier') or r.get('id')}",
+        )
+
+    def gl_captions(self) -> list[GLCaption]:
+        """The GL segment types (``/finance/glCaptions``): which segments are ``Account`` and which ``Class``."""
+        return self._list(
+            "finance/glCaptions", GLCaption, order_by="id asc", describe=lambda r: f"GL captions id {r.get('id')}"
         )
 
     def gl_accounts(self) -> list[GLAccount]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cwsage.config import Settings
+from cwsage.connectwise import models as cw
 from cwsage.connectwise.client import ManageClient
 from cwsage.dates import Clock, SystemClock
 from cwsage.errors import CwsageError
@@ -116,6 +117,7 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
             info = client.system_info()
             setup = client.accounting_package_setup()
             client_rights = {path: client.probe(path) for path in MANAGE_READS}
+            segments = _segment_problems(client.gl_accounts(), client.gl_captions())
             report.manage["api_url"] = client.api_url()  # the codebase the site named, with the API path
     except CwsageError as err:
         report.manage.update({"reachable": False, "error": _failure(err)})
@@ -145,10 +147,40 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
         "transfer_expense_as_bill": f"check 'Transfer Expense as a Bill' if you transfer expenses ({SETUP_SCREEN})",
         "inventory_soh": f"check 'Inventory SOH Option' under Product Options ({SETUP_SCREEN})",
     }
+    report.manage["account_segments"] = segments
+    for line in segments["problems"]:
+        report.problems.append(f"ConnectWise Manage: {line}")
+    for line in segments["warnings"]:
+        report.warnings.append(f"ConnectWise Manage: {line}")
     for name, ok in checks.items():
         if not ok:
             line = f"ConnectWise Manage: {fixes[name]}"
             (report.warnings if name == "transfer_expense_as_bill" else report.problems).append(line)
+
+
+GL_SCREEN = "Manage > System > Setup Tables > GL Accounts > Captions"
+
+
+def _segment_problems(accounts: list[cw.GLAccount], captions: list[cw.GLCaption]) -> dict[str, Any]:
+    """The guide: each segment that is part of the GL account structure has the type ``Account`` (classes only
+    in certain circumstances). The segments in use are those any GL account mapping fills."""
+    used = sorted({n for a in accounts for n in range(1, 11) if (getattr(a, f"segment{n}") or "").strip()})
+    caption = captions[0] if captions else None
+    types = {n: (caption.segment_type(n) if caption else None) for n in used}
+    problems: list[str] = []
+    warnings: list[str] = []
+    if caption is None and used:
+        warnings.append(
+            f"the GL segment types could not be read ({GL_SCREEN}); check that segments {used} are 'Account'"
+        )
+    for n, kind in types.items():
+        if caption is None or kind == "Account":
+            continue
+        line = f"GL segment {n} is used by the account mappings but its type is {kind!r}, not 'Account' ({GL_SCREEN})"
+        (warnings if kind == "Class" else problems).append(
+            line + ("; the guide allows classes only in certain circumstances" if kind == "Class" else "")
+        )
+    return {"used": used, "types": {str(n): t for n, t in types.items()}, "problems": problems, "warnings": warnings}
 
 
 def _manage_rights(statuses: dict[str, int], report: DoctorReport) -> dict[str, str]:
