@@ -131,6 +131,7 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
         "include_sales_tax": bool(setup.include_sales_tax_flag),
         "transfer_expense_as_bill": bool(setup.transfer_expenses_as_bill_flag),
         "inventory_soh": bool(setup.inventory_soh_flag),
+        "include_cogs_entries": bool(setup.include_cogs_entries_flag),
     }
     report.manage.update(
         {
@@ -146,6 +147,7 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
         "include_sales_tax": f"check 'Include Sales Tax' under Sales Tax Options ({SETUP_SCREEN})",
         "transfer_expense_as_bill": f"check 'Transfer Expense as a Bill' if you transfer expenses ({SETUP_SCREEN})",
         "inventory_soh": f"check 'Inventory SOH Option' under Product Options ({SETUP_SCREEN})",
+        "include_cogs_entries": f"check 'Include COGS Entries' if you transfer costing ({SETUP_SCREEN})",
     }
     report.manage["account_segments"] = segments
     for line in segments["problems"]:
@@ -155,7 +157,8 @@ def check_manage(settings: Settings, report: DoctorReport) -> None:
     for name, ok in checks.items():
         if not ok:
             line = f"ConnectWise Manage: {fixes[name]}"
-            (report.warnings if name == "transfer_expense_as_bill" else report.problems).append(line)
+            optional = name in ("transfer_expense_as_bill", "include_cogs_entries")  # "if you transfer …"
+            (report.warnings if optional else report.problems).append(line)
 
 
 GL_SCREEN = "Manage > System > Setup Tables > GL Accounts > Captions"
