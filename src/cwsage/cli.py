@@ -418,6 +418,48 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
     }
 
 
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Read the servers again, ignoring the cache.")] = False,
+) -> None:
+    """Check both servers: reachability, login, version, every name cwsage uses, rights and setup.
+
+    Exits 0 when everything cwsage needs is there; the warnings say what works in a reduced way.
+    """
+    from cwsage.services.doctor import doctor as run_doctor
+
+    state = app_context(ctx)
+    settings = state.settings()
+    with state.store(settings) as store:
+        report = run_doctor(settings, store, refresh=refresh)
+    if as_json:
+        json_output.emit("doctor", report.exit_code, report.as_dict())
+        raise typer.Exit(report.exit_code)
+    console = _stdout()
+    sage, manage = report.sage, report.manage
+    if sage.get("reachable"):
+        console.print(
+            f"Sage 300 {sage['url']} company {sage['company']}: EDMX {sage['version']}, OData {sage['dialect']}, "
+            f"{sage['names']} names, rights {', '.join(f'{m}={s}' for m, s in sage['rights'].items())}"
+        )
+        for line in sage["differences"]:
+            console.print(f"  · {line}")
+    if manage.get("reachable"):
+        console.print(
+            f"ConnectWise Manage {manage['url']} version {manage['version']}: Accounting Package "
+            f"{manage['accounting_package']}, " + ", ".join(f"{k}={v}" for k, v in manage["setup"].items())
+        )
+    for line in report.problems:
+        console.print(Text(f"✗ {redact(line)}", style="red"))
+    for line in report.warnings:
+        console.print(Text(f"! {line}", style="yellow"))
+    if not report.problems:
+        console.print(Text("Everything cwsage needs is there.", style="green"))
+    raise typer.Exit(report.exit_code)
+
+
 # ------------------------------------------------------------------------------------------- login
 
 

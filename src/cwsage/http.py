@@ -48,6 +48,7 @@ from cwsage.errors import (
     CwsageError,
     TransientError,
 )
+from cwsage.netdiag import diagnose
 from cwsage.redaction import redact, redact_url
 
 log = logging.getLogger("cwsage.http")
@@ -242,6 +243,9 @@ class ApiSession:
                         hint="Install the server's CA certificate, or point verify_tls at a CA bundle file; "
                         "cwsage never turns TLS verification off.",
                     ) from exc
+                diagnosis = diagnose(exc, self.system, request.url)
+                if diagnosis is not None and (not diagnosis.transient or attempt >= self.policy.max_attempts):
+                    raise diagnosis.error from exc
                 # Nothing reached the server: repeating is always safe.
                 self._give_up_or_wait(attempt, label, exc, self.policy.backoff(attempt))
                 continue

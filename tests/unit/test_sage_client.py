@@ -199,9 +199,16 @@ def test_next_link_to_another_host_stays_on_our_server() -> None:
 
 
 def test_collection_without_value_is_a_bug() -> None:
-    fake = FakeSage({("GET", "CS/CSCurrencyCodes"): sage_json(200, {"nope": 1})})
+    fake = FakeSage({("GET", "CS/CSCurrencyCodes"): sage_json(200, {"@odata.context": "x", "nope": 1})})
     with make_client(fake) as client, pytest.raises(BugError):
         client.currencies()
+
+
+def test_json_of_another_shape_is_not_a_sage_server() -> None:
+    fake = FakeSage({("GET", "CS/CSCurrencyCodes"): sage_json(200, {"nope": 1})})
+    with make_client(fake) as client, pytest.raises(ConfigurationError, match="not a Sage 300 Web API") as caught:
+        client.currencies()
+    assert "Sage 300 address" in (caught.value.hint or "")
 
 
 @pytest.mark.parametrize(

@@ -461,3 +461,22 @@ def test_a_document_in_a_currency_whose_rate_table_cannot_be_read_is_reported() 
     issues = [i for i in validate([doc], master) if i.field == "currency"]
     assert [i.code for i in issues] == ["exchange-rate-rule-unknown"]
     assert "'Nearest'" in issues[0].message
+
+
+def test_terms_and_currency_lists_discovery_found_absent_are_not_asked_for_and_not_checked() -> None:
+    """Issue 10: an optional list the server lacks or forbids gives nothing to validate against: the checks are
+    skipped (validation treats an empty list as unknown) and the run's warnings say so."""
+    fake = FakeSage(master_routes())
+    with make_client(fake) as client:
+        note = "Sage 300 AR/ARTerms is forbidden: terms codes are not checked before posting"
+        client.adopt(
+            dialect=None,
+            md16_names=None,
+            absent={"AR/ARTerms", "AP/APTerms", "CS/CSCurrencyCodes"},
+            notes=[note],
+        )
+        master = load_master(client)
+    assert (master.terms, master.ap_terms, master.currencies) == (frozenset(), frozenset(), frozenset())
+    assert note in master.notes
+    called = {path for _, path in fake.calls()}
+    assert not called & {"AR/ARTerms", "AP/APTerms", "CS/CSCurrencyCodes"}

@@ -23,7 +23,16 @@ from cwsage.state import DocState, RunStatus, StateStore, current_revision
 from cwsage.state.models import RunLockRow, dumps_exact, loads_exact
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = {"runs", "documents", "sage_batches", "audit_log", "watermarks", "run_locks", "alembic_version"}
+TABLES = {
+    "runs",
+    "documents",
+    "sage_batches",
+    "audit_log",
+    "watermarks",
+    "run_locks",
+    "alembic_version",
+    "sage_discovery",
+}
 
 
 def _pg_reachable() -> str | None:
@@ -68,19 +77,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
 def test_migrations_create_every_table_on_sqlite(sqlite_url: str) -> None:
     with StateStore.open(sqlite_url) as store:
         assert set(inspect(store.engine).get_table_names()) >= TABLES
-        assert current_revision(store.engine) == "0001"
+        assert current_revision(store.engine) == "0002_sage_discovery"
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     with StateStore.open(sqlite_url) as again:  # idempotent
-        assert current_revision(again.engine) == "0001"
+        assert current_revision(again.engine) == "0002_sage_discovery"
 
 
 @pytest.mark.postgres
 def test_migrations_create_every_table_on_postgresql(pg_schema: str) -> None:
     with StateStore.open(PG_URL, schema=pg_schema) as store:
         assert set(inspect(store.engine).get_table_names(schema=pg_schema)) >= TABLES
-        assert current_revision(store.engine) == "0001"
+        assert current_revision(store.engine) == "0002_sage_discovery"
         with store.engine.connect() as conn:
             assert conn.execute(text("select current_schema()")).scalar() == pg_schema
 

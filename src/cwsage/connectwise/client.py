@@ -43,6 +43,7 @@ from cwsage.connectwise.models import (
     Currency,
     ExportRequest,
     GLAccount,
+    GLCaption,
     GLExport,
     Invoice,
     InvoicePayment,
@@ -674,6 +675,15 @@ class ManageClient(ApiClient):
         """``GET /system/info``: version and cloud flag (a connectivity and credentials check)."""
         return self._get_one("system/info", SystemInfo, "system information")
 
+    def probe(self, path: str) -> int:
+        """A harmless read of one endpoint (``GET path?pageSize=1``) for ``cwsage doctor``: its HTTP status.
+
+        403 (the API member's security role does not allow it) and 404 (this version has no such endpoint) are
+        answers; anything else that fails raises as every request does (a bad login, an unreachable site).
+        """
+        response = self._session.request("GET", self._prefix() + path, params={"pageSize": 1}, expect=(403, 404))
+        return response.status_code
+
     def accounting_package_setup(self) -> AccountingPackageSetup:
         """The Accounting Interface setup (first row of ``/finance/accountingPackageSetup``).
 
@@ -928,6 +938,12 @@ class ManageClient(ApiClient):
             Member,
             order_by="id asc",
             describe=lambda r: f"member {r.get('identifier') or r.get('id')}",
+        )
+
+    def gl_captions(self) -> list[GLCaption]:
+        """The GL segment types (``/finance/glCaptions``): which segments are ``Account`` and which ``Class``."""
+        return self._list(
+            "finance/glCaptions", GLCaption, order_by="id asc", describe=lambda r: f"GL captions id {r.get('id')}"
         )
 
     def gl_accounts(self) -> list[GLAccount]:

@@ -1471,6 +1471,27 @@ class AccountingPackageSetup(_WithInfo):
     include_cogs_drop_ship_flag: Bool = None
 
 
+class GLCaption(_WithInfo):
+    """``GLCaption`` (``/finance/glCaptions``): the type of each GL segment, ``Account`` or ``Class``."""
+
+    id: Int = None
+    segment1type: Text = None
+    segment2type: Text = None
+    segment3type: Text = None
+    segment4type: Text = None
+    segment5type: Text = None
+    segment6type: Text = None
+    segment7type: Text = None
+    segment8type: Text = None
+    segment9type: Text = None
+    segment10type: Text = None
+
+    def segment_type(self, number: int) -> str | None:
+        """The type of segment ``number`` (1-10)."""
+        value = getattr(self, f"segment{number}type")
+        return None if value is None else str(value)
+
+
 class SystemInfo(ManageModel):
     """``Info`` from ``GET /system/info`` (a cheap connectivity check)."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,9 +66,12 @@ class TranslateOptions:
     Attributes:
         ic_default_location: Sage IC location for inventory adjustments (Manage's adjustment lines
             carry no warehouse). Empty means "not configured": validation reports it.
+        adjustment_locations: Exported adjustment id → the IC location derived from Manage
+            (:mod:`cwsage.mapping.locations`); :attr:`ic_default_location` is the last resort.
     """
 
     ic_default_location: str = ""
+    adjustment_locations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -735,7 +738,7 @@ def _adjustment(adj: cw.GLExportAdjustmentTransaction, opts: TranslateOptions, r
                 item=_text(d.item.identifier if d.item else None),
                 quantity=quantity,
                 cost=abs(_amount(d.total)) * sign,
-                location=opts.ic_default_location,
+                location=opts.adjustment_locations.get(_text(adj.id)) or opts.ic_default_location,
                 inventory_account=_text(d.inventory_account_number),
                 offset_account=_text(d.account_number, d.cost_account_number),
                 description=_text(d.memo, d.description),

@@ -573,8 +573,10 @@ def _ic_line(
                 "location-missing",
                 field,
                 "",
-                "no Sage IC location is known for this line",
-                "Set the warehouse's Location XRef in Manage (Procurement > Warehouses), or "
+                f"no Sage IC location is known for the line of item {item or '-'}: Manage did not tell it "
+                "(the warehouse of the record's location has no Location XRef, or the adjustment could not be "
+                "matched to its record) and no default is set",
+                "Set the warehouse's Location XRef in Manage (Procurement > Warehouses), or, as a last resort, "
                 "`defaults.ic_default_location` in cwsage's config for adjustments.",
                 FixIn.CWSAGE,
             )

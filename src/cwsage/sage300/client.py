@@ -216,6 +216,43 @@ def key_part(resource: V.Resource, key: Key, names: Mapping[str, str] | None = N
     return f"({segments})"
 
 
+NOT_SAGE_HINT = (
+    "Check the Sage 300 address (`cwsage config show`; change it with `cwsage login`): it is the root of the "
+    "server where the Sage 300 Web API is installed (https://server, under which /Sage300WebApi/v1.0 answers), "
+    "not a web page or another service."
+)
+
+
+def _sage_json(response: httpx.Response) -> bool:
+    """Whether the body is JSON as the Sage 300 Web API writes it: an OData feed/entity or its error envelope."""
+    try:
+        body = json_of(response)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    odata = any(key.startswith(("@odata.", "odata.")) for key in body)
+    return odata or V.VALUE_KEY in body or isinstance(body.get("error"), dict)
+
+
+def _html(response: httpx.Response) -> bool:
+    """Whether an answer is a web page: a Sage 300 Web API answers JSON (or EDMX), never HTML."""
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or response.text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+
+
+def not_sage(response: httpx.Response, root: str) -> ConfigurationError:
+    """The error for an answer no Sage 300 Web API gives (an HTML page, JSON of another shape)."""
+    kind = response.headers.get("content-type", "").split(";", 1)[0].strip() or "no content type"
+    looks = "an HTML page" if "html" in kind or response.text.lstrip().startswith("<") else f"{kind} content"
+    return ConfigurationError(
+        f"The server at {redact(root)} is not a Sage 300 Web API: it answered {response.request.url.path} with "
+        f"{looks} (HTTP {response.status_code})",
+        detail=redact(response.text[:300]),
+        hint=NOT_SAGE_HINT,
+    )
+
+
 def _resource_missing(response: httpx.Response) -> bool:
     """A 404 saying the resource itself does not exist (``ResourceNotFound``, or no code), not a record."""
     if response.status_code != 404:
@@ -564,13 +601,39 @@ class Sage300Client(ApiClient):
         self._md16_names: bool | None = None
         self._templates: dict[str, dict[str, Any] | None] = {}
         self.unknown_members: list[UnknownMember] = []
+        self.notes: list[str] = []
+        self._absent: frozenset[str] = frozenset()
 
     # -- what the connection has learnt -------------------------------------------------------------
 
     @property
     def warnings(self) -> list[str]:
-        """Things Sage sent that cwsage kept but could not interpret, one line each."""
-        return [item.describe() for item in self.unknown_members]
+        """What discovery found missing (and what cwsage does instead), then what Sage sent that cwsage kept
+        but could not interpret; one line each."""
+        return [*self.notes, *(item.describe() for item in self.unknown_members)]
+
+    def adopt(
+        self, *, dialect: Dialect | None, md16_names: bool | None, absent: Iterable[str], notes: Iterable[str]
+    ) -> None:
+        """Take what discovery learnt from the server's ``$metadata`` (:mod:`cwsage.sage300.discovery`).
+
+        Args:
+            dialect: The OData dialect (None: still learnt when a filter first needs it).
+            md16_names: Whether the server uses MD16's names (None: still learnt from the first read).
+            absent: Paths of optional resources the server lacks or forbids: reads of them give nothing,
+                without asking (they would answer 404 or 403).
+            notes: Warnings to carry into the run's result.
+        """
+        if dialect is not None:
+            self._dialect = dialect
+        if md16_names is not None:
+            self._md16_names = md16_names
+        self._absent = frozenset(absent)
+        self.notes = list(dict.fromkeys([*self.notes, *notes]))
+
+    def is_absent(self, resource: V.Resource) -> bool:
+        """Whether discovery found this optional resource missing or forbidden (reads of it give nothing)."""
+        return resource.path in self._absent
 
     @property
     def dialect(self) -> Dialect | None:
@@ -616,6 +679,22 @@ class Sage300Client(ApiClient):
             log.warning("Sage 300 $metadata of %s declares no EDMX version; assuming OData v4", module)
         return found or Dialect.V4
 
+    def module_metadata(self, module: str) -> tuple[int, str]:
+        """GET ``{module}/$metadata`` (discovery): the HTTP status and text; 403 and 404 are answers, not errors.
+
+        Raises:
+            CwsageError: anything else the session raises (refused connection, bad login, server error).
+        """
+        response = self._session.request(
+            "GET", f"{module}/{V.METADATA}", headers={"Accept": V.METADATA_ACCEPT}, expect=(403, 404)
+        )
+        text = response.text
+        if response.status_code == 404 and _html(response):
+            raise not_sage(response, self.root)  # a Sage refusal is its JSON error envelope, never a page
+        if response.status_code < 400 and "Edmx" not in text[:2000]:
+            raise not_sage(response, self.root)
+        return response.status_code, text
+
     # -- plumbing -----------------------------------------------------------------------------------
 
     def _url(self, resource: V.Resource, md16: bool = False) -> str:
@@ -652,6 +731,8 @@ class Sage300Client(ApiClient):
         response = self._session.request(
             method, self._url(resource, md16) + tail(md16), expect=(*expect, 404), **options
         )
+        if response.status_code == 404 and _html(response):
+            raise not_sage(response, self.root)  # a web server's "not found" page: no Sage 300 Web API there
         if self._md16_names is None and resource.alternatives and method == "GET":
             if not _resource_missing(response):
                 self._md16_names = False
@@ -684,13 +765,11 @@ class Sage300Client(ApiClient):
         return parsed
 
     def _body(self, response: httpx.Response, where: str) -> Any:
+        """The JSON of an answer to ``where``; an answer that is not JSON at all is not from a Sage 300 Web API."""
         try:
             return json_of(response)
-        except ValueError as exc:
-            raise BugError(
-                f"Sage 300 answered {where} with something that is not JSON",
-                detail=redact(response.text[:500]),
-            ) from exc
+        except ValueError:
+            raise not_sage(response, self.root) from None
 
     def _next_url(self, response: httpx.Response, link: str) -> str:
         """The absolute next-page URL, always on our own server (credentials never go elsewhere, I22)."""
@@ -745,6 +824,8 @@ class Sage300Client(ApiClient):
             BugError: an undeclared name, an answer without a ``value`` list, or endless paging.
         """
         self._require(resource, V.Verb.GET)
+        if resource.path in self._absent:
+            return []
         tail = self._query_tail(resource, query)
         seen: set[str] = set()
         rows: list[M] = []
@@ -779,11 +860,24 @@ class Sage300Client(ApiClient):
         if response.status_code == 404:
             return None
         body = self._body(response, resource.path)
+        if not _sage_json(response):
+            raise not_sage(response, self.root)  # JSON, but of another service's shape
         if not isinstance(body, dict) or not isinstance(body.get(V.VALUE_KEY), list):
             raise BugError(
                 f"Sage 300 answered {resource} without a '{V.VALUE_KEY}' list", detail=redact(response.text[:500])
             )
         return response, body
+
+    def first_page(self, resource: V.Resource) -> tuple[int, bool]:
+        """How many rows the server's first page of ``resource`` holds, and whether it links a next page.
+
+        With a next link, the row count is the server's page size (``cwsage doctor``); without, every row fit.
+        """
+        self._require(resource, V.Verb.GET)
+        page = self._get_page(resource, self._query_tail(resource, None), False)
+        assert page is not None
+        body = page[1]
+        return len(body[V.VALUE_KEY]), any(body.get(k) for k in V.NEXT_LINK_KEYS)
 
     def count(self, resource: V.Resource, query: Query | None = None) -> int:
         """How many records match (``$count=true``, ``$top=0``); reads ``@odata.count`` or ``odata.count``.
@@ -811,8 +905,10 @@ class Sage300Client(ApiClient):
         return number
 
     def get(self, resource: V.Resource, key: Key, model: type[M]) -> M | None:
-        """One record by key, or None when Sage answers 404."""
+        """One record by key, or None when Sage answers 404 (or discovery found the resource absent)."""
         self._require(resource, V.Verb.GET)
+        if resource.path in self._absent:
+            return None
         response = self._send(
             resource, "GET", lambda md16: key_part(resource, key, self._key_names(resource, md16)), expect=(404,)
         )
@@ -940,6 +1036,8 @@ class Sage300Client(ApiClient):
 
     def has_inventory_control(self) -> bool:
         """Whether the Inventory Control module is activated (IC resources answer 404 otherwise)."""
+        if V.IC_LOCATIONS.path in self._absent:
+            return False
         response = self._send(V.IC_LOCATIONS, "GET", self._query_tail(V.IC_LOCATIONS, Query().top(1)), expect=(404,))
         return response.status_code != 404
 
@@ -1005,6 +1103,8 @@ class Sage300Client(ApiClient):
         A company without IC answers ``ResourceNotFound`` for every ``IC/…`` resource; reading the locations
         straight away saves the separate probe of :meth:`has_inventory_control` when both are needed.
         """
+        if V.IC_LOCATIONS.path in self._absent:
+            return None
         try:
             return self._all(V.IC_LOCATIONS, ICLocation)
         except SageNotFound as exc:

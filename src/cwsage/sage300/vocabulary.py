@@ -1141,9 +1141,14 @@ AR_POST_RECEIPTS: Final = _resource(
 )
 
 AR_CUSTOMERS: Final = _resource("AR/ARCustomers", Kind.MASTER, ("CustomerNumber",), AR_CUSTOMER, _MASTER_VERBS, _READS)
-AR_TERMS: Final = _resource("AR/ARTerms", Kind.MASTER, ("TermsCode",), AR_TERMS_CODE, _MASTER_VERBS, _READS)
+_NO_TERMS_NOTE = "terms codes are not checked before posting; Sage itself refuses a document with an unknown one"
+AR_TERMS: Final = _resource(
+    "AR/ARTerms", Kind.MASTER, ("TermsCode",), AR_TERMS_CODE, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_TERMS_NOTE
+)
 AP_VENDORS: Final = _resource("AP/APVendors", Kind.MASTER, ("VendorNumber",), AP_VENDOR, _MASTER_VERBS, _READS)
-AP_TERMS: Final = _resource("AP/APTerms", Kind.MASTER, ("TermsCode",), AP_TERMS_CODE, _MASTER_VERBS, _READS)
+AP_TERMS: Final = _resource(
+    "AP/APTerms", Kind.MASTER, ("TermsCode",), AP_TERMS_CODE, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_TERMS_NOTE
+)
 GL_ACCOUNTS: Final = _resource("GL/GLAccounts", Kind.MASTER, ("UnformattedAccount",), GL_ACCOUNT, _MASTER_VERBS, _READS)
 TX_TAX_GROUPS: Final = _resource(
     "TX/TXTaxGroups", Kind.MASTER, ("TaxGroupKey", "TransactionType"), TAX_GROUP, _GET, _READS
@@ -1167,7 +1172,14 @@ CS_COMPANY_PROFILE: Final = _resource(
     note="I2: without it the home currency comes from the rate tables (their ToCurrency) or the only currency",
 )
 CS_CURRENCY_CODES: Final = _resource(
-    "CS/CSCurrencyCodes", Kind.MASTER, ("CurrencyCodeKey",), CURRENCY_CODE, _MASTER_VERBS, _READS
+    "CS/CSCurrencyCodes",
+    Kind.MASTER,
+    ("CurrencyCodeKey",),
+    CURRENCY_CODE,
+    _MASTER_VERBS,
+    _READS_OPTIONAL,
+    note="currency codes are not checked before posting and amounts are rounded to each currency's usual "
+    "decimals; Sage itself refuses an unknown currency",
 )
 CS_CURRENCY_RATES: Final = _resource(
     "CS/CSCurrencyRates", Kind.MASTER, ("ToCurrency", "RateType"), CURRENCY_RATE, _MASTER_VERBS, _READS
@@ -1175,11 +1187,12 @@ CS_CURRENCY_RATES: Final = _resource(
 CS_FISCAL_CALENDARS: Final = _resource(
     "CS/CSFiscalCalendars", Kind.MASTER, ("FiscalYear",), FISCAL_CALENDAR, _GET, _READS
 )
+_NO_IC_NOTE = "without Inventory Control no item or location is checked, and IC documents become GL journal entries"
 IC_ITEMS: Final = _resource(
-    "IC/ICItems", Kind.MASTER, ("UnformattedItemNumber",), IC_ITEM, _MASTER_VERBS, _READS_OPTIONAL
+    "IC/ICItems", Kind.MASTER, ("UnformattedItemNumber",), IC_ITEM, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_IC_NOTE
 )
 IC_LOCATIONS: Final = _resource(
-    "IC/ICLocations", Kind.MASTER, ("LocationKey",), IC_LOCATION, _MASTER_VERBS, _READS_OPTIONAL
+    "IC/ICLocations", Kind.MASTER, ("LocationKey",), IC_LOCATION, _MASTER_VERBS, _READS_OPTIONAL, note=_NO_IC_NOTE
 )
 COMPANIES: Final = Resource(
     "-/Companies",

@@ -34,6 +34,8 @@ from cwsage.domain.master import SageMasterData
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, SourceDataError
 from cwsage.mapping import to_sage
 from cwsage.mapping.from_manage import TranslateOptions, Translation, translate
+from cwsage.mapping.locations import adjustment_locations
+from cwsage.mapping.locations import describe as describe_locations
 from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.sage300 import models as sg
@@ -218,6 +220,22 @@ def export_selection(ctx: Context, request: RunRequest, selection: Selection) ->
     )
 
 
+def translate_export(ctx: Context, export: cw.GLExport) -> Translation:
+    """Translate one export, with the IC location of each adjustment Manage can tell (``mapping.locations``)."""
+    derived: dict[str, str] = {}
+    if export.adjustment_transactions:
+        try:
+            derived = adjustment_locations(
+                export.adjustment_transactions, ctx.manage.unposted_procurement(), ctx.manage.warehouses()
+            )
+        except CwsageError as exc:
+            log.warning("Manage's warehouses could not be read (%s): IC locations come from the setting", exc)
+        else:
+            log.info("%s", describe_locations(derived, len(export.adjustment_transactions)))
+    options = TranslateOptions(ic_default_location=ctx.settings.ic_default_location, adjustment_locations=derived)
+    return translate(export, options)
+
+
 EXPORT_CHUNK = 500
 """Invoices per export request: each export's answer (~15 KB per 8-line invoice) is translated and released
 before the next one is asked for, so memory does not grow with the whole selection's export."""
@@ -230,7 +248,6 @@ def translate_selection(ctx: Context, request: RunRequest, selection: Selection)
     and procurement come with the last part (Manage may combine several of them into one bill or adjustment),
     which keeps the documents in the order of one whole export.
     """
-    options = TranslateOptions(ic_default_location=ctx.settings.ic_default_location)
     starts = range(0, max(len(selection.invoices), 1), EXPORT_CHUNK)
     parts = [
         replace(
@@ -244,7 +261,7 @@ def translate_selection(ctx: Context, request: RunRequest, selection: Selection)
     translation = Translation()
     for part in parts:
         if not part.empty:
-            translation.extend(translate(export_selection(ctx, request, part), options))
+            translation.extend(translate_export(ctx, export_selection(ctx, request, part)))
     return translation
 
 
@@ -334,6 +351,7 @@ class BatchJob:
         self.kind = kind
         self.batch_number = batch_number
         self.sage_notes: list[str] = []
+        self.stopped_by_setting = False
 
     def _warnings(self, more: Iterable[str] = ()) -> list[str]:
         """The run's warnings: what cwsage assumed about Sage (master data notes, enum members it does not know,
@@ -499,6 +517,7 @@ class BatchJob:
             poster.post(ready)
         except CwsageError as exc:
             error = exc.paragraph()
+            self.stopped_by_setting = isinstance(exc, ConfigurationError)  # a login or a setting: fix it first
             store.audit(run.id, "posting-interrupted", {"error": exc.user_message, "detail": exc.detail})
         return poster, error
 
@@ -750,9 +769,13 @@ class BatchJob:
         )
         if error or open_work:
             outcome = Outcome.INTERRUPTED
+            then = (
+                f"Nothing is lost or doubled: once that is fixed, the same command finishes batch {self.batch_number}."
+                if self.stopped_by_setting
+                else f"Nothing is lost or doubled: run the same command again to finish batch {self.batch_number}."
+            )
             message = (
-                f"The {self.kind} stopped before finishing: {error or 'some documents are still in progress'}\n"
-                f"Nothing is lost or doubled: run the same command again to finish batch {self.batch_number}."
+                f"The {self.kind} stopped before finishing: {error or 'some documents are still in progress'}\n{then}"
             )
             status = RunStatus.RUNNING
         elif good and not bad:
@@ -1054,7 +1077,7 @@ def rerun_batch(
             ),
         )
         ctx.progress.stage("Translating documents")
-        translation = translate(export, TranslateOptions(ic_default_location=ctx.settings.ic_default_location))
+        translation = translate_export(ctx, export)
         del export  # the export models are large; only the translation is needed from here
         prepared = job.prepare(translation, create_missing=False, conflicts_are_errors=False)
         found = dict(prepared.in_sage)

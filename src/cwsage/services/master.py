@@ -170,7 +170,7 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
             for g in sage.tax_groups()
         },
         tax_authorities=frozenset(a.tax_authority_key for a in authorities),
-        currencies=frozenset(decimals) | {home},
+        currencies=(frozenset(decimals) | {home}) if decimals else frozenset(),  # no list: not checked
         rates=rates,
         rate_rules=rules,
         fiscal_periods=tuple(periods),

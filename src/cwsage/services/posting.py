@@ -36,7 +36,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from cwsage.domain.documents import DocKind
-from cwsage.errors import AmbiguousOutcome, CwsageError, RemoteRejection, TransientError
+from cwsage.errors import AmbiguousOutcome, BugError, CwsageError, RemoteRejection, TransientError
 from cwsage.mapping.to_sage import batch_description
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
@@ -146,6 +146,17 @@ class PostOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def _refused_for_good(exc: BugError) -> bool:
+    """Whether Sage itself answered a 4xx that sending the same request again would get again.
+
+    ``InvalidPayload``, ``InvalidParameters`` and the like (I20) create nothing and are answered the same every
+    time: leaving the documents ``posting`` would make every later run look for them and send them again,
+    forever. They are rejected instead, each with Sage's message. A :class:`BugError` without an HTTP status
+    is cwsage's own check before sending, which reached nothing.
+    """
+    return exc.status_code is not None and 400 <= exc.status_code < 500
+
+
 def _by_target(items: Iterable[PostItem]) -> dict[Target, list[PostItem]]:
     by_target: dict[Target, list[PostItem]] = {}
     for item in items:
@@ -250,7 +261,9 @@ class Poster:
             if missing:
                 self._post_group(target, missing, description, attempt=attempt + 1)
             return
-        except RemoteRejection as exc:
+        except (RemoteRejection, BugError) as exc:
+            if isinstance(exc, BugError) and not _refused_for_good(exc):
+                raise  # cwsage's own check stopped it before sending: nothing reached Sage
             if attempt > 1:
                 # Sent again after an unclear answer and refused: the first request may have landed after all,
                 # and a duplicate cannot be recognised by Sage's words. Look before rejecting anything.

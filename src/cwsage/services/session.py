@@ -10,8 +10,10 @@ from cwsage.connectwise.client import ManageClient
 from cwsage.dates import Clock, SystemClock
 from cwsage.mapping.plausibility import PlausibilityLimits
 from cwsage.mapping.to_sage import PostingOptions
+from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
 from cwsage.services.batch import BatchSettings, Context
+from cwsage.services.discovery import prepare_sage
 from cwsage.services.payments import who_and_where
 from cwsage.services.progress import Progress, SilentProgress
 from cwsage.state.store import StateStore
@@ -40,12 +42,19 @@ def connect(
     *,
     progress: Progress | None = None,
     clock: Clock | None = None,
+    job: V.Job = V.Job.RUN,
+    refresh_discovery: bool = False,
 ) -> Iterator[Context]:
-    """A :class:`Context` with live clients for ``settings``; the clients are closed on exit."""
+    """A :class:`Context` with live clients for ``settings``; the clients are closed on exit.
+
+    The Sage 300 server is discovered first (:func:`cwsage.services.discovery.prepare_sage`): a server that
+    lacks what ``job`` needs stops here, before anything is read or posted.
+    """
     manage = ManageClient(settings.need_manage())
     sage = Sage300Client(settings.need_sage())
     user, machine = who_and_where()
     try:
+        prepare_sage(sage, store, job, refresh=refresh_discovery, clock=clock)
         yield Context(
             manage=manage,
             sage=sage,

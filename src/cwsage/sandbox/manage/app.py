@@ -456,6 +456,7 @@ class ManageEmulator:
         self._collection(
             "/finance/accountingPackageSetup", "AccountingPackageSetup", lambda: ListSource([self._setup()])
         )
+        self._collection("/finance/glCaptions", "GLCaption", lambda: ListSource([self._gl_captions()]))
         self._collection("/finance/accounting/unpostedinvoices", "UnpostedInvoice", indexed("unpostedinvoices"))
         self._collection("/finance/accounting/unpostedexpenses", "UnpostedExpense", indexed("unpostedexpenses"))
         self._collection(
@@ -615,6 +616,16 @@ class ManageEmulator:
         self._route("GET", f"{base}/count", count)
         self._route("GET", rf"{base}/(?P<id>\d+)", one)
 
+    def _gl_captions(self) -> dict[str, Any]:
+        """``GLCaption``: the type of each of the ten GL segments (reference: ``segment{N}type`` ``Account`` or
+        ``Class``). The demo's accounts use two segments, both ``Account`` as the guide requires; a test may set
+        ``settings.glSegmentTypes`` to play a site set up otherwise."""
+        types = list(self.store.doc["settings"].get("glSegmentTypes") or ["Account"] * 10)
+        row: dict[str, Any] = {"id": 1}
+        row.update({f"segment{n}type": types[n - 1] if n <= len(types) else "Account" for n in range(1, 11)})
+        row["_info"] = {"lastUpdated": "2026-01-05T12:00:00Z"}
+        return row
+
     def _setup(self) -> dict[str, Any]:
         st = self.store
         return {
@@ -633,7 +644,7 @@ class ManageEmulator:
             "enableTaxGroupsFlag": True,
             "zeroDollarTaxAmountsFlag": False,
             "includeItemsFlag": True,
-            "inventorySOHFlag": False,
+            "inventorySOHFlag": True,  # the guide: "ensure Inventory SOH Option is checked"
             "sendComponentAmountFlag": False,
             "sendUomFlag": False,
             "includeCogsEntriesFlag": True,
