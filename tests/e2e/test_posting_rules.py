@@ -18,6 +18,7 @@ from cwsage.errors import RunConflict
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.batch import RunRequest, run_batch
+from cwsage.services.locks import write_lock
 from cwsage.services.results import Outcome
 from cwsage.services.session import connect
 from cwsage.state.store import DocState, StateStore
@@ -79,7 +80,7 @@ def test_ar_invoices_proven_absent_are_sent_again_in_the_same_run(sandbox: Sandb
 def test_a_refused_second_run_leaves_no_run_behind(sandbox: Sandbox, tmp_path: Path) -> None:
     settings = sandbox.settings(tmp_path, RunDefaults())
     with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
-        with store.run_lock("someone-else"), pytest.raises(RunConflict):
+        with write_lock(store, "someone-else", ctx.manage.company, ctx.sage.company), pytest.raises(RunConflict):
             run_batch(ctx, RunRequest(batch_number="LOCKED-I", invoices=True, expenses=False, inventory=False))
         assert store.find_runs(batch_number="LOCKED-I") == []
 
