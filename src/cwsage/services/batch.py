@@ -162,8 +162,19 @@ def resolve_location(manage: ManageClient, name: str | None) -> int | None:
     )
 
 
-def select(ctx: Context, request: RunRequest) -> Selection:
-    """Unposted records for the request: kinds, location, through date, then include/exclude."""
+def select(ctx: Context, request: RunRequest, *, strict: bool = False) -> Selection:
+    """Unposted records for the request: kinds, location, through date, then include/exclude.
+
+    Args:
+        ctx: Clients, store and settings.
+        request: The user's choices.
+        strict: Refuse ``--include``/``--exclude`` tokens that name no record of the selection (a typo, or a
+            record batched already) instead of ignoring them. A resumed run is not strict: what it selected
+            when it started may have been batched since by the run itself.
+
+    Raises:
+        ConfigurationError: with ``strict``, naming every token that matches nothing and why.
+    """
     ctx.progress.stage("Reading unposted records from Manage")
     selection = Selection(location_id=resolve_location(ctx.manage, request.location))
     kw: dict[str, Any] = {"location_id": selection.location_id, "through": request.through}
@@ -173,19 +184,80 @@ def select(ctx: Context, request: RunRequest) -> Selection:
             return False
         return not (request.exclude and _matches(request.exclude, kind, record_id, number))
 
-    if request.invoices:
-        selection.invoices = [
-            r for r in ctx.manage.unposted_invoices(**kw) if keep("invoice", str(r.id), r.invoice_number or "")
-        ]
-    if request.expenses:
-        selection.expenses = [r for r in ctx.manage.unposted_expenses(**kw) if keep("expense", str(r.id))]
-    if request.inventory:
-        selection.procurement = [
-            r
-            for r in ctx.manage.unposted_procurement(**kw)
-            if keep("procurement", str(r.unposted_product_id or r.id), str(r.id))
-        ]
+    invoices = ctx.manage.unposted_invoices(**kw) if request.invoices else []
+    expenses = ctx.manage.unposted_expenses(**kw) if request.expenses else []
+    procurement = ctx.manage.unposted_procurement(**kw) if request.inventory else []
+    candidates = _candidates(invoices, expenses, procurement)
+    if strict:
+        _refuse_unmatched(ctx, request, candidates)
+    selection.invoices = [r for r in invoices if keep("invoice", str(r.id), r.invoice_number or "")]
+    selection.expenses = [r for r in expenses if keep("expense", str(r.id))]
+    selection.procurement = [
+        r for r in procurement if keep("procurement", str(r.unposted_product_id or r.id), str(r.id))
+    ]
     return selection
+
+
+def _candidates(
+    invoices: Sequence[cw.UnpostedInvoice],
+    expenses: Sequence[cw.UnpostedExpense],
+    procurement: Sequence[cw.UnpostedProcurement],
+) -> list[tuple[str, str, str]]:
+    """``(kind, id, number)`` of every record ``--include``/``--exclude`` may name (as :func:`select` matches)."""
+    return [
+        *(("invoice", str(r.id), r.invoice_number or "") for r in invoices),
+        *(("expense", str(r.id), "") for r in expenses),
+        *(("procurement", str(r.unposted_product_id or r.id), str(r.id)) for r in procurement),
+    ]
+
+
+def _refuse_unmatched(ctx: Context, request: RunRequest, candidates: Sequence[tuple[str, str, str]]) -> None:
+    """Raise, naming them, if ``--include``/``--exclude`` name records that are not among ``candidates``.
+
+    A wrong id silently ignored means a batch without the record the user meant (or with the one they
+    meant to leave out); each unknown token is explained: batched already (and in which batch), unposted
+    but outside the kinds, location or through date chosen, or no unposted record at all.
+    """
+    given = [("--include", t) for t in request.include] + [("--exclude", t) for t in request.exclude]
+    unmatched = [(option, token) for option, token in given if not any(_matches([token], *c) for c in candidates)]
+    if not unmatched:
+        return
+    anywhere: list[tuple[str, str, str]] | None = None
+    reasons = []
+    for option, token in unmatched:
+        batched = _batched_in(ctx.store, token)
+        if batched:
+            reasons.append(f"{option} {token}: already batched ({batched})")
+            continue
+        if anywhere is None:
+            anywhere = _candidates(
+                ctx.manage.unposted_invoices(), ctx.manage.unposted_expenses(), ctx.manage.unposted_procurement()
+            )
+        if any(_matches([token], *c) for c in anywhere):
+            reasons.append(f"{option} {token}: unposted, but left out by the kinds, --location or --through chosen")
+        else:
+            reasons.append(f"{option} {token}: no unposted record in Manage has this id or number")
+    raise ConfigurationError(
+        f"{len(unmatched)} record(s) given to --include/--exclude cannot be selected: " + "; ".join(reasons),
+        hint="Nothing was done. See the unposted records and their ids with `cwsage list`, correct or drop these "
+        "ids, and run again.",
+    )
+
+
+def _batched_in(store: StateStore, token: str, runs: int = 200) -> str:
+    """Where an earlier cwsage run batched the record ``token`` names, or ``""``."""
+    prefix, _, value = token.partition(":")
+    wanted = value or token
+    kind = prefix.lower().rstrip("s") if value else ""
+    for run in store.list_runs(limit=runs):
+        if run.kind != "run":
+            continue
+        for record in store.documents(run.id, state=DocState.WRITTEN_BACK):
+            if kind and record.source_type != kind:
+                continue
+            if wanted in (record.source_id, record.document_number):
+                return f"Manage batch {run.batch_number}, {record.document_number or record.key}"
+    return ""
 
 
 def export_selection(ctx: Context, request: RunRequest, selection: Selection) -> cw.GLExport:
@@ -720,7 +792,7 @@ def _check_batch_number(batch_number: str) -> None:
 def check(ctx: Context, request: RunRequest) -> RunResult:
     """Validation only (``cwsage check``): every issue of the selection, nothing written anywhere."""
     job = BatchJob(ctx, kind="check", batch_number=request.batch_number or "check")
-    selection = select(ctx, request)
+    selection = select(ctx, request, strict=True)
     if selection.empty:
         return RunResult("check", job.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
     export = export_selection(ctx, request, selection)
@@ -742,7 +814,7 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
     store = ctx.store
     unfinished = store.find_runs(batch_number=request.batch_number, kind="run", status=RunStatus.RUNNING)
     if request.dry_run:
-        selection = select(ctx, request)
+        selection = select(ctx, request, strict=True)
         if selection.empty:
             return RunResult("run", request.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
         prepared = job.prepare(
@@ -751,6 +823,8 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         return job.preview(
             prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
         )
+    if not unfinished and (request.include or request.exclude):
+        select(ctx, request, strict=True)  # a wrong id is refused before a run is created (nothing left behind)
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
     run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
     with store.run_lock(run_id):
