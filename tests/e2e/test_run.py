@@ -471,7 +471,9 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     assert data["sage_batches"] and data["issues"] == []
     assert number in sandbox.sage.store.all_ar_document_numbers()
 
+    # Issue 11: an id that selects nothing is refused, naming it, instead of a silent "nothing to post".
     again = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J3", "--include", number)
-    assert again.returncode == 0 and "nothing to post" in again.stdout.lower()
+    assert again.returncode == 1, again.stdout
+    assert f"--include {number}: already batched (Manage batch 20261125QA-J2" in again.stderr
     reused = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J2")
     assert reused.returncode == 1 and "already been used" in (reused.stdout + reused.stderr)
