@@ -315,12 +315,13 @@ def test_create_missing_creates_blueheron_but_other_problems_still_block(sandbox
 
 
 def test_create_missing_refused_by_sage_leaves_those_documents_invalid(sandbox: Sandbox, context: Context) -> None:
-    """Without a customer group Sage refuses to create BLUEHERON: its invoices are invalid, the rest post."""
-    assert context.settings.customer_group == ""
+    """With a customer group Sage does not have, Sage refuses to create BLUEHERON: its invoices are invalid, the
+    rest post. (Without any customer group the run does not even ask Sage: see test_preview_truth.py.)"""
+    context.settings = replace(context.settings, customer_group="NOGRP")
     result = run_batch(context, RunRequest(batch_number="20261125QA-G", skip_invalid=True, create_missing=True))
     assert result.outcome is Outcome.PARTIAL
     refused = [i for i in result.issues if i.code == "create-missing-failed"]
-    assert refused and all(i.value == "BLUEHERON" and "Group code is required" in i.message for i in refused)
+    assert refused and all(i.value == "BLUEHERON" and "NOGRP does not exist" in i.message for i in refused)
     assert not any(c["CustomerNumber"] == "BLUEHERON" for c in sandbox.sage.store.customers())
     assert not {d.document_number for d in result.documents if d.party == "BLUEHERON"} & (
         sandbox.sage.store.all_ar_document_numbers()

@@ -326,10 +326,23 @@ def content_hash(item: PostItem) -> str:
     return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _row(doc: Document, state: str, where: str = "", messages: Iterable[str] = ()) -> DocumentRow:
+def destination(doc: Document, master: SageMasterData) -> str:
+    """What a document becomes in Sage 300, as reports name it: its kind, or the journal entry it is posted as.
+
+    Without Inventory Control an IC adjustment or transfer is posted as a GL journal entry (:func:`target_of`);
+    a preview that called it an "IC adjustment" would promise a document Sage will never have.
+    """
+    if target_of(doc, master) is Target.GL and not isinstance(doc, JournalDocument):
+        return DocKind.GL_JOURNAL.label
+    return doc.kind.label
+
+
+def _row(
+    doc: Document, state: str, where: str = "", messages: Iterable[str] = (), *, kind: str | None = None
+) -> DocumentRow:
     return DocumentRow(
         key=doc.key,
-        kind=doc.kind.label,
+        kind=kind or doc.kind.label,
         label=doc.source.label,
         document_number=doc.document_number,
         party=document_party(doc),
@@ -414,6 +427,11 @@ class BatchJob:
                 conflicts=conflicts,
                 tax_class=ctx.settings.posting.tax_class,
                 limits=ctx.settings.limits,
+                create_defaults={
+                    "customer": ctx.settings.customer_group,
+                    "vendor": ctx.settings.vendor_group,
+                    "item": ctx.settings.item_account_set,
+                },
             ),
         )
         return Prepared(translation.documents, items, issues, in_sage, master)
@@ -440,15 +458,17 @@ class BatchJob:
         rows = []
         would_post: list[Document] = []
         skipped: dict[str, str] = {}
+        labels = {doc.key: destination(doc, prepared.master) for doc in prepared.documents}
         for doc in prepared.documents:
+            kind = labels[doc.key]
             if skip_in_sage and doc.key in prepared.in_sage:
                 skipped[doc.key] = prepared.in_sage[doc.key]
-                rows.append(_row(doc, "in Sage already", prepared.in_sage[doc.key]))
+                rows.append(_row(doc, "in Sage already", prepared.in_sage[doc.key], kind=kind))
             elif doc.key in blocked:
-                rows.append(_row(doc, "invalid", messages=by_key.get(doc.key, [])))
+                rows.append(_row(doc, "invalid", messages=by_key.get(doc.key, []), kind=kind))
             else:
                 would_post.append(doc)
-                rows.append(_row(doc, "would post", messages=by_key.get(doc.key, [])))
+                rows.append(_row(doc, "would post", messages=by_key.get(doc.key, []), kind=kind))
         return RunResult(
             kind=self.kind,
             batch_number=self.batch_number,
@@ -458,7 +478,7 @@ class BatchJob:
             issues=prepared.issues,
             skipped=skipped,
             warnings=self._warnings(),
-            preview=build_preview(would_post, prepared.master.home_currency),
+            preview=build_preview(would_post, prepared.master.home_currency, labels),
             requests=self._requests(),
         )
 
@@ -498,7 +518,10 @@ class BatchJob:
                 state=state,
                 content_hash=content_hash(item) if item else "",
                 gl_entry_ids=list(doc.gl_entry_ids),
-                payload={**(item.stored() if item else {}), "row": _row(doc, "").as_dict()},
+                payload={
+                    **(item.stored() if item else {}),
+                    "row": _row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
+                },
                 issues=issues_by_key.get(doc.key, []),
             )
             if state in (DocState.SKIPPED, DocState.POSTED):
