@@ -28,6 +28,11 @@ def test_preview_shows_a_customer_create_missing_cannot_create(sandbox: Sandbox,
     assert context.settings.customer_group == ""
     preview = run_batch(context, RunRequest("PT-1", dry_run=True, create_missing=True, **INVOICES_ONLY))
     blue = _blue([row.as_dict() for row in preview.documents])
+    assert "the run would fail before posting" in preview.message  # as the run without --skip-invalid would
+    lenient = run_batch(
+        context, RunRequest("PT-1", dry_run=True, create_missing=True, skip_invalid=True, **INVOICES_ONLY)
+    )
+    assert "would be posted;" in lenient.message and "with problems would be left out" in lenient.message
     assert blue and all(row["state"] == "invalid" for row in blue)
     problems = [i for i in preview.issues if i.code == "create-missing-prerequisite"]
     assert problems and all(i.value == "BLUEHERON" and i.blocking for i in problems)

@@ -843,15 +843,31 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         prepared = job.prepare(
             export_selection(ctx, request, selection), create_missing=request.create_missing, conflicts_are_errors=True
         )
-        return job.preview(
-            prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
-        )
+        return job.preview(prepared, _preview_message(request, prepared), skip_in_sage=False)
     if not unfinished and (request.include or request.exclude):
         select(ctx, request, strict=True)  # a wrong id is refused before a run is created (nothing left behind)
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
     run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
     with store.run_lock(run_id):
         return _run_locked(ctx, job, request, run_id, resume=bool(unfinished))
+
+
+def _preview_message(request: RunRequest, prepared: Prepared) -> str:
+    """What the run previewed would do, as the run itself would decide it (all or nothing without --skip-invalid)."""
+    blocked = blocking_keys(prepared.issues)
+    postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
+    bad = len({d.key for d in prepared.documents} & blocked)
+    head = f"Preview of batch {request.batch_number}"
+    tail = "Nothing was changed anywhere."
+    if not blocked:
+        return f"{head}: all {len(postable)} document(s) would be posted. {tail}"
+    if not request.skip_invalid or not postable:
+        return (
+            f"{head}: the run would fail before posting: {bad} document(s) have problems that must be fixed first, "
+            f"so nothing would be sent to Sage 300 (with --skip-invalid the other {len(postable)} would be posted). "
+            f"{tail}"
+        )
+    return f"{head}: {len(postable)} document(s) would be posted; {bad} with problems would be left out. {tail}"
 
 
 def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:
