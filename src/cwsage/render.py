@@ -129,7 +129,7 @@ def show_issues(
         value = f" [{issue.value}]" if issue.value else ""
         console.print(Text(f"- {shown}: {issue.message}{value}", style=style))
         if issue.hint:
-            console.print(Text(f"  What to do (in {issue.fix_in}): {issue.hint}"))
+            console.print(Text(f"  {issue.what_to_do()}"))
 
 
 def counts_in_words(by_state: dict[str, int]) -> str:

@@ -86,6 +86,7 @@ def test_a_hint_appears_whole_on_an_80_column_terminal() -> None:
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "…" not in text
     assert _squeezed(LONG_HINT) in _squeezed(text)
+    assert _squeezed(_issue().what_to_do()) in _squeezed(text)  # the web's wording too (one place)
 
 
 def test_results_count_documents_in_the_users_words() -> None:
@@ -135,7 +136,7 @@ def test_list_shows_every_record_right_aligned_with_its_problems() -> None:
     console, out = _console(120)
     show_listing(console, listing, [SourceType.INVOICE])
     text = out.getvalue()
-    lines = {line for line in text.splitlines() if "10114" in line or "20001" in line}
+    lines = {line for line in text.splitlines() if "│" in line and ("10114" in line or "20001" in line)}
     usd = next(line for line in lines if "10114" in line)
     jpy = next(line for line in lines if "20001" in line)
     assert "6,488.99" in usd and "125,000 " in jpy
