@@ -319,6 +319,9 @@ def run_summary_words(status: str, summary: dict[str, Any]) -> str:
             if isinstance(by_state, dict):
                 totals.update({str(k): int(v) for k, v in by_state.items()})
     words = counts_in_words(dict(totals))
+    errors = summary.get("errors")
+    if not words and isinstance(errors, int) and errors:
+        words = f"{errors} problem(s) to fix, nothing posted"
     outcome = str(summary.get("outcome") or RUN_STATUS_WORDS.get(status, status))
     return f"{outcome}: {words}" if words else outcome
 

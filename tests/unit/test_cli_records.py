@@ -294,3 +294,13 @@ def test_report_accepts_a_batch_number(cwsage_home: Path) -> None:
     assert "errors of 20261125JD-E" in by_id.output
     latest = runner.invoke(cli.app, ["report"])
     assert "errors of 20261126JD-E" in latest.output
+
+
+def test_a_history_summary_is_in_words() -> None:
+    from cwsage.render import run_summary_words
+
+    assert run_summary_words("failed", {"outcome": "failed before posting", "errors": 4}) == (
+        "failed before posting: 4 problem(s) to fix, nothing posted"
+    )
+    partial = run_summary_words("partial", {"counts": {"AR invoice": {"written_back": 3, "rejected": 1}}})
+    assert partial == "succeeded with errors: 3 posted, 1 not posted (Sage refused it)"
