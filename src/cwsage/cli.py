@@ -284,13 +284,19 @@ def _display(value: Any, secret: bool) -> str:
 
 @config_app.command("show")
 def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Show every setting of the profile, secrets masked, and where each value came from."""
+    """Show every setting of the profile, secrets masked, and where each value came from.
+
+    Change one with `cwsage config set KEY VALUE` (secrets: `cwsage login`).
+    """
     state = app_context(ctx)
     profile, layout, resolved = resolve_fields(state.profile, state.env)
     from cwsage.secrets import SecretStore
 
     store = SecretStore(layout.home, env=state.env)
+    from cwsage.services.settings_edit import default_rows
+
     rows = [(item.spec.dotted, _display(item.value, item.spec.secret), item.source or "-") for item in resolved]
+    rows += [(row.dotted, _display(row.value, False), row.source) for row in default_rows(profile, state.env)]
     try:
         loaded = state.settings(require=frozenset())
         database_url, db_source = loaded.database_url, loaded.sources.get("database_url", "")
@@ -370,12 +376,28 @@ def secrets_rotate(
 @app.command()
 def history(
     ctx: typer.Context,
+    batch: Annotated[
+        str | None,
+        typer.Argument(help="A Batch Number or run id: that run's documents, their status and where each landed."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show.")] = 20,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the runs so far, newest first."""
+    """List the runs so far, newest first; or, given a Batch Number (or run id), that run's documents."""
+    from cwsage.render import run_summary_words, show_run_view
+    from cwsage.services.listing import RUN_STATUS_WORDS, find_run, run_view
+
     state = app_context(ctx)
     with state.store() as store:
+        if batch is not None:
+            found = find_run(store, batch)
+            if found is None:
+                raise ConfigurationError(
+                    f"no run with Batch Number or run id {batch!r} in the history",
+                    hint="List the runs and their Batch Numbers with `cwsage history`.",
+                )
+            show_run_view(_stdout(), run_view(store, found))
+            return
         runs = store.list_runs(limit=limit)
     if as_json:
         json_output.emit("history", 0, {"runs": [_run_json(run) for run in runs]})
@@ -391,12 +413,14 @@ def history(
         table.add_column(column, overflow="fold")
     styles = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan", "dry_run": "blue"}
     for run in runs:
-        summary = ", ".join(f"{k}={v}" for k, v in run.summary.items() if not isinstance(v, dict | list))
+        summary = run_summary_words(run.status.value, run.summary)
+        if "counts" not in run.summary and "outcome" not in run.summary:  # a run of another kind: its own figures
+            summary = ", ".join(f"{k}={v}" for k, v in run.summary.items() if not isinstance(v, dict | list))
         table.add_row(
             run.id,
             run.kind,
             run.batch_number or "-",
-            Text(run.status.value, style=styles.get(run.status.value, "")),
+            Text(RUN_STATUS_WORDS.get(run.status.value, run.status.value), style=styles.get(run.status.value, "")),
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-",
             run.actor,

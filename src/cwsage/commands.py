@@ -102,6 +102,11 @@ LocationOpt = Annotated[str | None, typer.Option("--location", help="Only this M
 ThroughOpt = Annotated[str | None, typer.Option("--through", help="Only records dated on or before (YYYY-MM-DD).")]
 DetailOpt = Annotated[str, typer.Option("--detail", help="Invoice line detail: default, condensed, detailed.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+IncludeOpt = Annotated[
+    str | None,
+    typer.Option(help="Only these records: ids or invoice numbers, comma-separated (see `cwsage list`)."),
+]
+ExcludeOpt = Annotated[str | None, typer.Option(help="Leave out these records (ids or invoice numbers).")]
 
 
 def _request(
@@ -145,10 +150,29 @@ def check(
     location: LocationOpt = None,
     through: ThroughOpt = None,
     detail: DetailOpt = "default",
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    create_missing: Annotated[
+        bool, typer.Option(help="Check as a run with --create-missing would (and whether Sage can create them).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate every unposted record against Sage 300 and list every problem; changes nothing."""
-    request = _request("check", invoices, expenses, inventory, location, through, detail)
+    """Validate every unposted record against Sage 300 and list every problem; changes nothing.
+
+    Takes the same selection as `cwsage run` (kinds, --location, --through, --include, --exclude).
+    """
+    request = _request(
+        "check",
+        invoices,
+        expenses,
+        inventory,
+        location,
+        through,
+        detail,
+        include,
+        exclude,
+        create_missing=create_missing,
+    )
     with _session(ctx, as_json) as context:
         result = batch_service.check(context, request)
     _finish(result, as_json, show_run)
@@ -164,10 +188,8 @@ def run(
     location: LocationOpt = None,
     through: ThroughOpt = None,
     detail: DetailOpt = "default",
-    include: Annotated[
-        str | None, typer.Option(help="Only these records: ids or invoice numbers, comma-separated.")
-    ] = None,
-    exclude: Annotated[str | None, typer.Option(help="Leave out these records (ids or invoice numbers).")] = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be posted; change nothing.")] = False,
     skip_invalid: Annotated[bool, typer.Option(help="Post the valid documents even if others have problems.")] = False,
     create_missing: Annotated[bool, typer.Option(help="Create missing customers, vendors and items in Sage.")] = False,
@@ -234,20 +256,27 @@ def sync_payments_command(
 def report(
     ctx: typer.Context,
     run_id: Annotated[
-        str | None, typer.Argument(help="Run id (or its first characters); default: the latest run.")
+        str | None,
+        typer.Argument(help="Batch Number, or run id (or its first characters); default: the latest run."),
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="The full log instead of the list of errors.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Print a run's list of errors (the guide's "Save List of Errors") or, with --full, its full log."""
+    from cwsage.services.listing import find_run
+
     state = app_context(ctx)
     settings = state.settings(require=frozenset())
     with state.store(settings) as store:
-        runs = [r for r in store.list_runs(limit=500) if run_id is None or r.id.startswith(run_id)]
+        if run_id is None:
+            runs = store.list_runs(limit=1)
+        else:
+            found = find_run(store, run_id)
+            runs = [found] if found is not None else []
     if not runs:
         raise ConfigurationError(
-            f"no run {run_id!r} in the history" if run_id else "there are no runs yet",
-            hint="List the runs with `cwsage history`.",
+            f"no run with Batch Number or run id {run_id!r} in the history" if run_id else "there are no runs yet",
+            hint="List the runs and their Batch Numbers with `cwsage history`.",
         )
     path = settings.paths().reports_dir / runs[0].id / ("full-log.txt" if full else "errors.txt")
     if not path.exists():
@@ -326,3 +355,7 @@ def sandbox(
                 time.sleep(3600)
         except KeyboardInterrupt:
             _out.print("Stopping the sandbox.")
+
+
+# The commands of issue 11 (list, logout, config set) live in their own module; importing it registers them.
+from cwsage import records_commands  # noqa: E402, F401

@@ -7,6 +7,7 @@ Only presentation lives here; the numbers come from :mod:`cwsage.services.result
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -14,7 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from cwsage import money
+from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
+from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord, state_words
 from cwsage.services.payments import ERROR_ACTIONS, SyncResult
 from cwsage.services.results import Outcome, RunResult
 
@@ -102,10 +106,54 @@ def issues_table(issues: list[Issue], *, title: str = "Problems to fix", shown_r
     return table
 
 
+def amount_text(value: Decimal, currency: str | None = None) -> str:
+    """``1,234.50`` in a 2-decimal currency, ``1,235`` in JPY (the currency's decimals, the one rounding rule)."""
+    places = money.decimals_for(currency or None)
+    return f"{money.quantize(value, currency or None):,.{places}f}"
+
+
+def show_issues(
+    console: Console, issues: list[Issue], *, title: str = "Problems to fix", shown_records: int = 4
+) -> None:
+    """Every problem once, with the records it concerns, the value, and what to change where.
+
+    Printed as paragraphs, not table cells: a hint is the user's way out and must appear whole at any
+    terminal width (a table squeezed into 80 columns cuts long words with an ellipsis).
+    """
+    console.print(Text(title, style="bold"))
+    for issue, records in group_issues(issues):
+        shown = ", ".join(records[:shown_records])
+        if len(records) > shown_records:
+            shown += f" (+{len(records) - shown_records} more)"
+        style = "yellow" if not issue.blocking else "red"
+        value = f" [{issue.value}]" if issue.value else ""
+        console.print(Text(f"- {shown}: {issue.message}{value}", style=style))
+        if issue.hint:
+            console.print(Text(f"  {issue.what_to_do()}"))
+
+
+def counts_in_words(by_state: dict[str, int]) -> str:
+    """``5 posted, 1 not posted (Sage refused it), 2 invalid``: stored states in a bookkeeper's words."""
+    words: Counter[str] = Counter()
+    for state, n in by_state.items():
+        words[state_words(state)] += n
+    return ", ".join(f"{n} {word}" for word, n in words.most_common() if n)
+
+
+def _word_counts(result: RunResult) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for kind, by_state in result.counts().items():
+        row = counts.setdefault(kind, {})
+        for state, n in by_state.items():
+            word = state_words(state)
+            row[word] = row.get(word, 0) + n
+    return counts
+
+
 def show_run(console: Console, result: RunResult, *, show_documents: bool = False) -> None:
     """The end-of-run screen: outcome, counts per kind, Sage batches, problems, reports."""
     console.print(Text(f"{result.outcome.value.upper()}: {result.message}", style=_OUTCOME_STYLE[result.outcome]))
-    counts = result.counts()
+    counts = _word_counts(result)
     if counts:
         table = Table(title="Documents", title_justify="left")
         table.add_column("Kind")
@@ -115,12 +163,20 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
         for kind, by_state in sorted(counts.items()):
             table.add_row(kind, *(str(by_state.get(state, "")) for state in states))
         console.print(table)
+        console.print(Text(counts_in_words(result_totals(result)), style="bold"))
     if show_documents or result.outcome is Outcome.PREVIEW:
         docs = Table(title="What would be created in Sage 300", title_justify="left")
         for column in ("Kind", "Number", "Party", "Date", "Total", "Status"):
             docs.add_column(column, justify="right" if column == "Total" else "left")
         for row in result.documents:
-            docs.add_row(row.kind, row.document_number, row.party, row.date, f"{row.currency} {row.total}", row.state)
+            docs.add_row(
+                row.kind,
+                row.document_number,
+                row.party,
+                row.date,
+                f"{row.currency} {amount_text(row.total, row.currency)}".strip(),
+                state_words(row.state),
+            )
         console.print(docs)
     if result.preview is not None and result.preview.totals:
         impact = Table(title="GL impact per account", title_justify="left")
@@ -148,13 +204,21 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
         console.print(Text(f"Manage batch: {result.manage_batch}", style="green"))
     problems = [i for i in result.issues if i.blocking]
     if problems:
-        console.print(issues_table(problems))
+        show_issues(console, problems)
     for warning in result.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     if result.reports:
         console.print(
             Text(f"List of errors: {result.reports['errors']}\nFull log: {result.reports['full_log']}", style="dim")
         )
+
+
+def result_totals(result: RunResult) -> dict[str, int]:
+    """Documents per stored state over every kind."""
+    totals: Counter[str] = Counter()
+    for by_state in result.counts().values():
+        totals.update(by_state)
+    return dict(totals)
 
 
 def show_sync(console: Console, result: SyncResult) -> None:
@@ -194,3 +258,101 @@ def show_sync(console: Console, result: SyncResult) -> None:
                     style="yellow",
                 )
             )
+
+
+_PARTY_HEADING = {SourceType.INVOICE: "Customer", SourceType.EXPENSE: "Member", SourceType.PROCUREMENT: "Vendor"}
+_TAB_TITLE = {SourceType.INVOICE: "Invoices", SourceType.EXPENSE: "Expenses", SourceType.PROCUREMENT: "Inventory"}
+
+
+def _problem_text(record: UnpostedRecord) -> Text:
+    if not record.problems:
+        return Text("")
+    lines = [f"{'' if issue.blocking else 'warning: '}{issue.message}" for issue in record.problems]
+    return Text("\n".join(lines), style="red" if record.blocked else "yellow")
+
+
+def show_listing(console: Console, listing: UnpostedListing, kinds: list[SourceType]) -> None:
+    """``cwsage list``: the guide's Invoices / Expenses / Inventory tabs, with each record's problems."""
+    for kind in kinds:
+        records = listing.tab(kind)
+        if not records:
+            console.print(Text(f"{_TAB_TITLE[kind]}: no unposted records.", style="dim"))
+            continue
+        table = Table(title=f"{_TAB_TITLE[kind]} ({len(records)})", title_justify="left")
+        for column in ("Number", "Date", _PARTY_HEADING[kind], "Amount", "Currency", "Location", "Problems"):
+            table.add_column(column, justify="right" if column == "Amount" else "left", overflow="fold")
+        for record in records:
+            table.add_row(
+                record.number,
+                record.day.isoformat() if record.day else "",
+                record.party,
+                amount_text(record.amount, record.currency),
+                record.currency,
+                record.location,
+                _problem_text(record),
+            )
+        console.print(table)
+    records = listing.records()
+    blocked = sum(1 for r in records if r.blocked)
+    if listing.checked:
+        console.print(
+            Text(
+                f"{len(records)} unposted record(s); {blocked} cannot be posted as they are."
+                if blocked
+                else f"{len(records)} unposted record(s); every one passes the checks a run makes.",
+                style="bold",
+            )
+        )
+    if listing.error:
+        console.print(Text(f"The records could not be checked against Sage 300: {listing.error}", style="yellow"))
+    blocking = [issue for r in records for issue in r.problems if issue.blocking] + listing.general_problems
+    if blocking:
+        show_issues(console, blocking)
+
+
+def run_summary_words(status: str, summary: dict[str, Any]) -> str:
+    """A history line's summary: the run's outcome and its documents counted in a bookkeeper's words."""
+    totals: Counter[str] = Counter()
+    counts = summary.get("counts")
+    if isinstance(counts, dict):
+        for by_state in counts.values():
+            if isinstance(by_state, dict):
+                totals.update({str(k): int(v) for k, v in by_state.items()})
+    words = counts_in_words(dict(totals))
+    errors = summary.get("errors")
+    if not words and isinstance(errors, int) and errors:
+        words = f"{errors} problem(s) to fix, nothing posted"
+    outcome = str(summary.get("outcome") or RUN_STATUS_WORDS.get(status, status))
+    return f"{outcome}: {words}" if words else outcome
+
+
+def show_run_view(console: Console, view: RunView) -> None:
+    """``cwsage history BATCH``: one run, its documents in a bookkeeper's words, and where each landed in Sage."""
+    run = view.run
+    title = f"Batch {run.batch_number or '-'} ({run.kind}, run {run.id}): {view.status}"
+    console.print(Text(title, style="bold"))
+    started = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    console.print(Text(f"Started {started} by {run.actor}", style="dim"))
+    counts = view.counts()
+    if counts:
+        console.print(Text(", ".join(f"{n} {state}" for state, n in sorted(counts.items())), style="bold"))
+    if not view.documents:
+        console.print("No documents.")
+        return
+    table = Table(title="Documents", title_justify="left")
+    for column in ("Document", "Kind", "Party", "Date", "Total", "Status", "In Sage 300"):
+        table.add_column(column, justify="right" if column == "Total" else "left", overflow="fold")
+    for doc in view.documents:
+        table.add_row(
+            doc.document_number,
+            doc.kind,
+            doc.party,
+            doc.day,
+            f"{doc.currency} {amount_text(doc.total, doc.currency)}".strip(),
+            doc.state,
+            doc.where,
+        )
+    console.print(table)
+    problems = [issue for doc in view.documents for issue in doc.problems if issue.blocking]
+    if problems:
+        show_issues(console, problems)

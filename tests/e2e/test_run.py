@@ -319,12 +319,13 @@ def test_create_missing_creates_blueheron_but_other_problems_still_block(sandbox
 
 
 def test_create_missing_refused_by_sage_leaves_those_documents_invalid(sandbox: Sandbox, context: Context) -> None:
-    """Without a customer group Sage refuses to create BLUEHERON: its invoices are invalid, the rest post."""
-    assert context.settings.customer_group == ""
+    """With a customer group Sage does not have, Sage refuses to create BLUEHERON: its invoices are invalid, the
+    rest post. (Without any customer group the run does not even ask Sage: see test_preview_truth.py.)"""
+    context.settings = replace(context.settings, customer_group="NOGRP")
     result = run_batch(context, RunRequest(batch_number="20261125QA-G", skip_invalid=True, create_missing=True))
     assert result.outcome is Outcome.PARTIAL
     refused = [i for i in result.issues if i.code == "create-missing-failed"]
-    assert refused and all(i.value == "BLUEHERON" and "Group code is required" in i.message for i in refused)
+    assert refused and all(i.value == "BLUEHERON" and "NOGRP does not exist" in i.message for i in refused)
     assert not any(c["CustomerNumber"] == "BLUEHERON" for c in sandbox.sage.store.customers())
     assert not {d.document_number for d in result.documents if d.party == "BLUEHERON"} & (
         sandbox.sage.store.all_ar_document_numbers()
@@ -475,8 +476,10 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     assert data["sage_batches"] and data["issues"] == []
     assert number in sandbox.sage.store.all_ar_document_numbers()
 
+    # Issue 11: an id that selects nothing is refused, naming it, instead of a silent "nothing to post".
     again = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J3", "--include", number)
-    assert again.returncode == 0 and "nothing to post" in again.stdout.lower()
+    assert again.returncode == 1, again.stdout
+    assert f"--include {number}: already batched (Manage batch 20261125QA-J2" in again.stderr
     reused = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J2")
     assert reused.returncode == 1 and "is already used" in (reused.stdout + reused.stderr)
     assert "20261125QA-J2-1" in reused.stdout + reused.stderr, "the next free Batch Number is suggested"

@@ -145,7 +145,7 @@ def test_run_new_batch_lists_records_with_their_problems(browser: Browser) -> No
     records = browser.client.get("/batch/records?invoices=on&expenses=on&inventory=on&detail=default").text
     assert records.count('name="include"') == 216 + 32 + 15
     assert "Blue Heron Dental" in records and "BLUEHERON" in records
-    assert "Fix in Sage 300" in records
+    assert "What to do (in Sage 300): " in records  # the CLI's wording (Issue.what_to_do)
     denver = browser.client.get("/batch/records?invoices=on&location=Denver").text
     assert "Toronto</td>" not in denver and "Denver</td>" in denver
 

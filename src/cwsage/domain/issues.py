@@ -69,6 +69,10 @@ class Issue:
         """Inverse of :meth:`as_dict`."""
         return cls(**{**data, "fix_in": FixIn(data["fix_in"]), "severity": Severity(data["severity"])})
 
+    def what_to_do(self) -> str:
+        """The hint as both interfaces word it (the CLI under each problem, the web beside it): one wording."""
+        return f"What to do (in {self.fix_in}): {self.hint}"
+
     def line(self) -> str:
         """One readable line: ``invoice 10234: customer ACME001 … → fix in Sage 300: …``."""
         return f"{self.source_ref}: {self.message} [{self.field} = {self.value!r}] → {self.fix_in}: {self.hint}"

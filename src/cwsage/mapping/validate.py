@@ -47,12 +47,40 @@ class ValidateOptions:
             create (an error: posting would duplicate or collide).
         tax_class: The tax class documents are sent with for every authority (``default_tax_class``).
         limits: The plausibility limits (``max_document_amount``, ``max_line_amount``).
+        create_defaults: With ``create_missing``, what a record to be created is created with: ``customer``,
+            ``vendor`` (the group) and ``item`` (the account set), as configured. Sage 300 refuses a customer or
+            vendor without a group and an item without an account set, so a missing one is an error here —
+            in a preview as in the run — instead of "will be created". ``None``: not checked.
     """
 
     create_missing: bool = False
     conflicts: Mapping[str, str] | None = None
     tax_class: int = 1
     limits: PlausibilityLimits = dataclasses.field(default_factory=PlausibilityLimits)
+    create_defaults: Mapping[str, str] | None = None
+
+
+CREATE_SETTINGS = {"customer": "customer_group", "vendor": "vendor_group", "item": "item_account_set"}
+"""The run default each kind of created record needs (``--create-missing``)."""
+
+
+def _cannot_create(out: _Collector, opts: ValidateOptions, what: str, number: str, name: str, field: str) -> bool:
+    """Report (and return ``True``) when ``what`` would have to be created but its prerequisite is not set."""
+    if opts.create_defaults is None or opts.create_defaults.get(what):
+        return False
+    setting = CREATE_SETTINGS[what]
+    needs = "an account set" if what == "item" else f"a {what} group"
+    out.add(
+        "create-missing-prerequisite",
+        field,
+        number,
+        f"{what} {number}{f' ({name})' if name else ''} does not exist in Sage 300 and cannot be created: Sage 300 "
+        f"needs {needs} for it and defaults.{setting} is not set",
+        f"Set {needs} that exists in Sage 300 with `cwsage config set {setting} CODE` (or on the Settings screen), "
+        f"or create {what} {number} in Sage 300 yourself.",
+        FixIn.CWSAGE,
+    )
+    return True
 
 
 class _Collector:
@@ -296,6 +324,8 @@ def _party(
         return
     info = registry.get(party.number)
     if info is None:
+        if opts.create_missing and _cannot_create(out, opts, what, party.number, party.name, field):
+            return
         if opts.create_missing:
             out.add(
                 f"{what}-will-be-created",
@@ -538,15 +568,16 @@ def _ic_line(
         )
     elif item not in master.items:
         if opts.create_missing:
-            out.add(
-                "item-will-be-created",
-                "item",
-                item,
-                f"item {item} does not exist in Sage 300 and will be created",
-                "Nothing to do.",
-                FixIn.SAGE,
-                Severity.WARNING,
-            )
+            if not _cannot_create(out, opts, "item", item, "", "item"):
+                out.add(
+                    "item-will-be-created",
+                    "item",
+                    item,
+                    f"item {item} does not exist in Sage 300 and will be created",
+                    "Nothing to do.",
+                    FixIn.SAGE,
+                    Severity.WARNING,
+                )
         else:
             out.add(
                 "item-not-in-sage",

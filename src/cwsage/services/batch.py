@@ -174,8 +174,19 @@ def resolve_location(manage: ManageClient, name: str | None) -> int | None:
     )
 
 
-def select(ctx: Context, request: RunRequest) -> Selection:
-    """Unposted records for the request: kinds, location, through date, then include/exclude."""
+def select(ctx: Context, request: RunRequest, *, strict: bool = False) -> Selection:
+    """Unposted records for the request: kinds, location, through date, then include/exclude.
+
+    Args:
+        ctx: Clients, store and settings.
+        request: The user's choices.
+        strict: Refuse ``--include``/``--exclude`` tokens that name no record of the selection (a typo, or a
+            record batched already) instead of ignoring them. A resumed run is not strict: what it selected
+            when it started may have been batched since by the run itself.
+
+    Raises:
+        ConfigurationError: with ``strict``, naming every token that matches nothing and why.
+    """
     ctx.progress.stage("Reading unposted records from Manage")
     selection = Selection(location_id=resolve_location(ctx.manage, request.location))
     kw: dict[str, Any] = {"location_id": selection.location_id, "through": request.through}
@@ -185,19 +196,80 @@ def select(ctx: Context, request: RunRequest) -> Selection:
             return False
         return not (request.exclude and _matches(request.exclude, kind, record_id, number))
 
-    if request.invoices:
-        selection.invoices = [
-            r for r in ctx.manage.unposted_invoices(**kw) if keep("invoice", str(r.id), r.invoice_number or "")
-        ]
-    if request.expenses:
-        selection.expenses = [r for r in ctx.manage.unposted_expenses(**kw) if keep("expense", str(r.id))]
-    if request.inventory:
-        selection.procurement = [
-            r
-            for r in ctx.manage.unposted_procurement(**kw)
-            if keep("procurement", str(r.unposted_product_id or r.id), str(r.id))
-        ]
+    invoices = ctx.manage.unposted_invoices(**kw) if request.invoices else []
+    expenses = ctx.manage.unposted_expenses(**kw) if request.expenses else []
+    procurement = ctx.manage.unposted_procurement(**kw) if request.inventory else []
+    candidates = _candidates(invoices, expenses, procurement)
+    if strict:
+        _refuse_unmatched(ctx, request, candidates)
+    selection.invoices = [r for r in invoices if keep("invoice", str(r.id), r.invoice_number or "")]
+    selection.expenses = [r for r in expenses if keep("expense", str(r.id))]
+    selection.procurement = [
+        r for r in procurement if keep("procurement", str(r.unposted_product_id or r.id), str(r.id))
+    ]
     return selection
+
+
+def _candidates(
+    invoices: Sequence[cw.UnpostedInvoice],
+    expenses: Sequence[cw.UnpostedExpense],
+    procurement: Sequence[cw.UnpostedProcurement],
+) -> list[tuple[str, str, str]]:
+    """``(kind, id, number)`` of every record ``--include``/``--exclude`` may name (as :func:`select` matches)."""
+    return [
+        *(("invoice", str(r.id), r.invoice_number or "") for r in invoices),
+        *(("expense", str(r.id), "") for r in expenses),
+        *(("procurement", str(r.unposted_product_id or r.id), str(r.id)) for r in procurement),
+    ]
+
+
+def _refuse_unmatched(ctx: Context, request: RunRequest, candidates: Sequence[tuple[str, str, str]]) -> None:
+    """Raise, naming them, if ``--include``/``--exclude`` name records that are not among ``candidates``.
+
+    A wrong id silently ignored means a batch without the record the user meant (or with the one they
+    meant to leave out); each unknown token is explained: batched already (and in which batch), unposted
+    but outside the kinds, location or through date chosen, or no unposted record at all.
+    """
+    given = [("--include", t) for t in request.include] + [("--exclude", t) for t in request.exclude]
+    unmatched = [(option, token) for option, token in given if not any(_matches([token], *c) for c in candidates)]
+    if not unmatched:
+        return
+    anywhere: list[tuple[str, str, str]] | None = None
+    reasons = []
+    for option, token in unmatched:
+        batched = _batched_in(ctx.store, token)
+        if batched:
+            reasons.append(f"{option} {token}: already batched ({batched})")
+            continue
+        if anywhere is None:
+            anywhere = _candidates(
+                ctx.manage.unposted_invoices(), ctx.manage.unposted_expenses(), ctx.manage.unposted_procurement()
+            )
+        if any(_matches([token], *c) for c in anywhere):
+            reasons.append(f"{option} {token}: unposted, but left out by the kinds, --location or --through chosen")
+        else:
+            reasons.append(f"{option} {token}: no unposted record in Manage has this id or number")
+    raise ConfigurationError(
+        f"{len(unmatched)} record(s) given to --include/--exclude cannot be selected: " + "; ".join(reasons),
+        hint="Nothing was done. See the unposted records and their ids with `cwsage list`, correct or drop these "
+        "ids, and run again.",
+    )
+
+
+def _batched_in(store: StateStore, token: str, runs: int = 200) -> str:
+    """Where an earlier cwsage run batched the record ``token`` names, or ``""``."""
+    prefix, _, value = token.partition(":")
+    wanted = value or token
+    kind = prefix.lower().rstrip("s") if value else ""
+    for run in store.list_runs(limit=runs):
+        if run.kind != "run":
+            continue
+        for record in store.documents(run.id, state=DocState.WRITTEN_BACK):
+            if kind and record.source_type != kind:
+                continue
+            if wanted in (record.source_id, record.document_number):
+                return f"Manage batch {run.batch_number}, {record.document_number or record.key}"
+    return ""
 
 
 def export_selection(ctx: Context, request: RunRequest, selection: Selection) -> cw.GLExport:
@@ -311,10 +383,23 @@ def content_hash(item: PostItem) -> str:
     return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _row(doc: Document, state: str, where: str = "", messages: Iterable[str] = ()) -> DocumentRow:
+def destination(doc: Document, master: SageMasterData) -> str:
+    """What a document becomes in Sage 300, as reports name it: its kind, or the journal entry it is posted as.
+
+    Without Inventory Control an IC adjustment or transfer is posted as a GL journal entry (:func:`target_of`);
+    a preview that called it an "IC adjustment" would promise a document Sage will never have.
+    """
+    if target_of(doc, master) is Target.GL and not isinstance(doc, JournalDocument):
+        return DocKind.GL_JOURNAL.label
+    return doc.kind.label
+
+
+def _row(
+    doc: Document, state: str, where: str = "", messages: Iterable[str] = (), *, kind: str | None = None
+) -> DocumentRow:
     return DocumentRow(
         key=doc.key,
-        kind=doc.kind.label,
+        kind=kind or doc.kind.label,
         label=doc.source.label,
         document_number=doc.document_number,
         party=document_party(doc),
@@ -398,6 +483,11 @@ class BatchJob:
                 conflicts=conflicts,
                 tax_class=ctx.settings.posting.tax_class,
                 limits=ctx.settings.limits,
+                create_defaults={
+                    "customer": ctx.settings.customer_group,
+                    "vendor": ctx.settings.vendor_group,
+                    "item": ctx.settings.item_account_set,
+                },
             ),
         )
         return Prepared(translation.documents, items, issues, in_sage, master)
@@ -424,15 +514,17 @@ class BatchJob:
         rows = []
         would_post: list[Document] = []
         skipped: dict[str, str] = {}
+        labels = {doc.key: destination(doc, prepared.master) for doc in prepared.documents}
         for doc in prepared.documents:
+            kind = labels[doc.key]
             if skip_in_sage and doc.key in prepared.in_sage:
                 skipped[doc.key] = prepared.in_sage[doc.key]
-                rows.append(_row(doc, "in Sage already", prepared.in_sage[doc.key]))
+                rows.append(_row(doc, "in Sage already", prepared.in_sage[doc.key], kind=kind))
             elif doc.key in blocked:
-                rows.append(_row(doc, "invalid", messages=by_key.get(doc.key, [])))
+                rows.append(_row(doc, "invalid", messages=by_key.get(doc.key, []), kind=kind))
             else:
                 would_post.append(doc)
-                rows.append(_row(doc, "would post", messages=by_key.get(doc.key, [])))
+                rows.append(_row(doc, "would post", messages=by_key.get(doc.key, []), kind=kind))
         return RunResult(
             kind=self.kind,
             batch_number=self.batch_number,
@@ -442,7 +534,7 @@ class BatchJob:
             issues=prepared.issues,
             skipped=skipped,
             warnings=self._warnings(),
-            preview=build_preview(would_post, prepared.master.home_currency),
+            preview=build_preview(would_post, prepared.master.home_currency, labels),
             requests=self._requests(),
         )
 
@@ -487,7 +579,10 @@ class BatchJob:
                     state=state,
                     content_hash=content_hash(item) if item else "",
                     gl_entry_ids=list(doc.gl_entry_ids),
-                    payload={**(item.stored() if item else {}), "row": _row(doc, "").as_dict()},
+                    payload={
+                        **(item.stored() if item else {}),
+                        "row": _row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
+                    },
                     issues=issues_by_key.get(doc.key, []),
                 )
             )
@@ -872,7 +967,7 @@ def _check_batch_number(batch_number: str) -> None:
 def check(ctx: Context, request: RunRequest) -> RunResult:
     """Validation only (``cwsage check``): every issue of the selection, nothing written anywhere."""
     job = BatchJob(ctx, kind="check", batch_number=request.batch_number or "check")
-    selection = select(ctx, request)
+    selection = select(ctx, request, strict=True)
     if selection.empty:
         return RunResult("check", job.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
     translation = translate_selection(ctx, request, selection)
@@ -894,7 +989,7 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
     store = ctx.store
     unfinished = store.find_runs(batch_number=request.batch_number, kind="run", status=RunStatus.RUNNING)
     if request.dry_run:
-        selection = select(ctx, request)
+        selection = select(ctx, request, strict=True)
         if selection.empty:
             return RunResult("run", request.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
         prepared = job.prepare(
@@ -902,13 +997,31 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
             create_missing=request.create_missing,
             conflicts_are_errors=True,
         )
-        return job.preview(
-            prepared, f"Preview of batch {request.batch_number}: nothing was changed anywhere.", skip_in_sage=False
-        )
+        return job.preview(prepared, _preview_message(request, prepared), skip_in_sage=False)
+    if not unfinished and (request.include or request.exclude):
+        select(ctx, request, strict=True)  # a wrong id is refused before a run is created (nothing left behind)
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
     run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
     with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
         return _run_locked(ctx, job, request, run_id, resume=bool(unfinished))
+
+
+def _preview_message(request: RunRequest, prepared: Prepared) -> str:
+    """What the run previewed would do, as the run itself would decide it (all or nothing without --skip-invalid)."""
+    blocked = blocking_keys(prepared.issues)
+    postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
+    bad = len({d.key for d in prepared.documents} & blocked)
+    head = f"Preview of batch {request.batch_number}"
+    tail = "Nothing was changed anywhere."
+    if not blocked:
+        return f"{head}: all {len(postable)} document(s) would be posted. {tail}"
+    if not request.skip_invalid or not postable:
+        return (
+            f"{head}: the run would fail before posting: {bad} document(s) have problems that must be fixed first, "
+            f"so nothing would be sent to Sage 300 (with --skip-invalid the other {len(postable)} would be posted). "
+            f"{tail}"
+        )
+    return f"{head}: {len(postable)} document(s) would be posted; {bad} with problems would be left out. {tail}"
 
 
 def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from cwsage import money
 from cwsage.connectwise import models as cw
@@ -114,6 +115,24 @@ class UnpostedRecord:
         """Whether a problem stops this record's document from being posted."""
         return any(issue.blocking for issue in self.problems)
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (``cwsage list --json``): the amount as a string with the currency's decimals."""
+        return {
+            "kind": str(self.kind),
+            "id": self.record_id,
+            "selector": self.selector,
+            "number": self.number,
+            "type": self.record_type,
+            "date": self.day.isoformat() if self.day else None,
+            "party": self.party,
+            "amount": format(money.quantize(self.amount, self.currency or None), "f"),
+            "currency": self.currency,
+            "location": self.location,
+            "description": self.description,
+            "blocked": self.blocked,
+            "problems": [issue.as_dict() for issue in self.problems],
+        }
+
 
 @dataclass
 class UnpostedListing:
@@ -142,6 +161,28 @@ class UnpostedListing:
     def tab(self, kind: SourceType) -> list[UnpostedRecord]:
         """The records of one tab."""
         return {SourceType.INVOICE: self.invoices, SourceType.EXPENSE: self.expenses}.get(kind, self.procurement)
+
+    @property
+    def exit_code(self) -> int:
+        """A listing is information, not a run: it always exits 0 (errors are raised, not listed)."""
+        return 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The one JSON object ``cwsage list --json`` prints (stable snake_case keys, amounts as strings)."""
+        records = self.records()
+        return {
+            "kind": "list",
+            "checked": self.checked,
+            "check_error": self.error,
+            "counts": {
+                "invoice": len(self.invoices),
+                "expense": len(self.expenses),
+                "procurement": len(self.procurement),
+                "blocked": sum(1 for r in records if r.blocked),
+            },
+            "records": [record.as_dict() for record in records],
+            "general_problems": [issue.as_dict() for issue in self.general_problems],
+        }
 
 
 def _day(value: datetime | None) -> date | None:

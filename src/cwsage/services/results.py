@@ -7,6 +7,7 @@ same object.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -147,8 +148,12 @@ def ledger_lines(doc: Document) -> list[JournalLine]:
     return list(doc.as_journal_lines())
 
 
-def build_preview(documents: list[Document], home_currency: str) -> Preview:
-    """GL impact per account and totals per kind for ``documents`` (no currency means the home one)."""
+def build_preview(documents: list[Document], home_currency: str, labels: Mapping[str, str] | None = None) -> Preview:
+    """GL impact per account and totals per kind for ``documents`` (no currency means the home one).
+
+    ``labels`` names, per document key, the kind of document it becomes in Sage (a journal entry for an IC
+    adjustment when Sage has no Inventory Control); a document not named there is totalled under its own kind.
+    """
     impact: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [money.ZERO, money.ZERO])
     totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, money.ZERO])
     for doc in documents:
@@ -159,7 +164,7 @@ def build_preview(documents: list[Document], home_currency: str) -> Preview:
                 slot[0] += line.amount
             else:
                 slot[1] -= line.amount
-        total = totals[(doc.kind.label, currency)]
+        total = totals[((labels or {}).get(doc.key) or doc.kind.label, currency)]
         total[0] += 1
         total[1] += document_total(doc)
     return Preview(
