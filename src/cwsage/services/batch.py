@@ -998,7 +998,7 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
             conflicts_are_errors=True,
         )
         return job.preview(prepared, _preview_message(request, prepared), skip_in_sage=False)
-    if not unfinished and (request.include or request.exclude):
+    if not unfinished and (request.include or request.exclude) and _finished_same(store, request) is None:
         select(ctx, request, strict=True)  # a wrong id is refused before a run is created (nothing left behind)
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
     run_id = unfinished[0].id if unfinished else str(uuid.uuid4())
@@ -1027,15 +1027,15 @@ def _preview_message(request: RunRequest, prepared: Prepared) -> str:
 def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:
     store = ctx.store
     if not resume:
+        same = _finished_same(store, request)
+        if same is not None:
+            # The same command again (after a kill once the run was saved, or by habit): its recorded result.
+            return job.replay(same)
         finished = [
             r
             for r in store.find_runs(batch_number=request.batch_number, kind="run")
             if r.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
         ]
-        same = [r for r in finished if same_selection(request_of(r), request)]
-        if same:
-            # The same command again (after a kill once the run was saved, or by habit): its recorded result.
-            return job.replay(same[0])
         if finished or ctx.manage.find_batches(request.batch_number):
             free = next_free_batch_number(store, ctx.manage, request.batch_number, include_base=False)
             used_by = (
@@ -1116,6 +1116,14 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
 
 SELECTION_FIELDS = ("invoices", "expenses", "inventory", "location", "through", "detail", "include", "exclude")
 """What makes two runs of one Batch Number the same batch (not --dry-run, --skip-invalid …)."""
+
+
+def _finished_same(store: StateStore, request: RunRequest) -> RunRecord | None:
+    """The finished run of this Batch Number made with the same selection, if any."""
+    for run in store.find_runs(batch_number=request.batch_number, kind="run"):
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) and same_selection(request_of(run), request):
+            return run
+    return None
 
 
 def same_selection(a: RunRequest, b: RunRequest) -> bool:
