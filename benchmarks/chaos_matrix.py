@@ -1,0 +1,73 @@
+"""The full matrix of the hostile tests of exactly-once (issue 13), printed as one table.
+
+Why a script beside the tests: the attack is too long for every test run, so ``tests/chaos/`` runs a small
+bounded slice and this script runs the whole matrix with the same trial code (``tests/chaos/harness.py``):
+random SIGKILLs and kills aimed mid-posting of GL and IC documents, the fault matrix, malformed Manage
+records, concurrent writers and the secrets grep. Every family counts its trials, the exact end states,
+and what went wrong: duplicated, lost, marked-but-not-in-Sage, in-Sage-but-not-marked, tracebacks.
+
+Usage::
+
+    .venv/bin/python benchmarks/chaos_matrix.py            # the issue's minimums
+    .venv/bin/python benchmarks/chaos_matrix.py --quick    # a few trials per family
+    .venv/bin/python benchmarks/chaos_matrix.py --kills 100 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from chaos import harness
+
+
+def kills(count: int, rng: random.Random, root: Path) -> harness.Tally:
+    """Family 1: ``count`` SIGKILLs, half aimed mid-posting of GL and IC documents."""
+    tally = harness.Tally("SIGKILL (AR, GL, IC)")
+    with harness.emulators() as box:
+        reference = harness.make_reference(box, root, harness.KILL_COMMAND, **harness.KILL_DEFAULTS)
+        for plan in harness.kill_plans(count, rng):
+            tally.add(harness.kill_trial(box, root, reference, plan))
+    return tally
+
+
+def main(argv: list[str]) -> int:
+    """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a few trials per family")
+    parser.add_argument("--kills", type=int, default=None, help="SIGKILL trials (default 64; quick 6)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--only", action="append", default=[], help="run only these families (kills)")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    families: dict[str, Callable[[Path], harness.Tally]] = {
+        "kills": lambda root: kills(args.kills or (6 if args.quick else 64), rng, root),
+    }
+    began = time.monotonic()
+    tallies: list[harness.Tally] = []
+    with tempfile.TemporaryDirectory(prefix="cwsage-chaos-") as tmp:
+        for name, family in families.items():
+            if args.only and name not in args.only:
+                continue
+            started = time.monotonic()
+            tally = family(Path(tmp))
+            tally.seconds = time.monotonic() - started
+            tallies.append(tally)
+            print(f"{tally.family}: {tally.trials} trials, {tally.exact} exact", file=sys.stderr, flush=True)
+    print(harness.table(tallies))
+    print(f"\n{sum(t.trials for t in tallies)} trials in {time.monotonic() - began:.0f} s, seed {args.seed}")
+    for tally in tallies:
+        for failure in tally.failures:
+            print(f"NOT EXACT [{tally.family}] {failure}")
+    return 0 if all(t.exact == t.trials for t in tallies) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,32 @@
+"""Fixtures of the chaos tests: one pair of emulators per module, and a temporary root for homes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cwsage.sandbox.runner import Sandbox
+
+from . import harness
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    """Both emulators, expenses as GL journal entries; each trial resets them."""
+    with harness.emulators() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the trials' homes go."""
+    return tmp_path_factory.mktemp("chaos")
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """A random source seeded by the test's name: a failure replays with the same draws."""
+    return random.Random(request.node.nodeid)

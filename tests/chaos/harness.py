@@ -1,0 +1,463 @@
+"""The hostile tests of exactly-once (issue 13), shared by ``tests/chaos/`` and ``benchmarks/chaos_matrix.py``.
+
+Why a module of its own: the same trials run as a small bounded slice in every test run (pytest marker
+``chaos``) and as the full matrix in the benchmark script, which prints one table. A trial drives a real
+``cwsage`` subprocess against both emulators (served in this process, so the trial can add fault rules and
+read the emulators' stores directly), hurts it (SIGKILL, a fault, a malformed record, a second writer…),
+runs the same command again until it converges, and then judges the end state by what the emulators hold,
+never by what cwsage says about itself:
+
+* **duplicated** — an expected document in Sage more than once, or its GL entries in more than one Manage batch;
+* **lost** — an expected (valid) document neither in Sage nor marked after convergence;
+* **marked-but-not-in-Sage** — its GL entries are batched in Manage, the document is not in Sage;
+* **in-Sage-but-not-marked** — in Sage (or an unexpected document in Sage), its GL entries not batched.
+
+"Expected" comes from a reference: the same command run once, uninterrupted, on fresh emulators (their
+seeds are deterministic), and the reference home's state database, which pairs each document number with
+the Manage GL entry ids it was made from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cwsage.sandbox.faults import Fault
+from cwsage.sandbox.runner import Sandbox, start_sandbox
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:  # the benchmark script imports this module from outside pytest
+    sys.path.insert(0, str(TESTS))
+
+from e2e.conftest import run_cli, write_defaults  # noqa: E402
+from e2e.test_run import sage_documents  # noqa: E402
+
+TRACEBACK = "Traceback (most recent call last)"
+SAGE_API = r"/Sage\w*WebApi/v1\.0/-/\w+/"
+MANAGE_API = "/v4_6_release/apis/3.0/"
+
+DocKey = tuple[str, str, str]  # ledger, party (AP only), document number
+
+
+# ------------------------------------------------------------------------------------------------------
+# Counting
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts of one family of trials: the columns of the matrix table."""
+
+    family: str
+    trials: int = 0
+    exact: int = 0
+    duplicated: int = 0
+    lost: int = 0
+    marked_not_in_sage: int = 0
+    in_sage_not_marked: int = 0
+    tracebacks: int = 0
+    seconds: float = 0.0
+    notes: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, verdict: Verdict) -> None:
+        """Count one trial's verdict."""
+        self.trials += 1
+        self.exact += int(verdict.exact)
+        self.duplicated += verdict.duplicated
+        self.lost += verdict.lost
+        self.marked_not_in_sage += verdict.marked_not_in_sage
+        self.in_sage_not_marked += verdict.in_sage_not_marked
+        self.tracebacks += verdict.tracebacks
+        self.notes.update(verdict.notes)
+        if not verdict.exact:
+            self.failures.append(verdict.describe())
+
+
+@dataclass
+class Verdict:
+    """One trial's end state compared with the reference."""
+
+    label: str
+    duplicated: int = 0
+    lost: int = 0
+    marked_not_in_sage: int = 0
+    in_sage_not_marked: int = 0
+    tracebacks: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def exact(self) -> bool:
+        """Every expected document once in Sage and marked once in Manage, nothing else wrong."""
+        counts = (self.duplicated, self.lost, self.marked_not_in_sage, self.in_sage_not_marked, self.tracebacks)
+        return not any(counts) and not self.problems
+
+    def describe(self) -> str:
+        """One line for a failure list."""
+        counts = (
+            f"dup={self.duplicated} lost={self.lost} marked-not-in-sage={self.marked_not_in_sage} "
+            f"in-sage-not-marked={self.in_sage_not_marked} tracebacks={self.tracebacks}"
+        )
+        return f"{self.label}: {counts}; " + "; ".join(self.problems)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the emulators held before a trial (the demo's own documents and batches)."""
+
+    sage: Counter[DocKey]
+    batches: frozenset[str]
+
+
+def sage_keys(box: Sandbox) -> Counter[DocKey]:
+    """Every document in Sage by ledger, party (AP) and number; a duplicate counts twice."""
+    return Counter((d[0], d[1] if d[0] == "AP" else "", d[2]) for d in sage_documents(box))
+
+
+def baseline(box: Sandbox) -> Baseline:
+    """Snapshot the emulators before a trial."""
+    return Baseline(sage_keys(box), frozenset(b["batchIdentifier"] for b in box.manage.store.batches))
+
+
+def marked_entries(box: Sandbox, before: Baseline) -> Counter[int]:
+    """How many Manage batches (made since ``before``) hold each GL entry id."""
+    marked: Counter[int] = Counter()
+    for batch in box.manage.store.batches:
+        if batch["batchIdentifier"] not in before.batches:
+            marked.update(int(i) for i in batch["entryIds"])
+    return marked
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The documents one uninterrupted run puts in Sage, each with the Manage GL entry ids it marks."""
+
+    command: tuple[str, ...]
+    exit_code: int
+    counts: dict[str, Any]
+    documents: dict[DocKey, frozenset[int]]
+    seconds: float
+
+
+def _documents_of(home: Path) -> dict[str, frozenset[int]]:
+    """Document number -> GL entry ids, from a home's SQLite state database."""
+    with sqlite3.connect(home / "state.db") as db:
+        rows = db.execute("SELECT document_number, gl_entry_ids FROM documents").fetchall()
+    found: dict[str, frozenset[int]] = {}
+    for number, ids in rows:
+        found[str(number)] = frozenset(int(i) for i in json.loads(ids) if str(i).lstrip("-").isdigit())
+    return found
+
+
+def verdict(
+    box: Sandbox, reference: Reference, before: Baseline, label: str, outputs: Sequence[CliRun] = ()
+) -> Verdict:
+    """Compare the emulators' state after a trial with the reference."""
+    result = Verdict(label)
+    sage = sage_keys(box) - before.sage
+    marked = marked_entries(box, before)
+    for key, ids in reference.documents.items():
+        copies = sage[key]
+        is_marked = bool(ids) and all(marked[i] >= 1 for i in ids)
+        if copies > 1 or any(marked[i] > 1 for i in ids):
+            result.duplicated += 1
+            result.problems.append(f"{key} {copies}x in Sage")
+        if copies == 0 and not is_marked:
+            result.lost += 1
+            result.problems.append(f"{key} lost")
+        elif copies == 0:
+            result.marked_not_in_sage += 1
+            result.problems.append(f"{key} marked but not in Sage")
+        elif not is_marked:
+            result.in_sage_not_marked += 1
+            result.problems.append(f"{key} in Sage but not marked")
+    for key in sage:
+        if key not in reference.documents:
+            result.in_sage_not_marked += 1
+            result.problems.append(f"{key} in Sage, not expected")
+    expected_ids = set().union(*reference.documents.values()) if reference.documents else set()
+    stray = set(marked) - expected_ids
+    if stray:
+        result.problems.append(f"{len(stray)} GL entries marked that the reference does not mark")
+        result.marked_not_in_sage += len(stray)
+    result.tracebacks = sum(run.tracebacks for run in outputs)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------------
+# Running cwsage
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CliRun:
+    """One finished ``cwsage`` subprocess."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def tracebacks(self) -> int:
+        """1 when the output shows a Python traceback (the user must never see one)."""
+        return int(TRACEBACK in self.stdout or TRACEBACK in self.stderr)
+
+    @property
+    def text(self) -> str:
+        """stdout and stderr together."""
+        return self.stdout + self.stderr
+
+
+def cli_env(box: Sandbox, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment ``run_cli`` gives cwsage (sandbox, home, file secret backend)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
+    env.update(box.env())
+    env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", "COLUMNS": "200"})
+    env.update(extra or {})
+    return env
+
+
+def run(box: Sandbox, home: Path, args: Sequence[str], env: dict[str, str] | None = None) -> CliRun:
+    """Run ``cwsage ARGS`` to completion."""
+    done = run_cli(box, home, *args, extra_env=env)
+    return CliRun(tuple(args), done.returncode, done.stdout, done.stderr)
+
+
+def start(box: Sandbox, home: Path, args: Sequence[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``cwsage ARGS`` without waiting (to kill it, or to race it against another)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cwsage", *args],
+        env=cli_env(box, home, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], args: Sequence[str], timeout: float = 240) -> CliRun:
+    """Wait for a started process."""
+    stdout, stderr = process.communicate(timeout=timeout)
+    return CliRun(tuple(args), process.returncode, stdout, stderr)
+
+
+def new_home(root: Path, name: str, **defaults: object) -> Path:
+    """A fresh cwsage home under ``root`` with ``config.toml`` defaults."""
+    home = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
+    write_defaults(home, **defaults)
+    return home
+
+
+@contextmanager
+def emulators(*, expenses_as_gl: bool = True) -> Iterator[Sandbox]:
+    """Both emulators for a family of trials (expenses go to Sage as GL journal entries by default)."""
+    with start_sandbox(transfer_expenses_as_bill=not expenses_as_gl) as box:
+        yield box
+
+
+def reset(box: Sandbox) -> None:
+    """Back to the demo company in both emulators, fault rules cleared."""
+    box.manage.reset()
+    box.sage.reset()
+
+
+def make_reference(box: Sandbox, root: Path, command: Sequence[str], **defaults: object) -> Reference:
+    """Run ``command`` once on freshly reset emulators; remember what it put in Sage and marked in Manage."""
+    reset(box)
+    before = baseline(box)
+    home = new_home(root, "reference", **defaults)
+    began = time.monotonic()
+    done = run(box, home, command)
+    seconds = time.monotonic() - began
+    if done.returncode not in (0, 3) or done.tracebacks:
+        raise AssertionError(f"the reference run failed ({done.returncode}): {done.text[-2000:]}")
+    numbers = _documents_of(home)
+    added = sage_keys(box) - before.sage
+    documents: dict[DocKey, frozenset[int]] = {}
+    for key in added:
+        if key[2] not in numbers:
+            raise AssertionError(f"the reference state database does not know Sage document {key}")
+        documents[key] = numbers[key[2]]
+    counts = json.loads(done.stdout)["counts"] if "--json" in command else {}
+    reset(box)
+    return Reference(tuple(command), done.returncode, counts, documents, seconds)
+
+
+def converge(
+    box: Sandbox, home: Path, reference: Reference, runs: list[CliRun], *, attempts: int = 3, label: str = ""
+) -> Verdict:
+    """Run the reference command again until it finishes as the reference did; judge the end state.
+
+    A run that already finished (the last of ``runs`` ended with the reference's exit code) is not repeated.
+    """
+    problems: list[str] = []
+    for _ in range(attempts):
+        if runs and runs[-1].returncode == reference.exit_code:
+            break
+        runs.append(run(box, home, reference.command))
+    else:
+        if runs[-1].returncode != reference.exit_code:
+            problems.append(f"did not converge: last exit {runs[-1].returncode}: {runs[-1].text[-400:]!r}")
+    result = verdict(box, reference, before_trial(box), label, runs)
+    result.problems.extend(problems)
+    return result
+
+
+_BEFORE: dict[int, Baseline] = {}
+
+
+def before_trial(box: Sandbox) -> Baseline:
+    """The baseline recorded by :func:`fresh_trial` for this sandbox."""
+    return _BEFORE[id(box)]
+
+
+def fresh_trial(box: Sandbox) -> Baseline:
+    """Reset the emulators for a new trial and record the baseline."""
+    reset(box)
+    _BEFORE[id(box)] = baseline(box)
+    return _BEFORE[id(box)]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 1: SIGKILL at random instants and mid-posting of GL and IC documents
+# ------------------------------------------------------------------------------------------------------
+
+KILL_COMMAND = ("run", "--batch-number", "20261126QA-K", "--skip-invalid", "--json")
+KILL_DEFAULTS: dict[str, object] = {"chunk_size": 10}
+"""Every kind in one run, expenses as GL journal entries, 10 documents a Sage batch (4 GL batches, 7 IC posts)."""
+
+GL_CREATE = SAGE_API + r"GL/GLJournalBatches$"
+IC_CREATES = {"adjustment": SAGE_API + r"IC/ICAdjustments$", "transfer": SAGE_API + r"IC/ICTransfers$"}
+KILL_MODES = ("random", "in-flight, Sage commits", "in-flight, Sage never commits", "just after Sage answered")
+
+
+@dataclass(frozen=True)
+class KillPlan:
+    """Where one kill trial aims."""
+
+    mode: str
+    target: str = ""  # "GL" or "IC adjustment"/"IC transfer" for the mid-posting modes
+    nth: int = 1  # which create call of that target
+    offset: float = 0.0  # seconds after the aimed instant (random part)
+
+    @property
+    def mid_posting(self) -> bool:
+        """Whether the kill is aimed into the posting of a GL or IC document."""
+        return self.mode != "random"
+
+    def label(self) -> str:
+        """Readable name of the plan."""
+        if not self.mid_posting:
+            return f"kill at {self.offset:.2f}s"
+        return f"kill {self.mode} ({self.target} create #{self.nth}, +{self.offset:.2f}s)"
+
+
+def kill_plans(count: int, rng: random.Random, *, mid_posting_share: float = 0.5) -> list[KillPlan]:
+    """``count`` kill plans: about ``mid_posting_share`` aimed at GL/IC posting, the rest at random instants."""
+    plans: list[KillPlan] = []
+    aimed = max(1, round(count * mid_posting_share)) if count > 1 else 0
+    modes = KILL_MODES[1:]
+    for n in range(aimed):
+        mode = modes[n % len(modes)]
+        target = ("GL", "IC adjustment", "IC transfer")[(n // len(modes)) % 3]
+        nth = rng.randint(1, 4 if target == "GL" else 3)
+        offset = rng.uniform(0.0, 0.04) if mode == "just after Sage answered" else rng.uniform(0.05, 0.9)
+        plans.append(KillPlan(mode, target, nth, offset))
+    plans.extend(KillPlan("random", offset=rng.uniform(0.0, 1.0)) for _ in range(count - aimed))
+    return plans
+
+
+HANG_SECONDS = 1.0
+ANSWER_DELAY = 0.4
+
+
+def _aim(box: Sandbox, plan: KillPlan) -> Fault:
+    """Fault rules that make the aimed create call slow; returns the rule whose firing starts the clock."""
+    path = GL_CREATE if plan.target == "GL" else IC_CREATES[plan.target.split()[-1]]
+    if plan.nth > 1:  # let the first nth-1 creates through untouched
+        box.sage.faults.add(Fault(kind="latency", method="POST", path=path, delay_seconds=0.0, times=plan.nth - 1))
+    if plan.mode == "just after Sage answered":
+        return box.sage.faults.add(Fault(kind="latency", method="POST", path=path, delay_seconds=ANSWER_DELAY))
+    commits = plan.mode == "in-flight, Sage commits"
+    return box.sage.faults.add(Fault(kind="hang", method="POST", path=path, delay_seconds=HANG_SECONDS, apply=commits))
+
+
+def kill_trial(box: Sandbox, root: Path, reference: Reference, plan: KillPlan) -> Verdict:
+    """SIGKILL ``cwsage run`` as planned, run the same command again, judge the end state."""
+    fresh_trial(box)
+    home = new_home(root, "kill", **KILL_DEFAULTS)
+    notes: Counter[str] = Counter()
+    aimed = _aim(box, plan) if plan.mid_posting else None
+    process = start(box, home, reference.command)
+    deadline = time.monotonic() + 120
+    if aimed is None:
+        # Random instant within the reference run's duration (Python start-up included).
+        time.sleep(plan.offset * reference.seconds)
+    else:
+        while aimed.fired == 0 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        fired_at = time.monotonic()
+        wait = plan.offset + (ANSWER_DELAY if plan.mode == "just after Sage answered" else 0.0)
+        time.sleep(max(0.0, fired_at + wait - time.monotonic()))
+    alive = process.poll() is None
+    if alive:
+        process.send_signal(signal.SIGKILL)
+    killed = finish(process, reference.command)
+    if aimed is not None:
+        if aimed.fired and alive:
+            notes["kills mid-posting GL/IC"] += 1
+        # A hang that commits applies its change after the delay: let it land before the rerun looks.
+        time.sleep(HANG_SECONDS + 0.2 if plan.mode == "in-flight, Sage commits" else 0.0)
+    box.sage.faults.clear()
+    notes["killed" if killed.returncode == -signal.SIGKILL else "finished before the kill"] += 1
+    result = converge(box, home, reference, [killed], label=plan.label())
+    if killed.returncode not in (-signal.SIGKILL, reference.exit_code):
+        result.problems.append(f"the killed run ended {killed.returncode}: {killed.text[-400:]!r}")
+    result.notes.update(notes)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------------
+# The table
+# ------------------------------------------------------------------------------------------------------
+
+COLUMNS = (
+    ("family", "family"),
+    ("trials", "trials"),
+    ("exact end states", "exact"),
+    ("duplicated", "duplicated"),
+    ("lost", "lost"),
+    ("marked-not-in-Sage", "marked_not_in_sage"),
+    ("in-Sage-not-marked", "in_sage_not_marked"),
+    ("tracebacks", "tracebacks"),
+)
+
+
+def table(tallies: Sequence[Tally]) -> str:
+    """The matrix as one Markdown table, then each family's notes (e.g. how many kills landed mid-posting)."""
+    rows = [[str(getattr(t, attr)) for _, attr in COLUMNS] for t in tallies]
+    heads = [head for head, _ in COLUMNS]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    for t in tallies:
+        notes = [f"{k} {v}" for k, v in sorted(t.notes.items())]
+        lines.append(f"{t.family}: " + ", ".join([*notes, f"{t.seconds:.0f} s"]))
+    return "\n".join(lines)

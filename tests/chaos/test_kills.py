@@ -1,0 +1,63 @@
+"""Family 1 of the attack (issue 13): ``cwsage run`` SIGKILLed at random instants and mid-posting of GL and IC.
+
+The CI slice: a handful of kills, each aimed at a different kind of instant; ``benchmarks/chaos_matrix.py``
+runs the full matrix (≥ 60 kills, ≥ 15 of them mid-posting of GL or IC documents).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from cwsage.sandbox.runner import Sandbox
+
+from . import harness
+
+pytestmark = [pytest.mark.chaos, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def reference(box: Sandbox, root: Path) -> harness.Reference:
+    """Every kind in one uninterrupted run, expenses as GL."""
+    return harness.make_reference(box, root, harness.KILL_COMMAND, **harness.KILL_DEFAULTS)
+
+
+def test_reference_covers_invoices_gl_and_ic(reference: harness.Reference) -> None:
+    """The killed command posts AR invoices, GL journal entries and IC documents (else the kills prove little)."""
+    ledgers = {key[0] for key in reference.documents}
+    assert {"AR", "GL", "ICADJ", "ICTRF"} <= ledgers, ledgers
+    assert all(ids for ids in reference.documents.values())
+
+
+def test_the_verdict_sees_lost_and_unexpected_documents(box: Sandbox, reference: harness.Reference) -> None:
+    """The counter is not blind: with nothing run, every expected document is lost."""
+    before = harness.fresh_trial(box)
+    result = harness.verdict(box, reference, before, "nothing run")
+    assert result.lost == len(reference.documents) and not result.exact
+
+
+@pytest.mark.parametrize(
+    ("mode", "target"),
+    [
+        ("in-flight, Sage commits", "GL"),
+        ("in-flight, Sage never commits", "IC adjustment"),
+        ("just after Sage answered", "IC transfer"),
+        ("just after Sage answered", "GL"),
+        ("random", ""),
+    ],
+)
+def test_a_killed_run_converges_to_exactly_once(
+    box: Sandbox, root: Path, reference: harness.Reference, rng: random.Random, mode: str, target: str
+) -> None:
+    """SIGKILL at the aimed instant, the same command again: every document once in Sage, marked once."""
+    if mode == "random":
+        plan = harness.KillPlan(mode, offset=rng.uniform(0.2, 0.7))  # before the run ends (finding 5 is apart)
+    else:
+        offset = rng.uniform(0.0, 0.04) if mode.startswith("just after") else rng.uniform(0.05, 0.9)
+        plan = harness.KillPlan(mode, target, rng.randint(1, 3), offset)
+    result = harness.kill_trial(box, root, reference, plan)
+    assert result.exact, result.describe()
+    if plan.mid_posting:
+        assert result.notes["kills mid-posting GL/IC"] == 1, result.notes
