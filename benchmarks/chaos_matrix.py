@@ -38,17 +38,35 @@ def kills(count: int, rng: random.Random, root: Path) -> harness.Tally:
     return tally
 
 
+def faults(root: Path, quick: bool) -> harness.Tally:
+    """Family 2: every fault kind on every call kind (``--quick``: one fault kind per call kind)."""
+    tally = harness.Tally("faults (kind x call)")
+    with harness.emulators() as box:
+        reference = harness.make_reference(box, root, harness.FAULT_COMMAND, **harness.FAULT_DEFAULTS)
+        payments = harness.make_payments_reference(box, root)
+        cases = harness.fault_cases()
+        if quick:  # one fault kind per call kind, in turn
+            kinds = len(harness.FAULT_KINDS)
+            cases = [
+                harness.fault_cases([c], [harness.FAULT_KINDS[i % kinds]])[0] for i, c in enumerate(harness.CALL_KINDS)
+            ]
+        for call, fault in cases:
+            tally.add(harness.fault_case(box, root, call, fault, reference, payments))
+    return tally
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few trials per family")
     parser.add_argument("--kills", type=int, default=None, help="SIGKILL trials (default 64; quick 6)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--only", action="append", default=[], help="run only these families (kills)")
+    parser.add_argument("--only", action="append", default=[], help="run only these families (kills, faults)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     families: dict[str, Callable[[Path], harness.Tally]] = {
         "kills": lambda root: kills(args.kills or (6 if args.quick else 64), rng, root),
+        "faults": lambda root: faults(root, args.quick),
     }
     began = time.monotonic()
     tallies: list[harness.Tally] = []

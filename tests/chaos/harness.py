@@ -32,11 +32,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.sage300.app import record_receipt
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # the benchmark script imports this module from outside pytest
@@ -461,3 +463,227 @@ def table(tallies: Sequence[Tally]) -> str:
         notes = [f"{k} {v}" for k, v in sorted(t.notes.items())]
         lines.append(f"{t.family}: " + ", ".join([*notes, f"{t.seconds:.0f} s"]))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 2: every fault kind of the emulators on every kind of call of both systems
+# ------------------------------------------------------------------------------------------------------
+
+TIMEOUT_SECONDS = 2.0
+HANG_PAST_TIMEOUT = 3.0
+FAULT_ENV = {"CWSAGE_MANAGE_TIMEOUT": str(TIMEOUT_SECONDS), "CWSAGE_SAGE_TIMEOUT": str(TIMEOUT_SECONDS)}
+"""Short client timeouts, so that a hang past the timeout costs seconds, not minutes."""
+
+FAULT_INCLUDE = "10101,10102,10103,10104,10105,10106,3301,3302,3303,3304,3305,3306," + ",".join(
+    str(i) for i in range(901, 916)
+)
+FAULT_COMMAND = ("run", "--batch-number", "20261126QA-F", "--skip-invalid", "--json", "--include", FAULT_INCLUDE)
+FAULT_DEFAULTS: dict[str, object] = {"chunk_size": 3, "auto_post": True}
+"""Six invoices, six expenses (GL), every procurement record; three documents a Sage batch, batches posted."""
+
+PAY_INVOICES = ("10101", "10102", "10104", "10105", "10106")
+PAY_SETUP = ("run", "--batch-number", "20261126QA-P", "--invoices", "--include", ",".join(PAY_INVOICES))
+PAY_COMMAND = ("sync-payments", "--since", "2026-01-01")
+
+
+@dataclass(frozen=True)
+class CallKind:
+    """One kind of call cwsage makes: which emulator, which method, which paths, which command makes it."""
+
+    system: str
+    name: str
+    method: str
+    path: str
+    scenario: str = "run"  # "run" (FAULT_COMMAND) or "payments" (PAY_COMMAND)
+
+
+CALL_KINDS = (
+    CallKind("Manage", "company info", "GET", r"/login/companyinfo/"),
+    CallKind("Manage", "list unposted records", "GET", MANAGE_API + r"finance/accounting/unposted\w+$"),
+    CallKind("Manage", "export (GL entries)", "POST", MANAGE_API + r"finance/accounting/export$"),
+    CallKind("Manage", "batch look-up", "GET", MANAGE_API + r"finance/accounting/batches$"),
+    CallKind("Manage", "create batch (write-back)", "POST", MANAGE_API + r"finance/accounting/batches$"),
+    CallKind("Manage", "invoice look-up", "GET", MANAGE_API + r"finance/invoices$", "payments"),
+    CallKind("Manage", "read payments", "GET", MANAGE_API + r"finance/invoices/\d+/payments$", "payments"),
+    CallKind("Manage", "write payment", "POST", MANAGE_API + r"finance/invoices/\d+/payments$", "payments"),
+    CallKind(
+        "Sage", "GET master data", "GET", SAGE_API + r"(AR/ARCustomers|AP/APVendors|GL/GLAccounts|IC/ICItems|CS/\w+)$"
+    ),
+    CallKind(
+        "Sage",
+        "look-up of documents",
+        "GET",
+        SAGE_API + r"(AR/ARPostedDocuments|AR/ARInvoiceBatches|GL/GLJournalBatches|IC/ICAdjustments|IC/ICTransfers)$",
+    ),
+    CallKind("Sage", "POST create AP batch", "POST", SAGE_API + r"AP/APInvoiceBatches$"),
+    CallKind("Sage", "POST create GL batch", "POST", GL_CREATE),
+    CallKind("Sage", "POST create IC document", "POST", SAGE_API + r"IC/IC(Adjustments|Transfers)$"),
+    CallKind("Sage", "POST post batch", "POST", SAGE_API + r"\w\w/\w\wPost\w+"),
+    CallKind("Sage", "read receipts (payments)", "GET", SAGE_API + r"AR/ARPostedDocuments$", "payments"),
+)
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """One kind of fault, as the emulators' fault API takes it."""
+
+    name: str
+    kind: str
+    status: int = 503
+    retry_after: int | None = None
+    delay: float = 0.0
+    times: int = 1
+    apply: bool = False
+
+    def rule(self, call: CallKind) -> Fault:
+        """The fault rule for ``call``."""
+        return Fault(
+            kind=self.kind,  # type: ignore[arg-type]
+            method=call.method,
+            path=call.path,
+            status=self.status,
+            retry_after=self.retry_after,
+            delay_seconds=self.delay,
+            times=self.times,
+            apply=self.apply,
+        )
+
+
+FAULT_KINDS = (
+    FaultKind("latency 0.5 s", "latency", delay=0.5),
+    FaultKind("429 + Retry-After", "status", status=429, retry_after=1),
+    FaultKind("500 once", "status", status=500),
+    FaultKind("503 until restored", "status", status=503, times=10_000),
+    FaultKind("hang past timeout", "hang", delay=HANG_PAST_TIMEOUT),
+    FaultKind("hang past timeout, then commit", "hang", delay=HANG_PAST_TIMEOUT, apply=True),
+    FaultKind("apply, then drop", "drop"),
+)
+
+
+def prepare_payments(box: Sandbox, home: Path) -> CliRun:
+    """Post :data:`PAY_INVOICES` to Sage (auto-posted) and record receipts: one in full, one partly, one twice."""
+    done = run(box, home, PAY_SETUP)
+    if done.returncode != 0:
+        raise AssertionError(f"setting up payments failed: {done.text[-1000:]}")
+    totals = {
+        doc["DocumentNumber"]: (doc["CustomerNumber"], Decimal(doc["CustomerCurrencyInvoiceAmount"]))
+        for doc in box.sage.store.rows("AR/ARPostedDocuments")
+        if doc["DocumentNumber"] in PAY_INVOICES
+    }
+    plan = [("10101", Decimal(1)), ("10102", Decimal("0.5")), ("10104", Decimal("0.25")), ("10104", Decimal("0.25"))]
+    for n, (number, share) in enumerate(plan):
+        customer, total = totals[number]
+        amount = (total * share).quantize(Decimal("0.01"))
+        body = {"customer": customer, "date": "2026-11-20", "reference": f"CHK{n}", "amount": amount}
+        body["applications"] = [{"document": number, "amount": amount}]
+        box.sage.store.write(lambda _, body=body: record_receipt(box.sage, body))
+    return done
+
+
+def payments_state(box: Sandbox) -> dict[int, list[tuple[str, str]]]:
+    """Manage's payments per invoice id: (amount, date) sorted."""
+    return {
+        invoice: sorted((str(p.get("amount")), str(p.get("paymentDate", ""))) for p in payments)
+        for invoice, payments in box.manage.store.payments_by_invoice.items()
+        if payments
+    }
+
+
+@dataclass(frozen=True)
+class PaymentsReference:
+    """What one uninterrupted ``sync-payments`` leaves in Manage."""
+
+    exit_code: int
+    payments: dict[int, list[tuple[str, str]]]
+
+
+def make_payments_reference(box: Sandbox, root: Path) -> PaymentsReference:
+    """Set up the payments, sync once undisturbed, remember Manage's payments."""
+    fresh_trial(box)
+    home = new_home(root, "pay-reference", **FAULT_DEFAULTS)
+    prepare_payments(box, home)
+    before = payments_state(box)
+    done = run(box, home, PAY_COMMAND)
+    after = payments_state(box)
+    if done.returncode not in (0, 3) or after == before:
+        raise AssertionError(f"the reference payment sync wrote nothing ({done.returncode}): {done.text[-1000:]}")
+    reset(box)
+    return PaymentsReference(done.returncode, after)
+
+
+def payments_verdict(box: Sandbox, reference: PaymentsReference, label: str, runs: Sequence[CliRun]) -> Verdict:
+    """Each payment of the reference once in Manage: more is duplicated, fewer is lost."""
+    result = Verdict(label)
+    state = payments_state(box)
+    for invoice in set(state) | set(reference.payments):
+        have, want = Counter(state.get(invoice, [])), Counter(reference.payments.get(invoice, []))
+        extra, missing = sum((have - want).values()), sum((want - have).values())
+        result.duplicated += extra
+        result.lost += missing
+        if extra or missing:
+            result.problems.append(f"invoice {invoice}: {sorted(have.elements())} != {sorted(want.elements())}")
+    result.tracebacks = sum(r.tracebacks for r in runs)
+    return result
+
+
+def clear_outcome(done: CliRun) -> str | None:
+    """Why a finished command's outcome is not clear (a traceback, or a failure without a message), else None."""
+    if done.tracebacks:
+        return f"traceback: {done.text[-600:]!r}"
+    if done.returncode < 0:
+        return f"killed by signal {-done.returncode}"
+    if done.returncode not in (0, 3) and len(done.text.strip()) < 20:
+        return f"exit {done.returncode} without a message: {done.text!r}"
+    return None
+
+
+def fault_case(
+    box: Sandbox,
+    root: Path,
+    call: CallKind,
+    fault: FaultKind,
+    reference: Reference | None = None,
+    payments: PaymentsReference | None = None,
+) -> Verdict:
+    """One fault on one call kind: the command ends clearly, then the same command converges to exactly-once."""
+    label = f"{fault.name} on {call.system} {call.name}"
+    fresh_trial(box)
+    home = new_home(root, "fault", **FAULT_DEFAULTS)
+    if call.scenario == "payments":
+        prepare_payments(box, home)
+    injector = box.manage.faults if call.system == "Manage" else box.sage.faults
+    rule = injector.add(fault.rule(call))
+    command = PAY_COMMAND if call.scenario == "payments" else FAULT_COMMAND
+    began = time.monotonic()
+    first = run(box, home, command, FAULT_ENV)
+    if rule.fired and fault.kind == "hang":  # a hang that commits lands after the client gave up
+        time.sleep(max(0.0, began + fault.delay + 0.3 - time.monotonic()))
+    injector.clear()
+    problems: list[str] = []
+    if not rule.fired:
+        problems.append("the fault never fired: the call kind was not made")
+    if (why := clear_outcome(first)) is not None:
+        problems.append(f"first run: {why}")
+    notes: Counter[str] = Counter()
+    notes["finished despite the fault" if first.returncode in (0, 3) else "stopped clearly, then converged"] += 1
+    runs = [first]
+    if call.scenario == "payments":
+        assert payments is not None
+        # A sync always runs again later (it writes only what is missing), so one more converges by design.
+        runs.append(run(box, home, command))
+        if (why := clear_outcome(runs[-1])) is not None:
+            problems.append(f"second sync: {why}")
+        result = payments_verdict(box, payments, label, runs)
+    else:
+        assert reference is not None
+        result = converge(box, home, reference, runs, label=label)
+    result.problems.extend(problems)
+    result.notes.update(notes)
+    return result
+
+
+def fault_cases(
+    calls: Sequence[CallKind] = CALL_KINDS, faults: Sequence[FaultKind] = FAULT_KINDS
+) -> list[tuple[CallKind, FaultKind]]:
+    """Every fault kind on every call kind."""
+    return [(call, fault) for call in calls for fault in faults]
