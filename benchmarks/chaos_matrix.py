@@ -55,18 +55,36 @@ def faults(root: Path, quick: bool) -> harness.Tally:
     return tally
 
 
+def malformed(root: Path, records: int, runs: int, seed: int, rng: random.Random) -> list[harness.Tally]:
+    """Family 3: ``records`` generated malformed records parsed, ``runs`` of them on the wire of a real run."""
+    from unit import test_export_parsing as parsing
+
+    parsed = harness.malformed_parsing(records, seed)
+    on_the_wire = harness.Tally("malformed invoice on the wire (run)")
+    with harness.emulators() as box:
+        reference = harness.make_reference(box, root, harness.MALFORMED_COMMAND)
+        for _ in range(runs):
+            on_the_wire.add(harness.malformed_run_trial(box, root, reference, rng, parsing.BAD_VALUES))
+    return [parsed, on_the_wire]
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few trials per family")
     parser.add_argument("--kills", type=int, default=None, help="SIGKILL trials (default 64; quick 6)")
+    parser.add_argument("--malformed", type=int, default=None, help="generated malformed records (default 5000)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--only", action="append", default=[], help="run only these families (kills, faults)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only these families (kills, faults, malformed)"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    families: dict[str, Callable[[Path], harness.Tally]] = {
-        "kills": lambda root: kills(args.kills or (6 if args.quick else 64), rng, root),
-        "faults": lambda root: faults(root, args.quick),
+    records = args.malformed or (200 if args.quick else 5000)
+    families: dict[str, Callable[[Path], list[harness.Tally]]] = {
+        "kills": lambda root: [kills(args.kills or (6 if args.quick else 64), rng, root)],
+        "faults": lambda root: [faults(root, args.quick)],
+        "malformed": lambda root: malformed(root, records, 3 if args.quick else 20, args.seed, rng),
     }
     began = time.monotonic()
     tallies: list[harness.Tally] = []
@@ -75,10 +93,11 @@ def main(argv: list[str]) -> int:
             if args.only and name not in args.only:
                 continue
             started = time.monotonic()
-            tally = family(Path(tmp))
-            tally.seconds = time.monotonic() - started
-            tallies.append(tally)
-            print(f"{tally.family}: {tally.trials} trials, {tally.exact} exact", file=sys.stderr, flush=True)
+            done = family(Path(tmp))
+            for tally in done:
+                tally.seconds = tally.seconds or (time.monotonic() - started) / len(done)
+                print(f"{tally.family}: {tally.trials} trials, {tally.exact} exact", file=sys.stderr, flush=True)
+            tallies.extend(done)
     print(harness.table(tallies))
     print(f"\n{sum(t.trials for t in tallies)} trials in {time.monotonic() - began:.0f} s, seed {args.seed}")
     for tally in tallies:

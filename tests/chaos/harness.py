@@ -687,3 +687,143 @@ def fault_cases(
 ) -> list[tuple[CallKind, FaultKind]]:
     """Every fault kind on every call kind."""
     return [(call, fault) for call in calls for fault in faults]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 3: malformed Manage records (the generator of tests/unit/test_export_parsing.py)
+# ------------------------------------------------------------------------------------------------------
+
+MARK = "\u0001CHAOS\u0001"
+
+
+def malformed_parsing(examples: int, seed: int) -> Tally:
+    """``examples`` generated malformed records, each one field of one record of every kind of the GL export.
+
+    Runs the checks of ``test_one_bad_record_never_stops_the_others`` on each: nothing raises, the bad record
+    becomes an unreadable record naming field and value (or stays readable), every other record reads as
+    before. An assertion failing counts as "lost" (another record or the bad one's report went missing), any
+    other exception as a traceback.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as fix_seed
+
+    from unit import test_export_parsing as parsing
+
+    tally = Tally("malformed records (parse, every kind)")
+    check = parsing.test_one_bad_record_never_stops_the_others.hypothesis.inner_test  # type: ignore[attr-defined]
+
+    @fix_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(parsing.corruptions())
+    def trial(case: tuple[str, int, tuple[Any, ...], str]) -> None:
+        kind, index, path, fragment = case
+        label = f"{kind}[{index}].{parsing._format(path)} = {fragment[:20]}"
+        result = Verdict(label)
+        try:
+            check(case)
+        except AssertionError as exc:
+            result.lost += 1
+            result.problems.append(str(exc)[:200])
+        except Exception as exc:
+            result.tracebacks += 1
+            result.problems.append(f"{type(exc).__name__}: {exc}"[:200])
+        result.notes[f"kind {kind}"] += 1
+        tally.add(result)
+
+    trial()
+    return tally
+
+
+def _put(record: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """Set the value at ``path`` inside ``record`` (in place); returns the record, or ``value`` for ``()``."""
+    if not path:
+        return value
+    parent = record
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    return record
+
+
+@contextmanager
+def corrupt_invoice_on_the_wire(box: Sandbox, number: str, draw: float, fragment: str) -> Iterator[dict[str, Any]]:
+    """Make the Manage emulator's export answers carry invoice ``number`` with one of its fields (the one at
+    ``draw`` in [0, 1) of its list of fields at every depth, the record itself included) replaced by the JSON
+    text ``fragment``, as Manage could send it (``NaN``, a 5,000-digit number, a string…). Yields a dict that
+    gets the chosen ``path``."""
+    from starlette.responses import Response
+
+    from cwsage.sandbox.manage import app as manage_app
+    from cwsage.sandbox.manage import glexport, jsoncodec
+    from unit import test_export_parsing as parsing
+
+    store = box.manage.store
+    real_sections = store.export_sections
+    real_stream = manage_app._stream
+    chosen: dict[str, Any] = {}
+
+    def export_sections(body: Any) -> list[tuple[str, Any]]:
+        data = glexport.materialize(real_sections(body))
+        rows = data["transactions"]
+        for i, row in enumerate(rows):
+            if str(row.get("documentNumber")) == number:
+                paths = [(), *parsing._paths(row)]
+                chosen["path"] = paths[int(draw * len(paths))]
+                rows[i] = _put(json.loads(jsoncodec.dumps(row)), chosen["path"], MARK)
+        return list(data.items())
+
+    def stream(status: int, sections: list[tuple[str, Any]]) -> Response:
+        body = jsoncodec.dumps(glexport.materialize(sections)).replace(json.dumps(MARK), fragment)
+        return Response(body, status_code=status, media_type="application/json; charset=utf-8")
+
+    store.export_sections = export_sections  # type: ignore[method-assign]
+    manage_app._stream = stream
+    try:
+        yield chosen
+    finally:
+        del store.export_sections
+        manage_app._stream = real_stream
+
+
+MALFORMED_COMMAND = ("run", "--batch-number", "20261126QA-M", "--invoices", "--skip-invalid", "--json")
+
+
+def malformed_run_trial(
+    box: Sandbox, root: Path, reference: Reference, rng: random.Random, fragments: Sequence[str]
+) -> Verdict:
+    """One invoice of the export corrupted at a random field with a random bad value; ``cwsage run
+    --skip-invalid`` must finish without a traceback, post every other document exactly once, and either post
+    the bad invoice once (the value was still readable) or leave it out of Sage and unmarked, named in a problem.
+    """
+    from unit import test_export_parsing as parsing
+
+    fresh_trial(box)
+    key = rng.choice(sorted(key for key in reference.documents if key[0] == "AR"))
+    fragment = rng.choice(list(fragments))
+    home = new_home(root, "malformed")
+    with corrupt_invoice_on_the_wire(box, key[2], rng.random(), fragment) as chosen:
+        done = run(box, home, reference.command)
+    path = chosen.get("path", ())
+    label = f"invoice {key[2]} {parsing._format(path) or '(the record)'} = {fragment[:20]}"
+    expected = dict(reference.documents)
+    left_out = key not in sage_keys(box)
+    if left_out:
+        del expected[key]
+    result = verdict(box, replace_documents(reference, expected), before_trial(box), label, [done])
+    if "path" not in chosen:
+        result.problems.append("the invoice was not in the export")
+    if done.returncode not in (0, 3):
+        result.problems.append(f"exit {done.returncode}: {done.text[-400:]!r}")
+    if left_out:
+        issues = json.loads(done.stdout).get("issues", []) if done.stdout.startswith("{") else []
+        if not any(i.get("document_key") == f"AR:{key[2]}" and i.get("field") for i in issues):
+            result.problems.append("the invoice left out is not named in a problem with its field")
+        result.notes["bad invoice left out, named"] += 1
+    else:
+        result.notes["bad value still readable, invoice posted once"] += 1
+    return result
+
+
+def replace_documents(reference: Reference, documents: dict[DocKey, frozenset[int]]) -> Reference:
+    """The reference with another set of expected documents."""
+    return Reference(reference.command, reference.exit_code, reference.counts, documents, reference.seconds)
