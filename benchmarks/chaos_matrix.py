@@ -85,6 +85,15 @@ def writers(root: Path, repeats: int) -> harness.Tally:
     return tally
 
 
+def secrets(root: Path, sessions: int) -> harness.Tally:
+    """Family 5: ``sessions`` sessions of commands, each grepped for every secret."""
+    tally = harness.Tally("secrets grep (sessions)")
+    with harness.emulators() as box:
+        for _ in range(sessions):
+            tally.add(harness.secrets_session(box, root))
+    return tally
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,7 +103,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--writer-repeats", type=int, default=3, help="trials per writer pair and store")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
-        "--only", action="append", default=[], help="run only these families (kills, faults, malformed, writers)"
+        "--only",
+        action="append",
+        default=[],
+        help="run only these families (kills, faults, malformed, writers, secrets)",
     )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -103,6 +115,7 @@ def main(argv: list[str]) -> int:
         "kills": lambda root: [kills(args.kills or (6 if args.quick else 64), rng, root)],
         "faults": lambda root: [faults(root, args.quick)],
         "writers": lambda root: [writers(root, 1 if args.quick else args.writer_repeats)],
+        "secrets": lambda root: [secrets(root, 1 if args.quick else 2)],
         "malformed": lambda root: malformed(root, records, 3 if args.quick else 20, args.seed, rng),
     }
     began = time.monotonic()

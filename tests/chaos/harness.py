@@ -19,9 +19,11 @@ the Manage GL entry ids it was made from.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -993,4 +995,92 @@ def writers_trial(box: Sandbox, root: Path, pair: tuple[str, str], store: str, w
     result.notes.update(notes)
     if not notes:
         result.notes["both ran"] += 1
+    return result
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 5: the secrets grep over everything a session of commands wrote
+# ------------------------------------------------------------------------------------------------------
+
+WRONG_PASSWORD = "CWDE"
+"""A wrong Sage password of four letters that is part of the company id ``CWDEMO`` (as the right one, ``DEMO``)."""
+
+SECRET_SESSION: tuple[tuple[tuple[str, ...], dict[str, str], str], ...] = (
+    (("--verbose", "run", "-b", "20261126QA-S1", "--skip-invalid", "--json"), {}, ""),
+    (("check",), {}, "Sage GET master data"),
+    (
+        ("--verbose", "run", "-b", "20261126QA-S2", "--invoices", "--skip-invalid"),
+        {},
+        "Manage create batch (write-back)",
+    ),
+    (("sync-payments", "--since", "2026-01-01"), {}, ""),
+    (("check", "--invoices"), {"CWSAGE_SAGE_PASSWORD": WRONG_PASSWORD}, ""),
+    (("history",), {}, ""),
+    (("report",), {}, ""),
+    (("report", "--full"), {}, ""),
+    (("config", "show"), {}, ""),
+    (("config", "show"), {"CWSAGE_SAGE_PASSWORD": WRONG_PASSWORD}, ""),
+)
+"""Commands of one session: (arguments, environment, call kind failing with 400 during it, or "")."""
+
+
+def secret_patterns() -> dict[str, re.Pattern[str]]:
+    """What must never be written: every secret of the sandbox, as itself and as its Basic-auth encodings.
+
+    The four-letter passwords are searched as whole words (``DEMO`` is part of ``CWDEMO``, which must stay
+    intact); a company shown masked (``CW***``) counts as a hit too, since it hints at the password."""
+    from cwsage.sandbox import demo_company as dc
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    manage_auth = f"{dc.MANAGE_COMPANY_ID}+{dc.MANAGE_PUBLIC_KEY}:{dc.MANAGE_PRIVATE_KEY}"
+    plain = {
+        "Manage private key": dc.MANAGE_PRIVATE_KEY,
+        "Manage clientId": dc.MANAGE_CLIENT_ID,
+        "Manage Basic auth": b64(manage_auth),
+        "Sage Basic auth": b64(f"{dc.SAGE_USER}:{dc.SAGE_PASSWORD}"),
+        "Sage Basic auth (wrong password)": b64(f"{dc.SAGE_USER}:{WRONG_PASSWORD}"),
+    }
+    patterns = {name: re.compile(re.escape(value)) for name, value in plain.items()}
+    for name, word in (("Sage password", dc.SAGE_PASSWORD), ("wrong Sage password", WRONG_PASSWORD)):
+        patterns[name] = re.compile(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])")
+    patterns["masked company"] = re.compile(r"(?i)cw\*\*\*")
+    return patterns
+
+
+def secrets_session(
+    box: Sandbox, root: Path, session: Sequence[tuple[tuple[str, ...], dict[str, str], str]] = SECRET_SESSION
+) -> Verdict:
+    """Run :data:`SECRET_SESSION` in one home, then grep the home (logs, reports, state database, config, the
+    secret file) and every stdout and stderr for the secrets; each hit is a problem naming the file."""
+    fresh_trial(box)
+    home = new_home(root, "secrets", auto_post=True)
+    result = Verdict("secrets session")
+    calls = {f"{c.system} {c.name}": c for c in CALL_KINDS}
+    outputs: dict[str, str] = {}
+    for n, (args, env, failing) in enumerate(session):
+        if failing:
+            call = calls[failing]
+            injector = box.manage.faults if call.system == "Manage" else box.sage.faults
+            injector.add(Fault(kind="status", method=call.method, path=call.path, status=400, times=1))
+        done = run(box, home, args, env)
+        box.manage.faults.clear()
+        box.sage.faults.clear()
+        result.runs.append(done)
+        if (why := clear_outcome(done)) is not None:
+            result.problems.append(f"{' '.join(args)}: {why}")
+        outputs[f"[{n}] {' '.join(args)} stdout"] = done.stdout
+        outputs[f"[{n}] {' '.join(args)} stderr"] = done.stderr
+    files = {
+        str(p.relative_to(home)): p.read_bytes().decode("utf-8", "replace") for p in home.rglob("*") if p.is_file()
+    }
+    result.notes["files grepped"] += len(files)
+    result.notes["outputs grepped"] += len(outputs)
+    for where, text in {**files, **outputs}.items():
+        for name, pattern in secret_patterns().items():
+            if pattern.search(text):
+                result.problems.append(f"{name} in {where}")
+                result.notes["secret hits"] += 1
+    result.tracebacks = sum(r.tracebacks for r in result.runs)
     return result
