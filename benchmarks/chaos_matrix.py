@@ -94,6 +94,20 @@ def secrets(root: Path, sessions: int) -> harness.Tally:
     return tally
 
 
+def finding8(root: Path, repeats: int) -> list[harness.Tally]:
+    """Finding 8: the state database deleted during GL and IC creates; every clock skew."""
+    deleted = harness.Tally("state database deleted mid-run")
+    skew = harness.Tally("clock skew machine/servers")
+    with harness.emulators() as box:
+        reference = harness.make_reference(box, root, harness.KILL_COMMAND, **harness.KILL_DEFAULTS)
+        for _ in range(repeats):
+            for target in ("GL", "IC"):
+                deleted.add(harness.deleted_database_trial(box, root, reference, target))
+            for name in harness.SKEWS:
+                skew.add(harness.skew_trial(box, root, reference, name))
+    return [deleted, skew]
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,7 +120,7 @@ def main(argv: list[str]) -> int:
         "--only",
         action="append",
         default=[],
-        help="run only these families (kills, faults, malformed, writers, secrets)",
+        help="run only these families (kills, faults, malformed, writers, secrets, finding8)",
     )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -116,6 +130,7 @@ def main(argv: list[str]) -> int:
         "faults": lambda root: [faults(root, args.quick)],
         "writers": lambda root: [writers(root, 1 if args.quick else args.writer_repeats)],
         "secrets": lambda root: [secrets(root, 1 if args.quick else 2)],
+        "finding8": lambda root: finding8(root, 1 if args.quick else 2),
         "malformed": lambda root: malformed(root, records, 3 if args.quick else 20, args.seed, rng),
     }
     began = time.monotonic()

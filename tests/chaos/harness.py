@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1083,4 +1084,95 @@ def secrets_session(
                 result.problems.append(f"{name} in {where}")
                 result.notes["secret hits"] += 1
     result.tracebacks = sum(r.tracebacks for r in result.runs)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------------
+# Family 6 (finding 8): the state database deleted mid-run; the machine's clock off from the servers'
+# ------------------------------------------------------------------------------------------------------
+
+
+def deleted_database_trial(box: Sandbox, root: Path, reference: Reference, target: str = "GL") -> Verdict:
+    """Delete the home's SQLite state database (with its WAL and shared-memory files) while the run waits on
+    Sage's answer to a create call of ``target``; the run must end without a traceback saying what happened,
+    and the same command must converge without posting anything twice."""
+    fresh_trial(box)
+    home = new_home(root, "deleted-db", **KILL_DEFAULTS)
+    path = GL_CREATE if target == "GL" else IC_CREATES["adjustment"]
+    rule = box.sage.faults.add(Fault(kind="latency", method="POST", path=path, delay_seconds=1.0))
+    process = start(box, home, reference.command)
+    deadline = time.monotonic() + 120
+    while rule.fired == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    deleted = []
+    for file in home.glob("state.db*"):
+        file.unlink()
+        deleted.append(file.name)
+    first = finish(process, reference.command)
+    box.sage.faults.clear()
+    result = converge(box, home, reference, [first], label=f"state database deleted during a {target} create")
+    if not deleted:
+        result.problems.append("no state database to delete")
+    if (why := clear_outcome(first)) is not None:
+        result.problems.append(f"the run whose database was deleted: {why}")
+    outcome = "finished" if first.returncode in (0, 3) else f"stopped (exit {first.returncode})"
+    result.notes[f"run with its database deleted {outcome}"] += 1
+    # What the user sees next: the same command again must answer clearly (no traceback, a message).
+    again = run(box, home, reference.command)
+    if (why := clear_outcome(again)) is not None:
+        result.problems.append(f"the same command afterwards: {why}")
+    answer = "already used" if USED in again.text else f"exit {again.returncode}"
+    result.notes[f"same command afterwards: {answer}"] += 1
+    result.runs.append(again)
+    after = verdict(box, reference, before_trial(box), result.label, [again])
+    result.duplicated += after.duplicated
+    result.problems.extend(p for p in after.problems if "2x" in p or "3x" in p)
+    return result
+
+
+SKEWS = {
+    "machine 10 minutes ahead": timedelta(minutes=10),
+    "machine 1 day ahead": timedelta(days=1),
+    "machine 1 day behind": timedelta(days=-1),
+    "machine 400 days ahead": timedelta(days=400),
+    "machine 400 days behind": timedelta(days=-400),
+}
+
+
+def skew_trial(box: Sandbox, root: Path, reference: Reference, skew: str) -> Verdict:
+    """A run in-process with the machine's clock off by ``SKEWS[skew]`` (a batch of its own), then the reference
+    command with the right clock: no exception but cwsage's own errors, and every document exactly once."""
+    from cwsage.config import RunDefaults
+    from cwsage.dates import FixedClock, SystemClock
+    from cwsage.errors import CwsageError
+    from cwsage.services.batch import RunRequest, run_batch
+    from cwsage.services.session import connect
+    from cwsage.state.store import StateStore
+
+    fresh_trial(box)
+    home = new_home(root, "skew", **KILL_DEFAULTS)
+    settings = box.settings(home, RunDefaults(ic_default_location="MAIN", chunk_size=10))
+    clock = FixedClock(SystemClock().now() + SKEWS[skew])
+    problems: list[str] = []
+    notes: Counter[str] = Counter()
+    finished = False
+    try:
+        with StateStore.open(settings.database_url) as store, connect(settings, store, clock=clock) as ctx:
+            outcome = run_batch(ctx, RunRequest(batch_number="20261126QA-SKEW", skip_invalid=True))
+        notes[f"skewed run: {outcome.outcome.value}"] += 1
+        finished = outcome.exit_code in (0, 3)
+    except CwsageError as exc:
+        notes[f"skewed run refused: {type(exc).__name__}"] += 1
+        if not exc.user_message:
+            problems.append(f"{type(exc).__name__} without a message")
+    except Exception as exc:
+        problems.append(f"skewed run raised {type(exc).__name__}: {exc}")
+    if finished:  # judged as it stands: the reference command would only find its batch empty
+        result = verdict(box, reference, before_trial(box), skew)
+    else:  # the user runs it again with the clock put right
+        result = converge(box, home, reference, [], label=skew)
+    if problems:
+        result.tracebacks += 1
+    result.problems.extend(problems)
+    result.notes.update(notes)
     return result

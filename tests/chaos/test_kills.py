@@ -18,10 +18,10 @@ from . import harness
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def reference(box: Sandbox, root: Path) -> harness.Reference:
-    """Every kind in one uninterrupted run, expenses as GL."""
-    return harness.make_reference(box, root, harness.KILL_COMMAND, **harness.KILL_DEFAULTS)
+@pytest.fixture
+def reference(kill_reference: harness.Reference) -> harness.Reference:
+    """The shared reference run (conftest)."""
+    return kill_reference
 
 
 def test_reference_covers_invoices_gl_and_ic(reference: harness.Reference) -> None:
