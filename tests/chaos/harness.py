@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import re
 import signal
@@ -47,7 +46,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # the benchmark script imports this module from outside pytest
     sys.path.insert(0, str(TESTS))
 
-from e2e.conftest import run_cli, write_defaults  # noqa: E402
+from e2e.conftest import cli_env, run_cli, write_defaults  # noqa: E402
 from e2e.test_run import sage_documents  # noqa: E402
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -228,15 +227,6 @@ class CliRun:
     def text(self) -> str:
         """stdout and stderr together."""
         return self.stdout + self.stderr
-
-
-def cli_env(box: Sandbox, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment ``run_cli`` gives cwsage (sandbox, home, file secret backend)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
-    env.update(box.env())
-    env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", "COLUMNS": "200"})
-    env.update(extra or {})
-    return env
 
 
 def run(box: Sandbox, home: Path, args: Sequence[str], env: dict[str, str] | None = None) -> CliRun:
@@ -812,7 +802,7 @@ def malformed_run_trial(
     fresh_trial(box)
     key = rng.choice(sorted(key for key in reference.documents if key[0] == "AR"))
     fragment = rng.choice(list(fragments))
-    home = new_home(root, "malformed")
+    home = new_home(root, "malformed", **KILL_DEFAULTS)
     with corrupt_invoice_on_the_wire(box, key[2], rng.random(), fragment) as chosen:
         done = run(box, home, reference.command)
     path = chosen.get("path", ())

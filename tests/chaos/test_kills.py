@@ -1,6 +1,7 @@
 """Family 1 of the attack (issue 13): ``cwsage run`` SIGKILLed at random instants and mid-posting of GL and IC.
 
-The CI slice: a handful of kills, each aimed at a different kind of instant; ``benchmarks/chaos_matrix.py``
+The CI slice: two kills aimed mid-posting (a GL create in flight that Sage still commits, an IC transfer just
+after Sage answered); ``benchmarks/chaos_matrix.py``
 runs the full matrix (≥ 60 kills, ≥ 15 of them mid-posting of GL or IC documents).
 """
 
@@ -43,18 +44,14 @@ def test_the_verdict_sees_lost_and_unexpected_documents(box: Sandbox, reference:
     [
         ("in-flight, Sage commits", "GL"),
         ("just after Sage answered", "IC transfer"),
-        ("random", ""),
     ],
 )
 def test_a_killed_run_converges_to_exactly_once(
     box: Sandbox, root: Path, reference: harness.Reference, rng: random.Random, mode: str, target: str
 ) -> None:
     """SIGKILL at the aimed instant, the same command again: every document once in Sage, marked once."""
-    if mode == "random":
-        plan = harness.KillPlan(mode, offset=rng.uniform(0.1, 0.35))  # well before the end (finding 5 is apart)
-    else:
-        offset = rng.uniform(0.0, 0.04) if mode.startswith("just after") else rng.uniform(0.05, 0.9)
-        plan = harness.KillPlan(mode, target, rng.randint(1, 3), offset)
+    offset = rng.uniform(0.0, 0.04) if mode.startswith("just after") else rng.uniform(0.05, 0.9)
+    plan = harness.KillPlan(mode, target, rng.randint(1, 3), offset)
     result = harness.kill_trial(box, root, reference, plan)
     assert result.exact, result.describe()
     if plan.mid_posting:

@@ -27,10 +27,10 @@ def test_generated_malformed_records_never_escape_and_never_stop_the_others() ->
     assert tally.exact == tally.trials, tally.failures[:5]
 
 
-@pytest.fixture(scope="module")
-def reference(box: Sandbox, root: Path) -> harness.Reference:
-    """Every unposted invoice run once, undisturbed."""
-    return harness.make_reference(box, root, harness.MALFORMED_COMMAND)
+@pytest.fixture
+def reference(kill_reference: harness.Reference) -> harness.Reference:
+    """The shared reference run (conftest): every kind, so the bad invoice travels with GL and IC documents."""
+    return kill_reference
 
 
 @pytest.mark.slow
