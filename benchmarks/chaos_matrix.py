@@ -16,11 +16,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -108,6 +109,32 @@ def finding8(root: Path, repeats: int) -> list[harness.Tally]:
     return [deleted, skew]
 
 
+def _family(name: str, args: argparse.Namespace, root: Path) -> list[harness.Tally]:
+    """Run one family (in this process or a worker of ``--jobs``); each family seeds its own random source."""
+    rng = random.Random(f"{args.seed}-{name}")
+    started = time.monotonic()
+    if name == "kills":
+        done = [kills(args.kills or (6 if args.quick else 64), rng, root)]
+    elif name == "faults":
+        done = [faults(root, args.quick)]
+    elif name == "writers":
+        done = [writers(root, 1 if args.quick else args.writer_repeats)]
+    elif name == "secrets":
+        done = [secrets(root, 1 if args.quick else 2)]
+    elif name == "finding8":
+        done = finding8(root, 1 if args.quick else 2)
+    else:
+        records = args.malformed or (200 if args.quick else 5000)
+        done = malformed(root, records, 3 if args.quick else 20, args.seed, rng)
+    for tally in done:
+        tally.seconds = (time.monotonic() - started) / len(done)
+        print(f"{tally.family}: {tally.trials} trials, {tally.exact} exact", file=sys.stderr, flush=True)
+    return done
+
+
+FAMILIES = ("kills", "faults", "writers", "secrets", "finding8", "malformed")
+
+
 def main(argv: list[str]) -> int:
     """Run the families asked for and print the table; exit 1 when any trial did not end exact."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -116,35 +143,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--malformed", type=int, default=None, help="generated malformed records (default 5000)")
     parser.add_argument("--writer-repeats", type=int, default=3, help="trials per writer pair and store")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument(
-        "--only",
-        action="append",
-        default=[],
-        help="run only these families (kills, faults, malformed, writers, secrets, finding8)",
-    )
+    parser.add_argument("--jobs", type=int, default=1, help="families run in this many processes at once")
+    parser.add_argument("--only", action="append", default=[], help=f"run only these families ({', '.join(FAMILIES)})")
     args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
-    records = args.malformed or (200 if args.quick else 5000)
-    families: dict[str, Callable[[Path], list[harness.Tally]]] = {
-        "kills": lambda root: [kills(args.kills or (6 if args.quick else 64), rng, root)],
-        "faults": lambda root: [faults(root, args.quick)],
-        "writers": lambda root: [writers(root, 1 if args.quick else args.writer_repeats)],
-        "secrets": lambda root: [secrets(root, 1 if args.quick else 2)],
-        "finding8": lambda root: finding8(root, 1 if args.quick else 2),
-        "malformed": lambda root: malformed(root, records, 3 if args.quick else 20, args.seed, rng),
-    }
+    names = [name for name in FAMILIES if not args.only or name in args.only]
     began = time.monotonic()
-    tallies: list[harness.Tally] = []
     with tempfile.TemporaryDirectory(prefix="cwsage-chaos-") as tmp:
-        for name, family in families.items():
-            if args.only and name not in args.only:
-                continue
-            started = time.monotonic()
-            done = family(Path(tmp))
-            for tally in done:
-                tally.seconds = tally.seconds or (time.monotonic() - started) / len(done)
-                print(f"{tally.family}: {tally.trials} trials, {tally.exact} exact", file=sys.stderr, flush=True)
-            tallies.extend(done)
+        if args.jobs > 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+                results = list(pool.map(_family, names, [args] * len(names), [Path(tmp)] * len(names)))
+        else:
+            results = [_family(name, args, Path(tmp)) for name in names]
+    tallies = [tally for done in results for tally in done]
     print(harness.table(tallies))
     print(f"\n{sum(t.trials for t in tallies)} trials in {time.monotonic() - began:.0f} s, seed {args.seed}")
     for tally in tallies:
