@@ -576,9 +576,13 @@ def prepare_payments(box: Sandbox, home: Path, env: dict[str, str] | None = None
     for n, (number, share) in enumerate(plan):
         customer, total = totals[number]
         amount = (total * share).quantize(Decimal("0.01"))
-        body = {"customer": customer, "date": "2026-11-20", "reference": f"CHK{n}", "amount": amount}
+        body: dict[str, Any] = {"customer": customer, "date": "2026-11-20", "reference": f"CHK{n}", "amount": amount}
         body["applications"] = [{"document": number, "amount": amount}]
-        box.sage.store.write(lambda _, body=body: record_receipt(box.sage, body))
+
+        def cashier(_store: object, body: dict[str, Any] = body) -> object:
+            return record_receipt(box.sage, body)
+
+        box.sage.store.write(cashier)
     return done
 
 
