@@ -430,6 +430,39 @@ def kill_trial(box: Sandbox, root: Path, reference: Reference, plan: KillPlan) -
     return result
 
 
+def _finished_in_state(home: Path) -> bool:
+    """Whether the home's state database records a run as ended (not ``running``)."""
+    try:
+        with sqlite3.connect(f"file:{home / 'state.db'}?mode=ro", uri=True, timeout=0.1) as db:
+            return bool(db.execute("SELECT 1 FROM runs WHERE kind = 'run' AND status != 'running'").fetchone())
+    except sqlite3.Error:
+        return False
+
+
+def kill_after_finish(box: Sandbox, root: Path, reference: Reference) -> Verdict:
+    """SIGKILL the moment the state database records the run as ended, before the process exits (finding 5):
+    the same command must answer as the finished run did, with every document exact."""
+    fresh_trial(box)
+    home = new_home(root, "kill-late", **KILL_DEFAULTS)
+    process = start(box, home, reference.command)
+    deadline = time.monotonic() + 120
+    while not _finished_in_state(home) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    killed = finish(process, reference.command)
+    result = converge(box, home, reference, [killed], attempts=1, label="kill after the run recorded itself finished")
+    if killed.returncode == -signal.SIGKILL:
+        # The same command once more: it must answer as the finished run did.
+        again = run(box, home, reference.command)
+        result.runs.append(again)
+        if again.returncode != reference.exit_code:
+            result.problems.append(f"the same command answered {again.returncode}: {again.text[-300:]!r}")
+    else:
+        result.problems.append(f"the run exited before the kill (exit {killed.returncode}): inconclusive")
+    return result
+
+
 def result_runs(result: Verdict) -> list[CliRun]:
     """The runs a verdict was judged on (kept by :func:`converge`)."""
     return list(result.runs)
