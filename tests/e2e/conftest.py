@@ -60,13 +60,23 @@ def run_cli(
     sandbox: Sandbox, home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
     """Run ``cwsage ARGS`` in a subprocess against the sandbox, with its own home."""
+    return subprocess.run(
+        [sys.executable, "-m", "cwsage", *args],
+        env=cli_env(sandbox, home, extra_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def cli_env(sandbox: Sandbox, home: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a ``cwsage`` subprocess against the sandbox: no inherited ``CWSAGE_*``, its own home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CWSAGE_")}
     env.update(sandbox.env())
     env.update({"CWSAGE_HOME": str(home), "CWSAGE_SECRET_BACKEND": "file", "COLUMNS": "200"})
     env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "cwsage", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return env
 
 
 def write_defaults(home: Path, **defaults: object) -> None:
@@ -112,4 +122,4 @@ def ar_copies(box: Sandbox) -> Counter[str]:
     return numbers
 
 
-__all__ = ["OPEN", "FixedClock", "ar_copies", "gl_headers", "gl_key", "replace", "run_cli", "write_defaults"]
+__all__ = ["OPEN", "FixedClock", "ar_copies", "cli_env", "gl_headers", "gl_key", "replace", "run_cli", "write_defaults"]
