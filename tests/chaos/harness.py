@@ -891,8 +891,8 @@ RERUN_INVOICES = ("10117", "10118", "10119", "10120")
 WRITER_PAIRS = [(a, b) for i, a in enumerate(WRITERS) for b in list(WRITERS)[i:]]
 """Every pair of writing commands, a command with itself included (the double start)."""
 PAYMENT_WRITE = MANAGE_API + r"finance/invoices/\d+/payments$"
-REFUSAL = "Another run is in progress"
-USED = "has already been used"
+REFUSAL = "Another cwsage command is writing to these companies"
+USED = "is already used"
 """The answer to ``run`` with a Batch Number that an earlier run (here: the other writer) used: a clear outcome."""
 
 

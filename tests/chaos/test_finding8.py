@@ -37,11 +37,6 @@ def test_a_state_database_deleted_mid_run_posts_nothing_twice(deleted: harness.V
     assert deleted.exact, deleted.describe()
 
 
-@pytest.mark.xfail(
-    reason="finding 8: a run whose SQLite file is deleted keeps writing to the unlinked file and never says that its "
-    "state database is gone; the next command only answers 'Batch Number already used'",
-    strict=False,
-)
 def test_a_deleted_state_database_is_named_with_what_to_do(deleted: harness.Verdict) -> None:
     """The run, or the command after it, says that the state database was lost."""
     assert any("state database" in r.text.lower() for r in deleted.runs), [r.text[-300:] for r in deleted.runs]

@@ -57,11 +57,6 @@ def test_a_killed_run_converges_to_exactly_once(
     assert result.notes["kills mid-posting GL/IC"] == 1, result.notes
 
 
-@pytest.mark.xfail(
-    reason="finding 5: a run killed after it recorded itself finished, before it exited, is answered "
-    "'Batch Number already used' by the same command",
-    strict=False,
-)
 def test_a_run_killed_after_it_finished_answers_as_finished(
     box: Sandbox, root: Path, reference: harness.Reference
 ) -> None:

@@ -19,8 +19,6 @@ from . import harness
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
-NEEDS_LOCK = pytest.mark.xfail(reason="needs the one write lock from branch i13-locks", strict=False)
-
 
 def _store(name: str) -> str:
     if name == "postgresql" and (why := harness.postgres_unreachable()):
@@ -38,7 +36,7 @@ def test_every_pair_of_writing_commands_is_in_the_matrix() -> None:
     ("first", "second", "store"),
     [
         ("run", "run", "sqlite"),
-        pytest.param("sync-payments", "sync-payments", "postgresql", marks=[NEEDS_LOCK, pytest.mark.postgres]),
+        pytest.param("sync-payments", "sync-payments", "postgresql", marks=[pytest.mark.postgres]),
     ],
 )
 def test_two_writers_at_once_end_as_one_after_the_other(

@@ -926,6 +926,8 @@ class BatchJob:
                     "manage_batch": manage_batch,
                 },
             )
+        if lost := store.lost():
+            result.warnings.append(lost)
         result.reports = write_reports(self.ctx.reports_dir, result, store.audit_log(run.id))
         if store_outcome:
             checkpoint("after-finish")

@@ -414,6 +414,25 @@ class StateStore:
                 ) from None
         return store
 
+    def lost(self) -> str | None:
+        """Why the state database is gone, if its SQLite file was deleted while cwsage had it open.
+
+        SQLite keeps writing to a deleted (unlinked) file without a word, so what this command records after the
+        deletion would silently vanish when it exits; callers say so instead.
+        """
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        path = Path(url.database).expanduser()
+        if url.database.startswith("file:") or path.exists():
+            return None
+        return (
+            f"The state database {path} was deleted while cwsage was running: what this command recorded is lost "
+            "when it exits. Sage 300 and Manage keep what was sent. Run the same command again: cwsage looks in "
+            "Sage 300 before posting anything, so nothing is posted twice; restore the file from a backup if you "
+            "want this run's history."
+        )
+
     def migrate(self) -> None:
         """Run Alembic ``upgrade head``."""
         migrate(self.engine)
