@@ -345,12 +345,14 @@ def _sync_one(
             "check the invoice amounts in both systems"
         )
         return row
-    if paid == 0 and invoice.payments == 0 and not invoice.credits:
-        # Nothing paid in Sage and nothing settled in Manage (its own totals say so): no row to read or write.
+    settled_in_manage = invoice.payments != 0 or bool(invoice.credits)  # Manage's own totals (None: unknown)
+    if paid == 0 and not settled_in_manage:
+        # Nothing paid in Sage and nothing settled in Manage: no row to read or write.
         row.action = PaymentAction.NOTHING_PAID
         return row
     payment_date = date_paid or doc.last_activity_date or doc.posting_date or doc.document_date or today
     try:
+        # Read just before writing (another writer may have written since the totals above were read).
         existing = manage.invoice_payments(invoice.id)
         row.action, row.message = _apply(manage, invoice, existing, paid, payment_date, dry_run)
     except CwsageError as exc:
