@@ -261,6 +261,8 @@ def test_usage_errors_are_one_error_object_with_exit_2(
         (["run", "-b", "WEEK-12", "--json"], "run"),
         (["rerun", "WEEK-12", "--json"], "rerun"),
         (["sync-payments", "--json"], "sync_payments"),
+        (["list", "--json"], "list"),
+        (["doctor", "--json"], "doctor"),
     ],
 )
 def test_missing_settings_are_a_configuration_error_object(
