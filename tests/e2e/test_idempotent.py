@@ -70,3 +70,19 @@ def test_rerun_remembers_the_detail_level_of_the_first_run(context: Context, mon
     rerun_batch(context, FIRST.batch_number, dry_run=True)
     rerun_batch(context, FIRST.batch_number, dry_run=True, detail="detailed")
     assert asked == ["Condensed", "Detailed"]
+
+
+def test_new_records_under_the_same_command_are_refused_with_the_next_free_batch_number(
+    sandbox: Sandbox, context: Context
+) -> None:
+    """The same options again, but Manage has a record the finished batch did not: a new batch, named."""
+    request = RunRequest(batch_number="20261126QA-N", invoices=True, expenses=False, inventory=False, skip_invalid=True)
+    first = run_batch(context, request)
+    assert first.outcome in (Outcome.SUCCEEDED, Outcome.PARTIAL), first.message
+    (new_id,) = sandbox.manage.store.generate(1)
+    sage, manage = sage_documents(sandbox), manage_state(sandbox)
+    with pytest.raises(ConfigurationError) as refused:
+        run_batch(context, request)
+    assert f"invoice {new_id}" in refused.value.user_message and "1 record(s)" in refused.value.user_message
+    assert "20261126QA-N-1" in (refused.value.hint or "")
+    assert (sage_documents(sandbox), manage_state(sandbox)) == (sage, manage)

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -1028,9 +1029,12 @@ def _preview_message(request: RunRequest, prepared: Prepared) -> str:
 
 def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *, resume: bool) -> RunResult:
     store = ctx.store
+    selection: Selection | None = None
     if not resume:
+        selection = select(ctx, request)
         same = _finished_same(store, request)
         if same is not None:
+            _refuse_new_records(ctx, same, selection)
             # The same command again (after a kill once the run was saved, or by habit): its recorded result.
             return job.replay(same)
         finished = [
@@ -1056,14 +1060,16 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
         ctx.progress.note(f"Resuming the unfinished run {run.id} of batch {request.batch_number}.")
         request = request_of(run)
     else:
+        assert selection is not None
+        options = {**request.options(), SELECTED_IDS: selected_ids(selection)}
         run = store.create_run(
-            kind="run", batch_number=request.batch_number, options=request.options(), actor=ctx.actor, run_id=run_id
+            kind="run", batch_number=request.batch_number, options=options, actor=ctx.actor, run_id=run_id
         )
     flags = {"invoices": request.invoices, "expenses": request.expenses, "inventory": request.inventory}
     # "prepared" is written once every document is stored: a crash before it means start again from selection.
     started = any(entry["event"] == "prepared" for entry in store.audit_log(run.id))
     if not started:
-        selection = select(ctx, request)
+        selection = selection or select(ctx, request)
         if selection.empty:
             store.finish_run(run.id, RunStatus.SUCCEEDED, {"outcome": str(Outcome.NOTHING_TO_DO)})
             return RunResult(
@@ -1120,6 +1126,44 @@ SELECTION_FIELDS = ("invoices", "expenses", "inventory", "location", "through", 
 """What makes two runs of one Batch Number the same batch (not --dry-run, --skip-invalid …)."""
 
 
+SELECTED_IDS = "selected_ids"
+"""The run option that keeps which Manage records a run selected (to tell new records from its own)."""
+
+
+def selected_ids(selection: Selection) -> dict[str, list[str]]:
+    """The Manage ids of a selection, per kind (as the export names them)."""
+    return {
+        "invoice": sorted(str(r.id) for r in selection.invoices),
+        "expense": sorted(str(r.id) for r in selection.expenses),
+        "procurement": sorted(str(r.unposted_product_id or r.id) for r in selection.procurement),
+    }
+
+
+def _refuse_new_records(ctx: Context, finished: RunRecord, selection: Selection) -> None:
+    """Records the finished run did not have, now selected by the same command: a new batch, not this one.
+
+    Raises:
+        ConfigurationError: naming them, with the next free Batch Number.
+    """
+    recorded = finished.options.get(SELECTED_IDS)
+    if not isinstance(recorded, dict):
+        return  # a run recorded before cwsage kept its selection: its result is answered as it is
+    new = [
+        f"{kind} {ident}"
+        for kind, idents in selected_ids(selection).items()
+        for ident in idents
+        if ident not in set(recorded.get(kind) or ())
+    ]
+    if new:
+        free = next_free_batch_number(ctx.store, ctx.manage, finished.batch_number or "", include_base=False)
+        shown = ", ".join(new[:10]) + (f" and {len(new) - 10} more" if len(new) > 10 else "")
+        raise ConfigurationError(
+            f"Batch {finished.batch_number} already ran; {len(new)} record(s) it did not have are selected now "
+            f"({shown})",
+            hint=f"Run them under the next free Batch Number, {free}.",
+        )
+
+
 def _finished_same(store: StateStore, request: RunRequest) -> RunRecord | None:
     """The finished run of this Batch Number made with the same selection, if any."""
     for run in store.find_runs(batch_number=request.batch_number, kind="run"):
@@ -1135,9 +1179,10 @@ def same_selection(a: RunRequest, b: RunRequest) -> bool:
 
 def request_of(run: RunRecord) -> RunRequest:
     """The request a run was started with (stored in its options)."""
+    fields = {f.name for f in dataclass_fields(RunRequest)}
     return RunRequest(
         **{
-            **run.options,
+            **{name: value for name, value in run.options.items() if name in fields},
             "through": date.fromisoformat(str(run.options["through"])) if run.options.get("through") else None,
             "include": tuple(run.options.get("include") or ()),
             "exclude": tuple(run.options.get("exclude") or ()),
