@@ -597,11 +597,9 @@ class BatchJob:
         """Post what is ``validated`` (after resolving what a crash left ``posting``)."""
         store = self.ctx.store
         poster = Poster(self.ctx.sage, store, run.id, self._post_settings(), self.ctx.progress)
-        records = store.documents(run.id)
         in_flight = [
             PostItem.from_stored(r.key, r.document_number, r.payload or {})
-            for r in records
-            if r.state is DocState.POSTING
+            for r in store.documents(run.id, state=DocState.POSTING)
         ]
         poster.resolve_in_flight(in_flight)
         ready = [
