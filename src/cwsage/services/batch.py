@@ -779,6 +779,7 @@ class BatchJob:
     def _not_marked(self, run: RunRecord, landed: list[DocumentRecord], refused: set[int]) -> list[DocumentRecord]:
         """File the documents whose GL entries Manage refused; return the ones it can still mark."""
         markable = []
+        refusals: list[StateChange] = []
         for record in landed:
             theirs = sorted(set(record.gl_entry_ids) & refused)
             if not theirs:
@@ -796,13 +797,10 @@ class BatchJob:
                 "Open the record in Manage (Finance > Accounting Interface). If it still shows as unposted, mark it "
                 "batched by hand. Do not post it to Sage 300 again: it is there already.",
             )
-            self.ctx.store.set_state(
-                run.id,
-                record.key,
-                DocState.NOT_MARKED,
-                event="Manage refused its GL entries",
-                issues=[*record.issues, issue.as_dict()],
-            )
+            event = "Manage refused its GL entries"
+            issues = [*record.issues, issue.as_dict()]
+            refusals.append(StateChange(record.key, DocState.NOT_MARKED, event, issues=issues))
+        self.ctx.store.set_states(run.id, refusals)
         return markable
 
     def replay(self, run: RunRecord) -> RunResult:

@@ -227,7 +227,7 @@ def sync_payments(
     started = clock.now()
     start = start_date(since, store, clock, user, machine)
     if dry_run:
-        return _sync(manage, sage, store, start, None, dry_run=True, started=started, progress=progress)
+        return _sync(manage, sage, store, start, None, actor=(user, machine), started=started, progress=progress)
     # The lock comes first: a refused sync leaves no run behind.
     run_id = str(uuid.uuid4())
     with write_lock(store, run_id, manage.company, sage.company):
@@ -238,7 +238,7 @@ def sync_payments(
             actor=actor,
             run_id=run_id,
         )
-        return _sync(manage, sage, store, start, run, dry_run=False, started=started, progress=progress)
+        return _sync(manage, sage, store, start, run, actor=(user, machine), started=started, progress=progress)
 
 
 def _sync(
@@ -248,12 +248,16 @@ def _sync(
     start: date,
     run: RunRecord | None,
     *,
-    dry_run: bool,
+    actor: tuple[str, str],
     started: datetime,
     progress: Progress,
 ) -> SyncResult:
-    """Read what changed in Sage, settle each invoice's payments in Manage, move the watermark, finish ``run``."""
-    user, machine = who_and_where()
+    """Read what changed in Sage, settle each invoice's payments in Manage, move the watermark, finish ``run``.
+
+    Without ``run`` it is a preview (``--dry-run``): nothing is written anywhere.
+    """
+    user, machine = actor
+    dry_run = run is None
     result = SyncResult(since=start, dry_run=dry_run)
     pending = _needing_attention(store, f"{user}@{machine}")
     try:

@@ -445,8 +445,8 @@ class Store:
             if any(eid in self.batched for eid in old):
                 raise invalid("invoice", "invoiceNumber", f"Invoice {number} is batched; it cannot be re-closed.")
             kind = self.owner[old[0]][0] if old else ""
-            top = max(self.owner, default=0) + 1
-            fresh = list(range(top, top + len(old)))
+            fresh = list(range(self.next_gl_id, self.next_gl_id + len(old)))
+            self.next_gl_id += len(old)
             for eid in old:
                 del self.owner[eid]
             rec["glEntryIds"] = fresh
