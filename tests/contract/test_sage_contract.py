@@ -30,7 +30,7 @@ from cwsage.errors import (
 from cwsage.http import RetryPolicy
 from cwsage.mapping import to_sage
 from cwsage.sage300 import vocabulary as V
-from cwsage.sage300.client import Sage300Client, SageNotFound
+from cwsage.sage300.client import POST_AP_INVOICES, POST_AR_INVOICES, POST_GL_JOURNAL, Sage300Client, SageNotFound
 from cwsage.sage300.models import (
     APInvoice,
     APInvoiceBatch,
@@ -41,6 +41,7 @@ from cwsage.sage300.models import (
     ARInvoiceDetail,
     ARReceipt,
     ARReceiptBatch,
+    DocumentLocation,
     DocumentPlace,
     GLJournalBatch,
     GLJournalDetail,
@@ -49,16 +50,23 @@ from cwsage.sage300.models import (
     ICAdjustmentDetail,
     ICTransfer,
     ICTransferDetail,
+    gl_batch_key,
 )
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.sage300.app import NO_CONTENT_TYPE, SESSION_COOKIE, SageEmulator
 from cwsage.services.master import load_master
+from cwsage.services.targets import APInvoices, ARInvoices, GLJournals, ICAdjustments, ICTransfers
 
 from .conftest import SAGE_PAGE_SIZE, RequestLog, Sleeps, sage_settings, serve_sage
 
 DAY = date(2026, 9, 30)
 AR_BATCHES = "ARInvoiceBatches"
 CASH = V.ReceiptBatchType.CASH.value
+
+
+def ic_find(sage: Sage300Client, references: list[str]) -> dict[str, DocumentLocation]:
+    """Where IC adjustments and transfers with these references are (both targets looked at, as cwsage does)."""
+    return {**ICAdjustments().find(sage, references), **ICTransfers().find(sage, references)}
 
 
 def ar_batch(
@@ -342,7 +350,7 @@ def test_without_inventory_control(sage: Sage300Client, sage_emu: SageEmulator) 
     assert sage.has_inventory_control() is False
     assert sage.items() == []
     assert sage.ic_locations() == []
-    assert sage.ic_document_locations(["CW-ADJ-1"]) == {}
+    assert ic_find(sage, ["CW-ADJ-1"]) == {}
     assert load_master(sage).inventory_control is False
 
 
@@ -364,10 +372,10 @@ def test_a_2016_installation_is_read_and_written_under_its_own_names(policy: Ret
         assert master.home_currency == "USD" and "NET30" in master.terms and "ILSTATE" in master.tax_authorities
         assert master.rate_for("CAD", DAY) == (date(2026, 9, 15), Decimal("0.7298"))
         assert any(s.path.endswith("/AR/Terms") and "TermsCodeKey" in s.query for s in log.seen)
-        made = client.create_ar_invoice_batch(ar_batch("CW-2016", ready=True))
+        made = client.create(V.AR_INVOICE_BATCHES, ar_batch("CW-2016", ready=True))
         assert made.batch_number is not None and made.batch_status == "Open"  # ReadyToPost in a POST: ignored
         assert client.ensure_ready(V.AR_INVOICE_BATCHES, made.batch_number, made.batch_status) is True
-        client.post_ar_batch(made.batch_number)
+        client.post_batches(POST_AR_INVOICES, made.batch_number)
         (posted,) = client.posted_ar_documents(changed_since=DAY, document_numbers=["CW-2016"])
         assert (posted.customer_currency_amount_due, posted.posting_date) == (Decimal("1000.00"), DAY)
         assert client.dialect is not None and client.dialect.value == "v3"
@@ -383,25 +391,25 @@ def test_a_2016_installation_is_read_and_written_under_its_own_names(policy: Ret
 
 
 def test_ar_batch_open_ready_posted(sage: Sage300Client, sage_log: RequestLog) -> None:
-    made = sage.create_ar_invoice_batch(ar_batch("CW-1001", "CW-1002"))
+    made = sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-1001", "CW-1002"))
     assert made.batch_number is not None and made.batch_status == "Open"
     assert [i.document_number for i in made.invoices] == ["CW-1001", "CW-1002"]
-    found = sage.ar_document_locations(["CW-1001", "CW-1002", "CW-NONE"])
+    found = ARInvoices().find(sage, ["CW-1001", "CW-1002", "CW-NONE"])
     assert set(found) == {"CW-1001", "CW-1002"}
     assert found["CW-1001"].where is DocumentPlace.OPEN_BATCH
     assert found["CW-1001"].batch_number == str(made.batch_number)
     assert found["CW-1001"].party == "WINDYCITY"
     assert sage.ensure_ready(V.AR_INVOICE_BATCHES, made.batch_number, made.batch_status) is True  # PATCHed (I14)
-    assert sage.ar_document_locations(["CW-1001"])["CW-1001"].where is DocumentPlace.READY_BATCH
-    sage.post_ar_batch(made.batch_number)
-    batch = sage.get_ar_batch(made.batch_number)
+    assert ARInvoices().find(sage, ["CW-1001"])["CW-1001"].where is DocumentPlace.READY_BATCH
+    sage.post_batches(POST_AR_INVOICES, made.batch_number)
+    batch = sage.get(V.AR_INVOICE_BATCHES, made.batch_number, ARInvoiceBatch)
     assert batch is not None and batch.batch_status == "Posted"
-    assert sage.ar_document_locations(["CW-1002"])["CW-1002"].where is DocumentPlace.POSTED
+    assert ARInvoices().find(sage, ["CW-1002"])["CW-1002"].where is DocumentPlace.POSTED
     posted = sage.posted_ar_documents(document_numbers=["CW-1001", "CW-1002"])
     assert sorted(d.document_number for d in posted) == ["CW-1001", "CW-1002"]
     assert all(d.customer_currency_amount_due == Decimal("1000.00") for d in posted)
     assert all(d.posting_date == DAY for d in posted)
-    assert sage.get_ar_batch(99999) is None
+    assert sage.get(V.AR_INVOICE_BATCHES, 99999, ARInvoiceBatch) is None
     assert sage_log.count("POST", "ARPostInvoices('$template')") == 1
 
 
@@ -410,11 +418,11 @@ def test_ready_to_post_in_the_creating_post_needs_no_patch_and_templates_are_rea
 ) -> None:
     """DR22: ``BatchStatus: ReadyToPost`` in the POST (2021+); the process's template is learnt once per connection."""
     for number in ("CW-R2021", "CW-R2022"):
-        made = sage.create_ar_invoice_batch(ar_batch(number, ready=True))
+        made = sage.create(V.AR_INVOICE_BATCHES, ar_batch(number, ready=True))
         assert made.batch_status == "ReadyToPost" and made.batch_number is not None
         assert sage.ensure_ready(V.AR_INVOICE_BATCHES, made.batch_number, made.batch_status) is False
-        sage.post_ar_batch(made.batch_number)
-        assert sage.ar_document_locations([number])[number].where is DocumentPlace.POSTED
+        sage.post_batches(POST_AR_INVOICES, made.batch_number)
+        assert ARInvoices().find(sage, [number])[number].where is DocumentPlace.POSTED
     assert sage_log.count("PATCH", AR_BATCHES) == 0
     assert sage_log.count("POST", "ARPostInvoices('$template')") == 1
     assert sage_log.count("POST", "ARPostInvoices('$process')") == 2
@@ -422,32 +430,32 @@ def test_ready_to_post_in_the_creating_post_needs_no_patch_and_templates_are_rea
 
 def test_a_batch_is_deleted_by_its_status_never_by_delete(sage: Sage300Client, sage_log: RequestLog) -> None:
     """ER22 gives batches no DELETE (I29): PATCH the status to ``Deleted``; the document number is free again."""
-    made = sage.create_ar_invoice_batch(ar_batch("CW-DEL"))
+    made = sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-DEL"))
     assert made.batch_number is not None
     with pytest.raises(BugError, match="does not allow DELETE"):
         sage.delete(V.AR_INVOICE_BATCHES, made.batch_number)
     assert sage_log.count("DELETE", AR_BATCHES) == 0
     key = made.batch_number
     sage.patch(V.AR_INVOICE_BATCHES, key, {"BatchNumber": key, "BatchStatus": V.BatchStatus.DELETED.value})
-    assert sage.ar_document_locations(["CW-DEL"]) == {}
-    assert sage.create_ar_invoice_batch(ar_batch("CW-DEL")).batch_number is not None
+    assert ARInvoices().find(sage, ["CW-DEL"]) == {}
+    assert sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-DEL")).batch_number is not None
     with pytest.raises(TransientError) as caught:  # a deleted batch refuses every change: General (I29)
         sage.patch(V.AR_INVOICE_BATCHES, key, {"BatchNumber": key, "BatchStatus": V.BatchStatus.DELETED.value})
     assert caught.value.remote_code == "General"
 
 
 def test_ap_batch_open_ready_posted(sage: Sage300Client) -> None:
-    made = sage.create_ap_invoice_batch(ap_batch("INV-1"))
+    made = sage.create(V.AP_INVOICE_BATCHES, ap_batch("INV-1"))
     assert made.batch_number is not None
     key = ("DELL", "INV-1")
-    assert set(sage.ap_document_locations([key, ("CDW", "INV-1")])) == {key}
-    assert sage.ap_document_locations([key])[key].where is DocumentPlace.OPEN_BATCH
-    sage.set_ap_batch_ready(made.batch_number)
-    assert sage.ap_document_locations([key])[key].where is DocumentPlace.READY_BATCH
-    sage.post_ap_batch(made.batch_number)
-    batch = sage.get_ap_batch(made.batch_number)
+    assert set(APInvoices().find(sage, [key, ("CDW", "INV-1")])) == {key}
+    assert APInvoices().find(sage, [key])[key].where is DocumentPlace.OPEN_BATCH
+    sage.ensure_ready(V.AP_INVOICE_BATCHES, made.batch_number, None)
+    assert APInvoices().find(sage, [key])[key].where is DocumentPlace.READY_BATCH
+    sage.post_batches(POST_AP_INVOICES, made.batch_number)
+    batch = sage.get(V.AP_INVOICE_BATCHES, made.batch_number, APInvoiceBatch)
     assert batch is not None and batch.batch_status == "Posted"
-    assert sage.ap_document_locations([key])[key].where is DocumentPlace.POSTED  # from AP/APPostedDocuments (I18)
+    assert APInvoices().find(sage, [key])[key].where is DocumentPlace.POSTED  # from AP/APPostedDocuments (I18)
 
 
 def test_foreign_ap_invoice_carries_its_currency_rate_and_posting_date(
@@ -467,7 +475,9 @@ def test_foreign_ap_invoice_carries_its_currency_rate_and_posting_date(
             "invoice_details": [invoice.invoice_details[0].model_copy(update={"gl_account": "511010"})],
         }
     )
-    made = sage.create_ap_invoice_batch(APInvoiceBatch(batch_date=DAY, description="cwsage I25", invoices=[invoice]))
+    made = sage.create(
+        V.AP_INVOICE_BATCHES, APInvoiceBatch(batch_date=DAY, description="cwsage I25", invoices=[invoice])
+    )
     (entry,) = made.invoices
     assert (entry.currency_code, entry.rate_type, entry.rate_date, entry.exchange_rate) == (
         "CAD",
@@ -481,17 +491,17 @@ def test_foreign_ap_invoice_carries_its_currency_rate_and_posting_date(
 
 
 def test_gl_batch_open_ready_posted_in_its_own_period(sage: Sage300Client, sage_emu: SageEmulator) -> None:
-    made = sage.create_gl_journal_batch(gl_batch("CW-EXP-1"))
+    made = sage.create(V.GL_JOURNAL_BATCHES, gl_batch("CW-EXP-1"))
     number = made.batch_number
     assert number is not None and len(number) == 6
     assert made.journal_headers[0].posting_date == DAY
-    assert sage.gl_document_locations(["CW-EXP-1", "CW-NONE"])["CW-EXP-1"].where is DocumentPlace.OPEN_BATCH
-    sage.set_gl_batch_ready(number)
-    assert sage.gl_document_locations(["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.READY_BATCH
-    sage.post_gl_batch(number)
-    batch = sage.get_gl_batch(str(int(number)))  # "1" is zero-filled to "000001"
+    assert GLJournals().find(sage, ["CW-EXP-1", "CW-NONE"])["CW-EXP-1"].where is DocumentPlace.OPEN_BATCH
+    sage.ensure_ready(V.GL_JOURNAL_BATCHES, number, None)
+    assert GLJournals().find(sage, ["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.READY_BATCH
+    sage.post_batches(POST_GL_JOURNAL, number)
+    batch = sage.get(V.GL_JOURNAL_BATCHES, gl_batch_key(str(int(number))), GLJournalBatch)  # "1" is zero-filled to "000001"
     assert batch is not None and batch.status == "Posted"
-    assert sage.gl_document_locations(["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.POSTED
+    assert GLJournals().find(sage, ["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.POSTED
     posted = [row for row in sage_emu.store.gl_posted() if row["JournalDetailReference"] == "CW-EXP-1"]
     assert {(row["FiscalYear"], row["FiscalPeriod"]) for row in posted} == {("2026", "09")}
 
@@ -513,10 +523,10 @@ def test_foreign_journal_keeps_its_source_currency(sage: Sage300Client, sage_emu
         lines=(JournalLine("5110-10", Decimal("66.86"), "Meals"), JournalLine("2100-00", Decimal("-66.86"), "Meals")),
     )
     header = to_sage.gl_header(document, master, to_sage.PostingOptions())
-    made = sage.create_gl_journal_batch(GLJournalBatch(description="cwsage I25 GL", journal_headers=[header]))
+    made = sage.create(V.GL_JOURNAL_BATCHES, GLJournalBatch(description="cwsage I25 GL", journal_headers=[header]))
     assert made.batch_number is not None
-    sage.set_gl_batch_ready(made.batch_number)
-    sage.post_gl_batch(made.batch_number)
+    sage.ensure_ready(V.GL_JOURNAL_BATCHES, made.batch_number, None)
+    sage.post_batches(POST_GL_JOURNAL, made.batch_number)
     posted = sorted(
         (row for row in sage_emu.store.gl_posted() if row["JournalDetailReference"] == "CW-E77"),
         key=lambda row: row["JournalTransactionAmount"],
@@ -529,11 +539,11 @@ def test_foreign_journal_keeps_its_source_currency(sage: Sage300Client, sage_emu
 
 
 def test_ic_adjustment_and_transfer_lookups(sage: Sage300Client) -> None:
-    adjustment = sage.create_ic_adjustment(ic_adjustment("CW-ADJ-1"))
+    adjustment = sage.create(V.IC_ADJUSTMENTS, ic_adjustment("CW-ADJ-1"))
     assert adjustment.sequence_number is not None and adjustment.adjustment_number == "AD00000001"
-    transfer = sage.create_ic_transfer(ic_transfer("CW-TR-1"))
+    transfer = sage.create(V.IC_TRANSFERS, ic_transfer("CW-TR-1"))
     assert transfer.reference == "CW-TR-1" and transfer.transfer_number == "TF00000001"
-    found = sage.ic_document_locations(["CW-ADJ-1", "CW-TR-1", "CW-NONE"])
+    found = ic_find(sage, ["CW-ADJ-1", "CW-TR-1", "CW-NONE"])
     assert set(found) == {"CW-ADJ-1", "CW-TR-1"}
     assert found["CW-ADJ-1"].where is DocumentPlace.ENTERED
     assert found["CW-ADJ-1"].kind == "adjustment"
@@ -555,10 +565,10 @@ def test_posted_ar_documents_changed_since(sage: Sage300Client, sage_log: Reques
 
 
 def test_receipt_batch_create_ready_post(sage: Sage300Client, sage_emu: SageEmulator) -> None:
-    invoices = sage.create_ar_invoice_batch(ar_batch("CW-R1"))
+    invoices = sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-R1"))
     assert invoices.batch_number is not None
-    sage.set_ar_batch_ready(invoices.batch_number)
-    sage.post_ar_batch(invoices.batch_number)
+    sage.ensure_ready(V.AR_INVOICE_BATCHES, invoices.batch_number, None)
+    sage.post_batches(POST_AR_INVOICES, invoices.batch_number)
     receipts = sage.create_ar_receipt_batch(
         ARReceiptBatch(
             batch_record_type=CASH,
@@ -604,24 +614,24 @@ def test_receipt_batch_create_ready_post(sage: Sage300Client, sage_emu: SageEmul
 
 def test_duplicate_document_carries_sages_text(sage: Sage300Client) -> None:
     with pytest.raises(DuplicateDocument) as caught:
-        sage.create_ar_invoice_batch(ar_batch("A0805"))
+        sage.create(V.AR_INVOICE_BATCHES, ar_batch("A0805"))
     assert (caught.value.status_code, caught.value.remote_code) == (409, "RecordDuplicate")
     assert "Document number 'A0805' already exists." in caught.value.user_message
 
 
 def test_ap_duplicate_per_vendor(sage: Sage300Client) -> None:
-    made = sage.create_ap_invoice_batch(ap_batch("INV-7"))
+    made = sage.create(V.AP_INVOICE_BATCHES, ap_batch("INV-7"))
     assert made.batch_number is not None
-    assert sage.create_ap_invoice_batch(ap_batch("INV-7", vendor="CDW")).batch_number is not None
+    assert sage.create(V.AP_INVOICE_BATCHES, ap_batch("INV-7", vendor="CDW")).batch_number is not None
     with pytest.raises(DuplicateDocument) as caught:
-        sage.create_ap_invoice_batch(ap_batch("INV-7"))
+        sage.create(V.AP_INVOICE_BATCHES, ap_batch("INV-7"))
     assert "for vendor DELL already exists" in caught.value.user_message
 
 
 def test_unknown_customer_is_remote_rejection(sage: Sage300Client, sage_emu: SageEmulator) -> None:
     before = ar_batch_count(sage_emu)
     with pytest.raises(RemoteRejection) as caught:
-        sage.create_ar_invoice_batch(ar_batch("CW-X", customer="BLUEHERON"))
+        sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-X", customer="BLUEHERON"))
     assert not isinstance(caught.value, DuplicateDocument)
     assert caught.value.remote_code == "RecordInvalid"
     assert "Customer number BLUEHERON does not exist." in caught.value.user_message
@@ -634,12 +644,12 @@ def test_day_end_lock_is_general_and_means_try_again(
     """I20: Day End Processing answers ``General``; cwsage treats it as "try again later", nothing rejected."""
     assert httpx.post(f"{sage_url}/_sandbox/day-end", json={"locked": True}).status_code == 200
     with pytest.raises(TransientError) as caught:
-        sage.create_ar_invoice_batch(ar_batch("CW-DE"))
+        sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-DE"))
     assert not isinstance(caught.value, AmbiguousOutcome)
     assert (caught.value.status_code, caught.value.remote_code) == (409, "General")
     assert "Day End" in caught.value.user_message and "again" in caught.value.hint
     httpx.post(f"{sage_url}/_sandbox/day-end", json={"locked": False})
-    assert sage.create_ar_invoice_batch(ar_batch("CW-DE")).batch_number is not None
+    assert sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-DE")).batch_number is not None
 
 
 def test_client_refuses_undeclared_names_before_sending(sage: Sage300Client, sage_log: RequestLog) -> None:
@@ -665,7 +675,7 @@ def test_a_request_without_json_content_type_is_a_500_the_client_never_causes(
     assert bare.status_code == 500 and bare.json()["error"]["code"] == "InternalServerError"
     assert refusals(sage_emu) == {"InternalServerError": 1, NO_CONTENT_TYPE: 1}
     sage.customers()
-    sage.create_ar_invoice_batch(ar_batch("CW-CT"))
+    sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-CT"))
     assert refusals(sage_emu) == {"InternalServerError": 1, NO_CONTENT_TYPE: 1}
 
 
@@ -688,8 +698,8 @@ def test_429_waits_retry_after_then_succeeds(
     if method == "GET":
         assert sage.customers()
     else:  # 429: the server did not process it, so even a creating call is sent again
-        assert sage.create_ar_invoice_batch(ar_batch("CW-429")).batch_number is not None
-        assert sage.ar_document_locations(["CW-429"])["CW-429"].where is DocumentPlace.OPEN_BATCH
+        assert sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-429")).batch_number is not None
+        assert ARInvoices().find(sage, ["CW-429"])["CW-429"].where is DocumentPlace.OPEN_BATCH
         assert sage_log.count("POST", path) == 2
     assert sleeps.calls[0] == 1.0
     assert sage.stats.retries == 1
@@ -705,12 +715,12 @@ def test_5xx_on_get_is_retried(sage: Sage300Client, sage_emu: SageEmulator, slee
 def test_5xx_on_template_is_retried_it_creates_nothing(
     sage: Sage300Client, sage_emu: SageEmulator, sage_log: RequestLog
 ) -> None:
-    made = sage.create_ar_invoice_batch(ar_batch("CW-TPL", ready=True))
+    made = sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-TPL", ready=True))
     assert made.batch_number is not None
     sage_emu.faults.add(Fault(kind="status", status=503, path="'\\$template'\\)$", method="POST"))
-    sage.post_ar_batch(made.batch_number)
+    sage.post_batches(POST_AR_INVOICES, made.batch_number)
     assert sage_log.count("POST", "('$template')") == 2
-    assert sage.ar_document_locations(["CW-TPL"])["CW-TPL"].where is DocumentPlace.POSTED
+    assert ARInvoices().find(sage, ["CW-TPL"])["CW-TPL"].where is DocumentPlace.POSTED
 
 
 def test_5xx_on_create_is_ambiguous_and_sent_once(
@@ -719,12 +729,12 @@ def test_5xx_on_create_is_ambiguous_and_sent_once(
     before = ar_batch_count(sage_emu)
     sage_emu.faults.add(Fault(kind="status", status=500, path=AR_BATCHES, method="POST"))
     with pytest.raises(AmbiguousOutcome) as caught:
-        sage.create_ar_invoice_batch(ar_batch("CW-500"))
+        sage.create(V.AR_INVOICE_BATCHES, ar_batch("CW-500"))
     assert caught.value.status_code == 500
     assert sage_log.count("POST", AR_BATCHES) == 1
     assert sleeps.calls == []
     assert ar_batch_count(sage_emu) == before
-    assert sage.ar_document_locations(["CW-500"]) == {}
+    assert ARInvoices().find(sage, ["CW-500"]) == {}
 
 
 def test_hang_on_get_times_out_and_is_retried(
@@ -758,34 +768,34 @@ def test_hang_on_create_is_ambiguous(sage_emu: SageEmulator, sage_url: str, sage
     policy = RetryPolicy(sleep=lambda _: None, jitter=lambda: 1.0)
     with Sage300Client(sage_settings(sage_url, timeout_seconds=1), policy=policy) as client:
         with pytest.raises(AmbiguousOutcome):
-            client.create_ar_invoice_batch(ar_batch("CW-HANG"))
+            client.create(V.AR_INVOICE_BATCHES, ar_batch("CW-HANG"))
         assert sage_log.count("POST", AR_BATCHES) == 1
         assert ar_batch_count(sage_emu) == before
-        assert client.ar_document_locations(["CW-HANG"]) == {}
+        assert ARInvoices().find(client, ["CW-HANG"]) == {}
 
 
 @pytest.mark.parametrize(
     ("create", "lookup"),
     [
         (
-            lambda c: c.create_ar_invoice_batch(ar_batch("CW-DROP")),
-            lambda c: c.ar_document_locations(["CW-DROP"]).get("CW-DROP"),
+            lambda c: c.create(V.AR_INVOICE_BATCHES, ar_batch("CW-DROP")),
+            lambda c: ARInvoices().find(c, ["CW-DROP"]).get("CW-DROP"),
         ),
         (
-            lambda c: c.create_ap_invoice_batch(ap_batch("INV-DROP")),
-            lambda c: c.ap_document_locations([("DELL", "INV-DROP")]).get(("DELL", "INV-DROP")),
+            lambda c: c.create(V.AP_INVOICE_BATCHES, ap_batch("INV-DROP")),
+            lambda c: APInvoices().find(c, [("DELL", "INV-DROP")]).get(("DELL", "INV-DROP")),
         ),
         (
-            lambda c: c.create_gl_journal_batch(gl_batch("CW-EXP-DROP")),
-            lambda c: c.gl_document_locations(["CW-EXP-DROP"]).get("CW-EXP-DROP"),
+            lambda c: c.create(V.GL_JOURNAL_BATCHES, gl_batch("CW-EXP-DROP")),
+            lambda c: GLJournals().find(c, ["CW-EXP-DROP"]).get("CW-EXP-DROP"),
         ),
         (
-            lambda c: c.create_ic_adjustment(ic_adjustment("CW-ADJ-DROP")),
-            lambda c: c.ic_document_locations(["CW-ADJ-DROP"]).get("CW-ADJ-DROP"),
+            lambda c: c.create(V.IC_ADJUSTMENTS, ic_adjustment("CW-ADJ-DROP")),
+            lambda c: ic_find(c, ["CW-ADJ-DROP"]).get("CW-ADJ-DROP"),
         ),
         (
-            lambda c: c.create_ic_transfer(ic_transfer("CW-TR-DROP")),
-            lambda c: c.ic_document_locations(["CW-TR-DROP"]).get("CW-TR-DROP"),
+            lambda c: c.create(V.IC_TRANSFERS, ic_transfer("CW-TR-DROP")),
+            lambda c: ic_find(c, ["CW-TR-DROP"]).get("CW-TR-DROP"),
         ),
     ],
     ids=["AR", "AP", "GL", "IC-adjustment", "IC-transfer"],
@@ -809,13 +819,13 @@ def test_drop_after_apply_is_ambiguous_and_lookup_finds_it(
 def test_drop_after_posting_process_is_ambiguous_and_the_batch_shows_posted(
     sage: Sage300Client, sage_emu: SageEmulator, sage_log: RequestLog
 ) -> None:
-    made = sage.create_gl_journal_batch(gl_batch("CW-EXP-POST", ready=True))
+    made = sage.create(V.GL_JOURNAL_BATCHES, gl_batch("CW-EXP-POST", ready=True))
     assert made.batch_number is not None and made.status == "ReadyToPost"
     sage_emu.faults.add(Fault(kind="drop", method="POST", path="'\\$process'\\)$"))
     with pytest.raises(AmbiguousOutcome):
-        sage.post_gl_batch(made.batch_number)
+        sage.post_batches(POST_GL_JOURNAL, made.batch_number)
     assert sage_log.count("POST", "GLPostJournal('$process')") == 1  # never resent blindly
-    batch = sage.get_gl_batch(made.batch_number)
+    batch = sage.get(V.GL_JOURNAL_BATCHES, gl_batch_key(made.batch_number), GLJournalBatch)
     assert batch is not None and batch.status == "Posted"
 
 

@@ -21,7 +21,7 @@ from cwsage.config import RunDefaults
 from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox, start_sandbox
-from cwsage.services import batch as batch_module
+from cwsage.services import exporting as batch_module
 from cwsage.services.batch import Context, RunRequest, check, run_batch
 from cwsage.services.results import Outcome, RunResult
 from cwsage.services.session import connect

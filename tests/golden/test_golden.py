@@ -1,7 +1,7 @@
 """Golden files: for every document kind, Manage ``GLExport`` JSON in, Sage 300 payload JSON out.
 
 Why: the translation layer (``mapping.from_manage`` → ``mapping.validate`` → ``mapping.to_sage`` via
-``services.batch.post_item``) is where a sign or a cent goes wrong silently. Each case directory holds
+``services.job.post_item``) is where a sign or a cent goes wrong silently. Each case directory holds
 
 * ``glexport.json`` — a real export taken from the Manage emulator (``make_inputs.py``), trimmed;
 * ``master.json`` — a small hand-written Sage company (``{"extends": "demo", …overrides}``, see
@@ -36,7 +36,7 @@ from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.mapping.to_sage import PostingOptions
 from cwsage.mapping.validate import blocking_keys, validate
 from cwsage.sage300 import vocabulary as V
-from cwsage.services.batch import post_item
+from cwsage.services.job import post_item
 
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "cases"

@@ -50,7 +50,7 @@ def test_history_shows_runs(cwsage_home: Path) -> None:
     assert "No runs yet" in empty.output
     settings = load_settings(require=set())
     with StateStore.open(settings.database_url) as store:
-        run = store.create_run(kind="batch", batch_number="WEEK-12", options={}, actor="ann")
+        run = store.create_run(kind="run", batch_number="WEEK-12", options={}, actor="ann")
         store.finish_run(run.id, RunStatus.SUCCEEDED, {"posted": 7})
     result = runner.invoke(cli.app, ["history"])
     assert result.exit_code == 0, result.output

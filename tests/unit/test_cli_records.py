@@ -258,7 +258,9 @@ def _finished_run(batch: str) -> str:
             },
             issues=[],
         )
-        store.set_state(run.id, "AR-10101", DocState.WRITTEN_BACK, event="batched", sage_location="AR batch 12")
+        store.set_state(run.id, "AR-10101", DocState.POSTING)
+        store.set_state(run.id, "AR-10101", DocState.POSTED, sage_location="AR batch 12")
+        store.set_state(run.id, "AR-10101", DocState.WRITTEN_BACK, event="batched")
         store.finish_run(
             run.id,
             RunStatus.PARTIAL,

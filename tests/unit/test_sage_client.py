@@ -28,15 +28,26 @@ from cwsage.errors import (
     TransientError,
 )
 from cwsage.sage300 import vocabulary as V
-from cwsage.sage300.client import SageNotFound, entity_path, server_root
+from cwsage.sage300.client import (
+    POST_AP_INVOICES,
+    POST_AR_INVOICES,
+    POST_GL_JOURNAL,
+    Sage300Client,
+    SageNotFound,
+    entity_path,
+    server_root,
+)
 from cwsage.sage300.models import (
     ARCustomer,
     ARInvoice,
     ARInvoiceBatch,
     ARInvoiceDetail,
+    DocumentLocation,
     DocumentPlace,
+    gl_batch_key,
 )
 from cwsage.sage300.odata import Dialect, F, Query
+from cwsage.services.targets import APInvoices, ARInvoices, GLJournals, ICAdjustments, ICTransfers
 
 from .sage_fake import (
     BASE,
@@ -52,6 +63,11 @@ from .sage_fake import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "sage300"
+
+
+def ic_find(sage: Sage300Client, references: list[str]) -> dict[str, DocumentLocation]:
+    """Where IC adjustments and transfers with these references are (both targets looked at, as cwsage does)."""
+    return {**ICAdjustments().find(sage, references), **ICTransfers().find(sage, references)}
 
 
 def odata_filter(request: httpx.Request) -> str:
@@ -99,8 +115,8 @@ def test_every_request_carries_json_content_type_and_accept_gets_included() -> N
         assert [c.customer_number for c in client.customers()] == ["1100"]
         assert client.get_customer("1100") is not None
         client.create_customer(ARCustomer(customer_number="C1", customer_name="One", group_code="RTL"))
-        client.set_ar_batch_ready(7)
-        client.post_ar_batch(7)
+        client.ensure_ready(V.AR_INVOICE_BATCHES, 7, None)
+        client.post_batches(POST_AR_INVOICES, 7)
     assert {r.method for r in fake.requests} == {"GET", "POST", "PATCH"}
     for request in fake.requests:
         assert request.headers["Content-Type"] == "application/json", request
@@ -324,7 +340,7 @@ def test_errors_by_code_keep_code_status_and_message(
 ) -> None:
     fake = FakeSage({("POST", "AR/ARInvoiceBatches"): sage_error(status, code, text)})
     with make_client(fake) as client, pytest.raises(error_type) as info:
-        client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        client.create(V.AR_INVOICE_BATCHES, ARInvoiceBatch(description="x"))
     error = info.value
     assert isinstance(error, CwsageError)
     assert (error.remote_code, error.status_code, error.remote_message) == (code, status, text)
@@ -362,7 +378,7 @@ def test_post_timeout_is_ambiguous_and_not_sent_twice() -> None:
 
     fake = FakeSage({("POST", "AR/ARInvoiceBatches"): timeout})
     with make_client(fake) as client, pytest.raises(AmbiguousOutcome):
-        client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        client.create(V.AR_INVOICE_BATCHES, ARInvoiceBatch(description="x"))
     assert len(fake.requests) == 1
 
 
@@ -374,7 +390,7 @@ def test_process_500_is_ambiguous() -> None:
         }
     )
     with make_client(fake) as client, pytest.raises(AmbiguousOutcome):
-        client.post_ar_batch(12)
+        client.post_batches(POST_AR_INVOICES, 12)
     assert fake.calls().count(("POST", "AR/ARPostInvoices('$process')")) == 1
 
 
@@ -391,7 +407,7 @@ def test_429_retry_after_is_honoured() -> None:
     fake = FakeSage({("POST", "AR/ARInvoiceBatches"): answers})
     with make_client(fake) as client:
         client._session.policy.sleep = sleeps
-        batch = client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        batch = client.create(V.AR_INVOICE_BATCHES, ARInvoiceBatch(description="x"))
     assert batch.batch_number == 5
     assert sleeps.calls == [7.0]
 
@@ -490,7 +506,7 @@ def test_has_inventory_control() -> None:
     with make_client(FakeSage()) as client:
         assert client.has_inventory_control() is False
         assert client.items() == []
-        assert client.ic_document_locations(["CW-ADJ-1"]) == {}
+        assert ic_find(client, ["CW-ADJ-1"]) == {}
     with make_client(FakeSage({("GET", "IC/ICLocations"): page({"LocationKey": "1"})})) as client:
         assert client.has_inventory_control() is True
 
@@ -510,7 +526,7 @@ def test_a_2016_servers_names_are_learnt_from_the_first_read_and_kept() -> None:
         assert [t.terms_code for t in client.ar_terms()] == ["NET30"]
         assert client.md16_names is True
         assert client.get_customer("ACME") is not None
-        made = client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        made = client.create(V.AR_INVOICE_BATCHES, ARInvoiceBatch(description="x"))
         assert made.batch_number == 7
     assert fake.calls() == [
         ("GET", "AR/ARTerms"),
@@ -534,7 +550,7 @@ def test_v1_names_once_seen_are_never_probed_again() -> None:
 def test_writes_never_probe_for_older_names() -> None:
     """A creating call is sent once, under the names known when it is sent (reads find the names out)."""
     with make_client(FakeSage()) as client, pytest.raises(SageNotFound):
-        client.create_ar_invoice_batch(ARInvoiceBatch(description="x"))
+        client.create(V.AR_INVOICE_BATCHES, ARInvoiceBatch(description="x"))
     assert client.md16_names is None
 
 
@@ -562,7 +578,7 @@ def test_create_ar_batch_sends_exact_json_and_parses_the_answer() -> None:
         ],
     )
     with make_client(fake) as client:
-        created = client.create_ar_invoice_batch(batch)
+        created = client.create(V.AR_INVOICE_BATCHES, batch)
     text = fake.requests[0].content.decode()
     assert '"ExtendedAmountWithTIP": 1234.50' in text
     body = json.loads(text)
@@ -584,9 +600,9 @@ def test_ready_to_post_bodies_name_the_key_as_dr22_does() -> None:
         }
     )
     with make_client(fake) as client:
-        client.set_ar_batch_ready(1187)
-        client.set_ap_batch_ready(9)
-        client.set_gl_batch_ready("12")
+        client.ensure_ready(V.AR_INVOICE_BATCHES, 1187, None)
+        client.ensure_ready(V.AP_INVOICE_BATCHES, 9, None)
+        client.ensure_ready(V.GL_JOURNAL_BATCHES, gl_batch_key("12"), None)
         client.set_ar_receipt_batch_ready(3)
         assert client.ensure_ready(V.AR_INVOICE_BATCHES, 1187, "ReadyToPost") is False  # I14: already ready
         assert client.ensure_ready(V.AR_INVOICE_BATCHES, 1187, "Open") is True
@@ -610,8 +626,8 @@ def test_gl_post_goes_to_glpostjournal_with_the_templates_names() -> None:
         }
     )
     with make_client(fake) as client:
-        client.post_gl_batch("12")
-        client.post_gl_batch("000013")
+        client.post_batches(POST_GL_JOURNAL, "12")
+        client.post_batches(POST_GL_JOURNAL, "000013")
     assert fake.calls() == [
         ("POST", "GL/GLPostJournal('$template')"),  # learnt once per connection
         ("POST", "GL/GLPostJournal('$process')"),
@@ -647,7 +663,7 @@ def test_gl_post_fills_whichever_range_pair_the_template_has(
         }
     )
     with make_client(fake) as client:
-        client.post_gl_batch("12")
+        client.post_batches(POST_GL_JOURNAL, "12")
     assert fake.bodies("POST", "GL/GLPostJournal('$process')") == [expected]
 
 
@@ -662,9 +678,9 @@ def test_without_a_template_the_declared_names_are_used() -> None:
         }
     )
     with make_client(fake) as client:
-        client.post_gl_batch("7")
-        client.post_ar_batch(1187)
-        client.post_ap_batch(9)
+        client.post_batches(POST_GL_JOURNAL, "7")
+        client.post_batches(POST_AR_INVOICES, 1187)
+        client.post_batches(POST_AP_INVOICES, 9)
         client.post_ar_receipt_batch(3)
     assert fake.bodies("POST", "GL/GLPostJournal('$process')") == [
         {"PostAllBatches": "Donotpostallbatches", "FromBatch": "000007", "ToBatch": "000007", "ActionSelector": ""}
@@ -683,7 +699,7 @@ def test_without_a_template_the_declared_names_are_used() -> None:
 def test_a_template_without_a_known_range_is_a_configuration_error_naming_its_fields() -> None:
     fake = FakeSage({("POST", "GL/GLPostJournal('$template')"): sage_json(200, {"BatchSelector": "", "Mode": 1})})
     with make_client(fake) as client, pytest.raises(ConfigurationError, match="BatchSelector, Mode"):
-        client.post_gl_batch("7")
+        client.post_batches(POST_GL_JOURNAL, "7")
     assert ("POST", "GL/GLPostJournal('$process')") not in fake.calls()
 
 
@@ -727,7 +743,7 @@ def test_ar_document_locations_combine_posted_and_open_batches() -> None:
 
     fake = FakeSage({("GET", "AR/ARPostedDocuments"): posted, ("GET", "AR/ARInvoiceBatches"): batches})
     with make_client(fake) as client:
-        found = client.ar_document_locations([*numbers, "CW-3"])
+        found = ARInvoices().find(client, [*numbers, "CW-3"])
     assert fake.calls().count(("GET", "AR/ARPostedDocuments")) == 2  # 20 numbers in chunks of 15
     assert set(found) == {"CW-3", "CW-5", "CW-9", "CW-17"}
     assert found["CW-3"].where is DocumentPlace.POSTED  # posted wins over the batch copy
@@ -753,7 +769,7 @@ def test_ap_document_locations_without_posted_documents_search_batches() -> None
         }
     )
     with make_client(fake) as client:
-        found = client.ap_document_locations([("V1", "INV-1"), ("V2", "INV-2")])
+        found = APInvoices().find(client, [("V1", "INV-1"), ("V2", "INV-2")])
     assert set(found) == {("V2", "INV-2")}
     assert found[("V2", "INV-2")].describe() == "AP invoice batch 8 (open), entry 2, vendor V2"
 
@@ -767,7 +783,7 @@ def test_ap_posted_documents_filter_per_vendor() -> None:
 
     fake = FakeSage({("GET", "AP/APPostedDocuments"): posted, ("GET", "AP/APInvoiceBatches"): page()})
     with make_client(fake) as client:
-        found = client.ap_document_locations([("V1", "INV-1"), ("V2", "INV-1")])
+        found = APInvoices().find(client, [("V1", "INV-1"), ("V2", "INV-1")])
     assert set(found) == {("V1", "INV-1")} and found[("V1", "INV-1")].posted
 
 
@@ -801,7 +817,7 @@ def test_gl_documents_are_found_by_detail_reference_or_description_prefix() -> N
         )
 
     with make_client(FakeSage({("GET", "GL/GLJournalBatches"): batches})) as client:
-        found = client.gl_document_locations(["CW-EXP-1", "CW-EXP-2", "CW-EXP-3"])
+        found = GLJournals().find(client, ["CW-EXP-1", "CW-EXP-2", "CW-EXP-3"])
     assert set(found) == {"CW-EXP-1", "CW-EXP-3"}  # a deleted batch does not hold the document
     assert found["CW-EXP-1"].where is DocumentPlace.POSTED
     assert found["CW-EXP-3"].describe() == "GL journal batch 000012 (open), entry 1"
@@ -819,7 +835,7 @@ def test_ic_document_locations() -> None:
 
     fake = FakeSage({("GET", "IC/ICAdjustments"): answer("adjustment"), ("GET", "IC/ICTransfers"): answer("t")})
     with make_client(fake) as client:
-        found = client.ic_document_locations(["CW-ADJ-1", "CW-TR-1"])
+        found = ic_find(client, ["CW-ADJ-1", "CW-TR-1"])
         assert client.warnings == [
             "Sage 300 sent RecordStatus='Posted' on Transfer, a value cwsage does not know; kept as is"
         ]
@@ -961,11 +977,11 @@ def test_amounts_are_strict_floats_refused_in_models() -> None:
 
 def test_lookups_use_ranges_for_runs_of_digit_numbers_and_or_chunks_for_the_rest() -> None:
     """I33: 1,000 new invoice numbers are one range query, not 67 OR-ed chunks; odd numbers stay exact."""
-    from cwsage.sage300.client import FILTER_CHUNK, RANGE_CHUNK, _lookups
+    from cwsage.sage300.lookups import FILTER_CHUNK, RANGE_CHUNK, lookups
 
     digits = [str(n) for n in range(10000, 12500)]
     odd = ["INV-7", "inv-8", "A1"]
-    parts = list(_lookups("DocumentNumber", [*reversed(digits), *odd, "9", "10000"]))
+    parts = list(lookups("DocumentNumber", [*reversed(digits), *odd, "9", "10000"]))
     covered = [set(chunk) for _, chunk in parts]
     assert set().union(*covered) == {*digits, *odd, "9"}
     ranges = [(str(expr), chunk) for expr, chunk in parts if " gt " in str(expr)]

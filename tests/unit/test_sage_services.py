@@ -19,13 +19,15 @@ from cwsage.connectwise.models import Invoice, InvoicePayment
 from cwsage.domain.documents import DocKind, JournalDocument, JournalLine, SourceRef, SourceType
 from cwsage.domain.master import RateRule, SageMasterData
 from cwsage.errors import ConfigurationError
+from cwsage.mapping.dispatch import Target
 from cwsage.mapping.validate import validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
 from cwsage.services.master import load_master
 from cwsage.services.payments import PaymentAction, _sync_one
-from cwsage.services.posting import Poster, PostItem, PostSettings, Target
+from cwsage.services.posting import Poster, PostSettings
 from cwsage.services.progress import SilentProgress
+from cwsage.services.targets import PostItem
 from cwsage.state.store import DocState, StateStore
 
 from .sage_fake import FakeSage, body_of, make_client, page, path_of, sage_error, sage_json

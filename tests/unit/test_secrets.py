@@ -185,7 +185,7 @@ def test_secrets_never_reach_logs_errors_config_show_or_disk(
 
     # the state database (with its -wal and -shm files, still open)
     with StateStore.open(settings.database_url) as state:
-        run = state.create_run(kind="batch", batch_number="B1", options={"profile": "default"}, actor="t")
+        run = state.create_run(kind="run", batch_number="B1", options={"profile": "default"}, actor="t")
         state.audit(run.id, "note", {"text": redact(f"pw={secret_values['sage.password']}")})
         state.audit(run.id, "note", {"text": redact(f'{{"password": "{short_password}", "company": "CWDEMO"}}')})
         # reports

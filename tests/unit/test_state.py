@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text, update
 
-from cwsage.errors import RunConflict
+from cwsage.errors import BugError, RunConflict
 from cwsage.services.locks import write_lock, write_lock_name
-from cwsage.state import DocState, RunStatus, StateStore, current_revision
+from cwsage.state import DocState, RunPhase, RunStatus, SageBatchState, StateStore, current_revision
 from cwsage.state.models import RunLockRow, dumps_exact, loads_exact
+from cwsage.state.store import TRANSITIONS, StateChange
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = {
@@ -77,26 +78,26 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
 def test_migrations_create_every_table_on_sqlite(sqlite_url: str) -> None:
     with StateStore.open(sqlite_url) as store:
         assert set(inspect(store.engine).get_table_names()) >= TABLES
-        assert current_revision(store.engine) == "0002_sage_discovery"
+        assert current_revision(store.engine) == "0003_run_phases"
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     with StateStore.open(sqlite_url) as again:  # idempotent
-        assert current_revision(again.engine) == "0002_sage_discovery"
+        assert current_revision(again.engine) == "0003_run_phases"
 
 
 @pytest.mark.postgres
 def test_migrations_create_every_table_on_postgresql(pg_schema: str) -> None:
     with StateStore.open(PG_URL, schema=pg_schema) as store:
         assert set(inspect(store.engine).get_table_names(schema=pg_schema)) >= TABLES
-        assert current_revision(store.engine) == "0002_sage_discovery"
+        assert current_revision(store.engine) == "0003_run_phases"
         with store.engine.connect() as conn:
             assert conn.execute(text("select current_schema()")).scalar() == pg_schema
 
 
 def test_runs_lifecycle(store: StateStore) -> None:
-    first = store.create_run(kind="batch", batch_number="B-1", options={"through": "2024-03-31"}, actor="ann")
-    second = store.create_run(kind="sync_payments", batch_number=None, options={}, actor="bob", run_id="fixed-id")
+    first = store.create_run(kind="run", batch_number="B-1", options={"through": "2024-03-31"}, actor="ann")
+    second = store.create_run(kind="sync-payments", batch_number=None, options={}, actor="bob", run_id="fixed-id")
     assert first.status is RunStatus.RUNNING
     assert first.started_at.tzinfo is not None
     assert second.id == "fixed-id"
@@ -110,7 +111,7 @@ def test_runs_lifecycle(store: StateStore) -> None:
     assert store.get_run("nope") is None
     assert [r.id for r in store.list_runs()] == ["fixed-id", first.id]
     assert [r.id for r in store.find_runs(batch_number="B-1")] == [first.id]
-    assert [r.id for r in store.find_runs(kind="sync_payments")] == ["fixed-id"]
+    assert [r.id for r in store.find_runs(kind="sync-payments")] == ["fixed-id"]
     assert [r.id for r in store.find_runs(status=RunStatus.PARTIAL)] == [first.id]
     events = [a["event"] for a in store.audit_log(first.id)]
     assert events == ["run.started", "run.finished"]
@@ -119,7 +120,7 @@ def test_runs_lifecycle(store: StateStore) -> None:
 
 
 def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
-    run = store.create_run(kind="batch", batch_number="B-2", options={}, actor="ann")
+    run = store.create_run(kind="run", batch_number="B-2", options={}, actor="ann")
     payload: dict[str, Any] = {
         "Amount": Decimal("1234.50"),
         "Whole": Decimal("100"),
@@ -135,12 +136,12 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         source_type="invoice",
         source_id="10234",
         document_number="INV-10234",
-        state=DocState.SELECTED,
+        state=DocState.INVALID,
         content_hash="abc",
         gl_entry_ids=[5, 6],
         payload=payload,
     )
-    assert doc.state is DocState.SELECTED
+    assert doc.state is DocState.INVALID
     assert doc.payload == payload
     assert doc.payload is not None
     assert str(doc.payload["Amount"]) == "1234.50"
@@ -160,16 +161,14 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         gl_entry_ids=[5, 6],
         payload=payload,
     )
-    moved = store.set_state(run.id, "invoice:10234", DocState.POSTING, sage_batch_key="ar:1")
+    moved = store.set_state(run.id, "invoice:10234", DocState.POSTING)
     assert moved.state is DocState.POSTING
-    assert moved.sage_batch_key == "ar:1"
     # a new store (another process would see the same): committed before returning
     other = StateStore(store.engine)
     assert other.documents(run.id)[0].state is DocState.POSTING
     posted = store.set_state(
         run.id, "invoice:10234", DocState.POSTED, event="sage.created", sage_location="AR/ARInvoiceBatches(12)"
     )
-    assert posted.sage_batch_key == "ar:1"
     assert posted.sage_location == "AR/ARInvoiceBatches(12)"
     issue = {"code": "customer_missing", "message": "no customer ACME", "amount": Decimal("5.00")}
     store.put_document(
@@ -179,7 +178,7 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         source_type="invoice",
         source_id="2",
         document_number="INV-2",
-        state=DocState.SELECTED,
+        state=DocState.VALIDATED,
         content_hash="x",
         gl_entry_ids=[],
     )
@@ -201,26 +200,104 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         store.set_state(run.id, "missing", DocState.POSTED)
 
 
+def _validated(store: StateStore, run_id: str, key: str) -> None:
+    store.put_document(
+        run_id,
+        key,
+        kind="ar_invoice",
+        source_type="invoice",
+        source_id=key,
+        document_number=key,
+        state=DocState.VALIDATED,
+        content_hash="",
+        gl_entry_ids=[],
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], DocState.POSTED),  # posted without being sent
+        ([], DocState.WRITTEN_BACK),  # marked in Manage without being in Sage
+        ([DocState.POSTING], DocState.REJECTED),  # rejected while its answer is unknown
+        ([DocState.POSTING, DocState.POSTED], DocState.VALIDATED),  # in Sage, then "not yet posted"
+        ([DocState.POSTING, DocState.POSTED, DocState.WRITTEN_BACK], DocState.POSTING),  # done is done
+        ([DocState.REJECTED], DocState.POSTING),
+    ],
+)
+def test_the_state_machine_refuses_moves_it_does_not_have(
+    store: StateStore, path: list[DocState], illegal: DocState
+) -> None:
+    """Issue 12: transitions are enforced in one place; an illegal one is a bug, raised, and changes nothing."""
+    run = store.create_run(kind="run", batch_number="SM-1", options={}, actor="ann")
+    _validated(store, run.id, "a")
+    _validated(store, run.id, "b")
+    for state in path:
+        store.set_state(run.id, "a", state)
+    before = {d.key: d.state for d in store.documents(run.id)}
+    with pytest.raises(BugError, match=f"cannot go from .* to {illegal}"):
+        store.set_states(run.id, [StateChange("b", DocState.POSTING), StateChange("a", illegal)])
+    assert {d.key: d.state for d in store.documents(run.id)} == before, "the whole transaction is refused"
+
+
+def test_staying_in_a_state_records_more_about_it(store: StateStore) -> None:
+    """A found document gets where Sage has it without a move; every state the machine knows has its moves."""
+    run = store.create_run(kind="run", batch_number="SM-3", options={}, actor="ann")
+    _validated(store, run.id, "a")
+    for state in (DocState.POSTING, DocState.POSTED, DocState.POSTED):
+        store.set_state(run.id, "a", state, sage_location="AR invoice batch 3")
+    assert store.documents(run.id)[0].sage_location == "AR invoice batch 3"
+    assert set(TRANSITIONS) == set(DocState)
+
+
+def test_a_document_being_posted_is_never_stored_afresh(store: StateStore) -> None:
+    run = store.create_run(kind="run", batch_number="SM-2", options={}, actor="ann")
+    _validated(store, run.id, "a")
+    store.set_state(run.id, "a", DocState.POSTING)
+    with pytest.raises(BugError, match="cannot be stored afresh"):
+        _validated(store, run.id, "a")
+
+
+def test_run_phases_only_go_forward_and_finishing_finishes(store: StateStore) -> None:
+    run = store.create_run(kind="run", batch_number="PH-1", options={}, actor="ann")
+    assert run.phase is RunPhase.SELECTED and not run.reached(RunPhase.PREPARED)
+    store.set_phase(run.id, RunPhase.PREPARED)
+    store.set_phase(run.id, RunPhase.PREPARED)  # again: a resumed run may say it twice
+    store.set_phase(run.id, RunPhase.POSTING)
+    got = store.get_run(run.id)
+    assert got is not None and got.reached(RunPhase.PREPARED) and not got.reached(RunPhase.WRITTEN_BACK)
+    with pytest.raises(BugError, match="cannot go back"):
+        store.set_phase(run.id, RunPhase.PREPARED)
+    store.finish_run(run.id, RunStatus.SUCCEEDED, {})
+    done = store.get_run(run.id)
+    assert done is not None and done.phase is RunPhase.FINISHED
+
+
 def test_sage_batches_and_audit(store: StateStore) -> None:
-    run = store.create_run(kind="batch", batch_number=None, options={}, actor="ann")
+    run = store.create_run(kind="run", batch_number=None, options={}, actor="ann")
     store.put_sage_batch(
-        run.id, "ar:1", kind="ar_invoice", description="cwsage run", state="planned", document_keys=["a"]
+        run.id, "ar:1", kind="ar_invoice", description="cwsage run", state=SageBatchState.CREATED, document_keys=["a"]
     )
     batch = store.put_sage_batch(
         run.id,
         "ar:1",
         kind="ar_invoice",
         description="cwsage run",
-        state="created",
+        state=SageBatchState.CREATED,
         document_keys=["a", "b"],
         sage_batch_number="000012",
     )
     assert batch.sage_batch_number == "000012"
     kept = store.put_sage_batch(
-        run.id, "ar:1", kind="ar_invoice", description="cwsage run", state="posted", document_keys=["a", "b"]
+        run.id,
+        "ar:1",
+        kind="ar_invoice",
+        description="cwsage run",
+        state=SageBatchState.POSTED,
+        document_keys=["a", "b"],
     )
     assert kept.sage_batch_number == "000012"
-    assert [b.key for b in store.sage_batches(run.id)] == ["ar:1"]
+    assert [(b.key, b.state) for b in store.sage_batches(run.id)] == [("ar:1", SageBatchState.POSTED)]
     store.audit(None, "login", {"user": "ann"}, actor="ann")
     entries = store.audit_log()
     assert entries[-1]["event"] == "login"
@@ -257,8 +334,8 @@ def test_exact_json_round_trips_any_decimal(value: Any) -> None:
 
 
 def test_run_lock_in_process(store: StateStore) -> None:
-    run = store.create_run(kind="batch", batch_number="B-9", options={}, actor="ann")
-    other = store.create_run(kind="batch", batch_number="B-10", options={}, actor="bob")
+    run = store.create_run(kind="run", batch_number="B-9", options={}, actor="ann")
+    other = store.create_run(kind="run", batch_number="B-10", options={}, actor="bob")
     with store.run_lock(run.id):
         holder = store.lock_holder()
         assert holder is not None
@@ -276,8 +353,8 @@ def test_run_lock_in_process(store: StateStore) -> None:
 
 
 def test_stale_heartbeat_is_taken_over(store: StateStore) -> None:
-    run = store.create_run(kind="batch", batch_number="OLD", options={}, actor="ann")
-    new = store.create_run(kind="batch", batch_number="NEW", options={}, actor="bob")
+    run = store.create_run(kind="run", batch_number="OLD", options={}, actor="ann")
+    new = store.create_run(kind="run", batch_number="NEW", options={}, actor="bob")
     store.acquire_lock(run.id)
     with store._write() as session:
         session.execute(
@@ -301,7 +378,7 @@ CHILD = textwrap.dedent(
     import sys
     from cwsage.state import StateStore
     store = StateStore.open(sys.argv[1], schema=sys.argv[2] or None)
-    run = store.create_run(kind="batch", batch_number="B-CHILD", options={}, actor="child")
+    run = store.create_run(kind="run", batch_number="B-CHILD", options={}, actor="child")
     with store.run_lock(run.id):
         print(run.id, flush=True)
         sys.stdin.readline()
@@ -321,7 +398,7 @@ def _lock_across_processes(url: str, schema: str, parent: StateStore) -> None:
         assert proc.stdout is not None
         child_run = proc.stdout.readline().strip()
         assert child_run, proc.stderr.read() if proc.stderr else ""
-        mine = parent.create_run(kind="batch", batch_number="B-PARENT", options={}, actor="parent")
+        mine = parent.create_run(kind="run", batch_number="B-PARENT", options={}, actor="parent")
         with pytest.raises(RunConflict) as caught, parent.run_lock(mine.id):
             pass
         message = caught.value.user_message

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -44,14 +44,12 @@ from cwsage.errors import (
 from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300 import vocabulary as V
+from cwsage.sage300.lookups import as_int, lookups
 from cwsage.sage300.models import (
     UNKNOWN_MEMBERS,
-    APInvoiceBatch,
-    APPostedDocument,
     APTerms,
     APVendor,
     ARCustomer,
-    ARInvoiceBatch,
     ARPostedDocument,
     ARReceiptBatch,
     ARTerms,
@@ -59,22 +57,17 @@ from cwsage.sage300.models import (
     CompanyProfile,
     Currency,
     CurrencyRate,
-    DocumentLocation,
-    DocumentPlace,
     FiscalCalendar,
     GLAccount,
-    GLJournalBatch,
-    ICAdjustment,
     ICItem,
     ICLocation,
-    ICTransfer,
     SageModel,
     TaxAuthority,
     TaxGroup,
     UnknownMember,
     gl_batch_key,
 )
-from cwsage.sage300.odata import Dialect, Expr, F, Query, dialect_from_metadata, quote_string
+from cwsage.sage300.odata import Dialect, F, Query, dialect_from_metadata, quote_string
 
 log = logging.getLogger("cwsage.sage300")
 
@@ -84,10 +77,6 @@ WRITE_TIMEOUT_SECONDS = 120.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 MAX_PAGES = 10_000
 """Safety net against a server that keeps answering a next link."""
-FILTER_CHUNK = 15
-"""At most this many OR-ed values per ``$filter`` (keeps URLs short)."""
-RANGE_CHUNK = 1000
-"""At most this many wanted numbers per range look-up (I33): the answer holds those Sage has, in pages."""
 
 M = TypeVar("M", bound=SageModel)
 KeyValue = str | int
@@ -259,77 +248,6 @@ def _resource_missing(response: httpx.Response) -> bool:
         return False
     code, _ = parse_error_envelope(response)
     return code in (None, V.ErrorCode.RESOURCE_NOT_FOUND)
-
-
-def _unique(values: Iterable[Any]) -> list[Any]:
-    seen: set[Any] = set()
-    result: list[Any] = []
-    for value in values:
-        if value not in seen:
-            seen.add(value)
-            result.append(value)
-    return result
-
-
-def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _lookups(name: str, values: Iterable[str]) -> Iterator[tuple[Expr, frozenset[str]]]:
-    """``$filter`` expressions that find ``values`` of property ``name``, each with the values it covers (I33).
-
-    Runs of all-digit numbers of one length (invoice numbers, mostly) are looked up by range —
-    ``(name eq 'first' or name gt 'first') and name le 'last'`` — because every collation orders such strings
-    the same way, so the range holds every wanted value; the answer may hold others, which callers drop.
-    Anything else is OR-ed in chunks of :data:`FILTER_CHUNK`.
-    """
-    by_length: dict[int, list[str]] = {}
-    others: list[str] = []
-    for value in _unique(values):
-        (by_length.setdefault(len(value), []) if value.isascii() and value.isdigit() else others).append(value)
-    for numbers in by_length.values():
-        numbers.sort()
-        for chunk in _chunks(numbers, RANGE_CHUNK):
-            first, last = chunk[0], chunk[-1]
-            if len(chunk) <= FILTER_CHUNK:
-                yield F.one_of(name, chunk), frozenset(chunk)
-            else:
-                expr = F.all_of([F.any_of([F.eq(name, first), F.gt(name, first)]), F.le(name, last)])
-                yield expr, frozenset(chunk)
-    for chunk in _chunks(others, FILTER_CHUNK):
-        yield F.one_of(name, chunk), frozenset(chunk)
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-_PLACE_RANK = {DocumentPlace.POSTED: 3, DocumentPlace.READY_BATCH: 2, DocumentPlace.OPEN_BATCH: 1}
-
-
-def _place_for_status(status: str | None) -> DocumentPlace | None:
-    """Where a document in a batch of this status is; ``None`` for a deleted batch (it is not there).
-
-    A status cwsage does not know counts as an open batch: the document exists, and that is what matters.
-    """
-    if status == V.BatchStatus.DELETED:
-        return None
-    if status == V.BatchStatus.POSTED:
-        return DocumentPlace.POSTED
-    if status == V.BatchStatus.READY_TO_POST:
-        return DocumentPlace.READY_BATCH
-    return DocumentPlace.OPEN_BATCH
-
-
-def _keep_best(found: dict[Any, DocumentLocation], key: Any, candidate: DocumentLocation) -> None:
-    current = found.get(key)
-    if current is None or _PLACE_RANK.get(candidate.where, 0) > _PLACE_RANK.get(current.where, 0):
-        found[key] = candidate
 
 
 # ------------------------------------------------------------------------------------------------
@@ -848,6 +766,13 @@ class Sage300Client(ApiClient):
                 )
         raise BugError(f"Sage 300 paging of {resource} did not end after {MAX_PAGES} pages")
 
+    def list_each(
+        self, resource: V.Resource, model: type[M], queries: Iterable[Query], *, missing_ok: bool = False
+    ) -> Iterator[list[M]]:
+        """Independent reads of one collection (e.g. one per look-up chunk): the rows of each query, in order."""
+        for query in queries:
+            yield self.list_records(resource, model, query, missing_ok=missing_ok)
+
     def _get_page(
         self, resource: V.Resource, where: str | Callable[[bool], str], missing_ok: bool
     ) -> tuple[httpx.Response, dict[str, Any]] | None:
@@ -899,7 +824,7 @@ class Sage300Client(ApiClient):
         value = next((page[1][k] for k in V.COUNT_KEYS if k in page[1]), None)
         if isinstance(value, Decimal) and value == value.to_integral_value():
             value = int(value)
-        number = _as_int(value) if not isinstance(value, bool) else None
+        number = as_int(value) if not isinstance(value, bool) else None
         if number is None:
             raise BugError(f"Sage 300 answered a count of {resource} without a count", detail=repr(value))
         return number
@@ -1138,223 +1063,24 @@ class Sage300Client(ApiClient):
         """Create an IC item."""
         return self.create(V.IC_ITEMS, item)
 
-    def create_ar_invoice_batch(self, batch: ARInvoiceBatch) -> ARInvoiceBatch:
-        """Create an AR invoice batch with all its entries in one POST; returns Sage's numbers and status."""
-        return self.create(V.AR_INVOICE_BATCHES, batch)
-
-    def create_ap_invoice_batch(self, batch: APInvoiceBatch) -> APInvoiceBatch:
-        """Create an AP invoice batch with all its entries in one POST."""
-        return self.create(V.AP_INVOICE_BATCHES, batch)
-
-    def create_gl_journal_batch(self, batch: GLJournalBatch) -> GLJournalBatch:
-        """Create a GL journal batch with its entries in one POST."""
-        return self.create(V.GL_JOURNAL_BATCHES, batch)
-
-    def create_ic_adjustment(self, adjustment: ICAdjustment) -> ICAdjustment:
-        """Create an IC adjustment (Day End Processing posts it later)."""
-        return self.create(V.IC_ADJUSTMENTS, adjustment)
-
-    def create_ic_transfer(self, transfer: ICTransfer) -> ICTransfer:
-        """Create an IC transfer."""
-        return self.create(V.IC_TRANSFERS, transfer)
+    # -- AR receipts (the demo and the benchmarks record customer payments) ---------------------------
 
     def create_ar_receipt_batch(self, batch: ARReceiptBatch) -> ARReceiptBatch:
         """Create an AR receipt batch (I19)."""
         return self.create(V.AR_RECEIPT_BATCHES, batch)
-
-    # -- batch workflow -----------------------------------------------------------------------------
-
-    def set_ar_batch_ready(self, batch_number: int) -> None:
-        """Mark an AR invoice batch Ready To Post (PATCH, DR22)."""
-        self.patch(V.AR_INVOICE_BATCHES, batch_number, self.ready_body(V.AR_INVOICE_BATCHES, batch_number))
-
-    def set_ap_batch_ready(self, batch_number: int) -> None:
-        """Mark an AP invoice batch Ready To Post."""
-        self.patch(V.AP_INVOICE_BATCHES, batch_number, self.ready_body(V.AP_INVOICE_BATCHES, batch_number))
-
-    def set_gl_batch_ready(self, batch_number: str) -> None:
-        """Mark a GL journal batch Ready To Post (``Status``, I12)."""
-        key = gl_batch_key(batch_number)
-        self.patch(V.GL_JOURNAL_BATCHES, key, self.ready_body(V.GL_JOURNAL_BATCHES, key))
 
     def set_ar_receipt_batch_ready(self, batch_number: int) -> None:
         """Mark an AR receipt batch Ready To Post (composite key, DR22)."""
         key = (V.ReceiptBatchType.CASH.value, batch_number)
         self.patch(V.AR_RECEIPT_BATCHES, key, self.ready_body(V.AR_RECEIPT_BATCHES, key))
 
-    def post_ar_batch(self, batch_number: int) -> None:
-        """Post an AR invoice batch (``AR/ARPostInvoices``, I13)."""
-        self.post_batches(POST_AR_INVOICES, batch_number)
-
-    def post_ap_batch(self, batch_number: int) -> None:
-        """Post an AP invoice batch (``AP/APPostInvoices``, I13)."""
-        self.post_batches(POST_AP_INVOICES, batch_number)
-
-    def post_gl_batch(self, batch_number: str) -> None:
-        """Post a GL journal batch (``GL/GLPostJournal``, I12)."""
-        self.post_batches(POST_GL_JOURNAL, batch_number)
-
     def post_ar_receipt_batch(self, batch_number: int) -> None:
         """Post an AR receipt batch (``AR/ARPostReceiptsAndAdjustments``, I13)."""
         self.post_batches(POST_AR_RECEIPTS, batch_number)
 
-    def get_ar_batch(self, batch_number: int) -> ARInvoiceBatch | None:
-        """An AR invoice batch with its entries, or None."""
-        return self.get(V.AR_INVOICE_BATCHES, batch_number, ARInvoiceBatch)
-
-    def get_ap_batch(self, batch_number: int) -> APInvoiceBatch | None:
-        """An AP invoice batch with its entries, or None."""
-        return self.get(V.AP_INVOICE_BATCHES, batch_number, APInvoiceBatch)
-
-    def get_gl_batch(self, batch_number: str) -> GLJournalBatch | None:
-        """A GL journal batch with its entries, or None."""
-        return self.get(V.GL_JOURNAL_BATCHES, gl_batch_key(batch_number), GLJournalBatch)
-
     def get_ar_receipt_batch(self, batch_number: int) -> ARReceiptBatch | None:
         """An AR receipt batch, or None."""
         return self.get(V.AR_RECEIPT_BATCHES, (V.ReceiptBatchType.CASH.value, batch_number), ARReceiptBatch)
-
-    # -- existence look-ups -------------------------------------------------------------------------
-
-    def ar_document_locations(self, numbers: Iterable[str]) -> dict[str, DocumentLocation]:
-        """Where each AR document number already is: posted, or in an Open/ReadyToPost batch.
-
-        Numbers Sage does not have are absent from the result. Posted documents are looked up in chunks of
-        :data:`FILTER_CHUNK`; open batches are scanned client-side.
-        """
-        wanted = _unique(numbers)
-        found: dict[str, DocumentLocation] = {}
-        if not wanted:
-            return found
-        posted = V.AR_POSTED_DOCUMENTS
-        select = ("CustomerNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
-        for expr, chunk in _lookups("DocumentNumber", wanted):
-            query = Query().filter(expr).select(*select)
-            for doc in self.list_records(posted, ARPostedDocument, query):
-                if doc.document_number in chunk:  # Sage may answer more than asked; keep only ours
-                    location = DocumentLocation(
-                        "AR",
-                        doc.document_number,
-                        DocumentPlace.POSTED,
-                        str(doc.batch_number) if doc.batch_number is not None else None,
-                        doc.entry_number,
-                        doc.customer_number,
-                    )
-                    _keep_best(found, doc.document_number, location)
-        if len(found) == len(wanted):
-            return found
-        wanted_set = set(wanted)
-        for batch in self._unposted_batches(V.AR_INVOICE_BATCHES, ARInvoiceBatch):
-            place = _place_for_status(batch.batch_status)
-            if place is None:
-                continue
-            for invoice in batch.invoices:
-                if invoice.document_number is not None and invoice.document_number in wanted_set:
-                    location = DocumentLocation(
-                        "AR",
-                        invoice.document_number,
-                        place,
-                        str(batch.batch_number) if batch.batch_number is not None else None,
-                        invoice.entry_number,
-                        invoice.customer_number,
-                    )
-                    _keep_best(found, invoice.document_number, location)
-        return found
-
-    def ap_document_locations(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], DocumentLocation]:
-        """Where each (vendor number, document number) already is; AP numbers are unique per vendor.
-
-        Without ``AP/APPostedDocuments`` (I18, optional) only open and ready batches are searched.
-        """
-        wanted: list[tuple[str, str]] = _unique((str(v), str(n)) for v, n in pairs)
-        found: dict[tuple[str, str], DocumentLocation] = {}
-        if not wanted:
-            return found
-        select = ("VendorNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
-        for chunk in _chunks(wanted, FILTER_CHUNK):
-            expr = F.any_of(F.eq("VendorNumber", v) & F.eq("DocumentNumber", n) for v, n in chunk)
-            query = Query().filter(expr).select(*select)
-            for doc in self.list_records(V.AP_POSTED_DOCUMENTS, APPostedDocument, query, missing_ok=True):
-                key = (doc.vendor_number, doc.document_number)
-                if key in chunk:
-                    location = DocumentLocation(
-                        "AP",
-                        doc.document_number,
-                        DocumentPlace.POSTED,
-                        str(doc.batch_number) if doc.batch_number is not None else None,
-                        doc.entry_number,
-                        doc.vendor_number,
-                    )
-                    _keep_best(found, key, location)
-        if len(found) == len(wanted):
-            return found
-        wanted_set = set(wanted)
-        for batch in self._unposted_batches(V.AP_INVOICE_BATCHES, APInvoiceBatch):
-            place = _place_for_status(batch.batch_status)
-            if place is None:
-                continue
-            for invoice in batch.invoices:
-                key = (invoice.vendor_number, invoice.document_number or "")
-                if key in wanted_set:
-                    location = DocumentLocation(
-                        "AP",
-                        invoice.document_number or "",
-                        place,
-                        str(batch.batch_number) if batch.batch_number is not None else None,
-                        invoice.entry_number,
-                        invoice.vendor_number,
-                    )
-                    _keep_best(found, key, location)
-        return found
-
-    def _unposted_batches(self, resource: V.Resource, model: type[M]) -> list[M]:
-        status = F.eq("BatchStatus", V.BatchStatus.OPEN) | F.eq("BatchStatus", V.BatchStatus.READY_TO_POST)
-        query = Query().filter(status).select("BatchNumber", "BatchStatus", "Description", "Invoices")
-        return self.list_records(resource, model, query.orderby("BatchNumber"))
-
-    def gl_document_locations(self, document_numbers: Iterable[str]) -> dict[str, DocumentLocation]:
-        """Where each GL document key is: a journal entry whose detail ``Reference`` is the key, or whose
-        ``Description`` starts with it (I15), in any batch that is not deleted."""
-        wanted = frozenset(_unique(document_numbers))
-        found: dict[str, DocumentLocation] = {}
-        if not wanted:
-            return found
-        query = Query().select("BatchNumber", "Status", "Description", "JournalHeaders").orderby("BatchNumber")
-        for batch in self.list_records(V.GL_JOURNAL_BATCHES, GLJournalBatch, query):
-            place = _place_for_status(batch.status)
-            if place is None:
-                continue
-            for header in batch.journal_headers:
-                key = header.document_key(wanted)
-                if key is not None:
-                    location = DocumentLocation(
-                        "GL", key, place, batch.batch_number or header.batch_number, _as_int(header.entry_number)
-                    )
-                    _keep_best(found, key, location)
-        return found
-
-    def ic_document_locations(self, references: Iterable[str]) -> dict[str, DocumentLocation]:
-        """Where each IC adjustment/transfer reference is (``Reference eq …``, I16); empty without IC."""
-        wanted = _unique(references)
-        found: dict[str, DocumentLocation] = {}
-        for expr, chunk in _lookups("Reference", wanted):
-            query = Query().filter(expr)
-            for adjustment in self.list_records(V.IC_ADJUSTMENTS, ICAdjustment, query, missing_ok=True):
-                if adjustment.reference is not None and adjustment.reference in chunk:
-                    found.setdefault(
-                        adjustment.reference, self._ic_location(adjustment.reference, adjustment, "adjustment")
-                    )
-            for transfer in self.list_records(V.IC_TRANSFERS, ICTransfer, query, missing_ok=True):
-                if transfer.reference is not None and transfer.reference in chunk:
-                    found.setdefault(transfer.reference, self._ic_location(transfer.reference, transfer, "transfer"))
-        return found
-
-    @staticmethod
-    def _ic_location(reference: str, document: ICAdjustment | ICTransfer, kind: str) -> DocumentLocation:
-        status = document.record_status
-        place = DocumentPlace.ENTERED if status in (None, V.ICRecordStatus.ENTERED) else DocumentPlace.POSTED
-        number = str(document.sequence_number) if document.sequence_number is not None else None
-        return DocumentLocation("IC", reference, place, number, None, None, kind)
 
     def posted_ar_documents(
         self, *, changed_since: date | None = None, document_numbers: Iterable[str] | None = None
@@ -1373,7 +1099,7 @@ class Sage300Client(ApiClient):
                 query.filter(since)
             return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
         result: list[ARPostedDocument] = []
-        for expr, chunk in _lookups("DocumentNumber", document_numbers):
+        for expr, chunk in lookups("DocumentNumber", document_numbers):
             query = Query().filter(expr)
             if since is not None:
                 query.filter(since)

@@ -29,8 +29,10 @@ from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
 from cwsage.errors import CwsageError
 from cwsage.mapping.from_manage import TranslateOptions, translate
-from cwsage.services.batch import Context, RunRequest, Selection, check, export_selection, resolve_location
+from cwsage.services.batch import Context, RunRequest, Selection, check
 from cwsage.services.batch_numbers import next_free_batch_number
+from cwsage.services.exporting import export_selection
+from cwsage.services.selection import resolve_location
 from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.listing")
@@ -39,8 +41,6 @@ KIND_SUFFIX = {SourceType.INVOICE: "I", SourceType.EXPENSE: "E", SourceType.PROC
 """The guide's Batch Number suffix per kind (``P`` for procurement, i.e. inventory)."""
 
 STATE_WORDS: dict[str, str] = {
-    DocState.SELECTED: "selected",
-    DocState.EXPORTED: "exported",
     DocState.VALIDATED: "not posted yet",
     DocState.POSTING: "being posted",
     DocState.POSTED: "posted",

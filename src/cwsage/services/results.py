@@ -25,6 +25,7 @@ from cwsage.domain.documents import (
     ReceivableDocument,
 )
 from cwsage.domain.issues import Issue
+from cwsage.errors import CwsageError
 
 
 class Outcome(StrEnum):
@@ -191,6 +192,8 @@ class RunResult:
     preview: Preview | None = None
     reports: dict[str, Path] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    error: CwsageError | None = None
+    """The error that stopped the run, kept whole (class, who must act, status, remote code, request id)."""
 
     @property
     def exit_code(self) -> int:

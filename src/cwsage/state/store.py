@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cwsage.dates import now
-from cwsage.errors import ConfigurationError, RunConflict
+from cwsage.errors import BugError, ConfigurationError, RunConflict
 from cwsage.private_files import create_private_file, ensure_private_dir
 from cwsage.state.models import AuditRow, DocumentRow, RunLockRow, RunRow, SageBatchRow, WatermarkRow
 
@@ -42,10 +42,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class DocState(StrEnum):
-    """Where a document is in the posting state machine (DESIGN §3)."""
+    """Where a document is in the posting state machine (DESIGN §3); the moves allowed are :data:`TRANSITIONS`."""
 
-    SELECTED = "selected"
-    EXPORTED = "exported"
     VALIDATED = "validated"
     POSTING = "posting"
     POSTED = "posted"
@@ -55,6 +53,71 @@ class DocState(StrEnum):
     INVALID = "invalid"
     REJECTED = "rejected"
     SKIPPED = "skipped"
+
+
+TRANSITIONS: dict[DocState, frozenset[DocState]] = {
+    DocState.VALIDATED: frozenset({DocState.POSTING, DocState.REJECTED, DocState.INVALID, DocState.SKIPPED}),
+    DocState.POSTING: frozenset({DocState.POSTED, DocState.VALIDATED}),
+    DocState.POSTED: frozenset({DocState.WRITTEN_BACK, DocState.NOT_MARKED}),
+    DocState.WRITTEN_BACK: frozenset(),
+    DocState.NOT_MARKED: frozenset(),
+    DocState.INVALID: frozenset(),
+    DocState.REJECTED: frozenset(),
+    DocState.SKIPPED: frozenset(),
+}
+"""The document state machine, enforced by :meth:`StateStore.set_states` (a document stored by
+:meth:`StateStore.put_documents` starts in ``validated``, ``invalid``, ``skipped`` or ``posted``). Staying in a
+state (to record where Sage has it, or another problem) is always allowed; any other move is a bug."""
+
+STARTED = frozenset({DocState.POSTING, DocState.WRITTEN_BACK, DocState.NOT_MARKED, DocState.REJECTED})
+"""States only posting reaches: a document in one of them is never stored afresh (:meth:`StateStore.put_documents`)."""
+
+
+def check_transition(key: str, previous: DocState, state: DocState) -> None:
+    """Refuse a move the state machine does not have.
+
+    Raises:
+        BugError: naming the document and the move.
+    """
+    if state is not previous and state not in TRANSITIONS[previous]:
+        raise BugError(f"document {key} cannot go from {previous} to {state}: that is not a move of the state machine")
+
+
+class RunPhase(StrEnum):
+    """How far a run got; a resumed run continues from its phase (never from the wording of its audit log)."""
+
+    SELECTED = "selected"
+    """Created; its documents may be partly stored (a crash here means: select and prepare again)."""
+    PREPARED = "prepared"
+    """Every document stored with its state and payload (and missing records created): ready to post."""
+    POSTING = "posting"
+    """Documents are being sent to Sage."""
+    WRITTEN_BACK = "written_back"
+    """Manage has been told what Sage has (or there was nothing to tell)."""
+    FINISHED = "finished"
+    """The outcome is recorded."""
+
+
+PHASE_ORDER = list(RunPhase)
+
+
+class SageBatchState(StrEnum):
+    """What cwsage knows of a Sage batch (or IC document) of a run."""
+
+    CREATED = "created"
+    POSTED = "posted"
+    POST_FAILED = "post_failed"
+    """Created, but automatic posting failed: the bookkeeper posts it in Sage."""
+    FOUND = "found"
+    """Found in Sage after an unclear answer (the call's own answer never arrived)."""
+
+
+class RunKind(StrEnum):
+    """What a run is: a new batch, a rerun of one, or a payment sync."""
+
+    RUN = "run"
+    RERUN = "rerun"
+    SYNC_PAYMENTS = "sync-payments"
 
 
 class RunStatus(StrEnum):
@@ -72,7 +135,7 @@ class RunRecord:
     """A run as stored."""
 
     id: str
-    kind: str
+    kind: RunKind
     batch_number: str | None
     status: RunStatus
     options: dict[str, Any]
@@ -80,6 +143,11 @@ class RunRecord:
     actor: str
     started_at: datetime
     finished_at: datetime | None
+    phase: RunPhase = RunPhase.SELECTED
+
+    def reached(self, phase: RunPhase) -> bool:
+        """Whether the run got as far as ``phase``."""
+        return PHASE_ORDER.index(self.phase) >= PHASE_ORDER.index(phase)
 
 
 @dataclass(frozen=True)
@@ -95,7 +163,6 @@ class DocumentRecord:
     state: DocState
     content_hash: str
     gl_entry_ids: list[int]
-    sage_batch_key: str | None
     sage_location: str | None
     payload: dict[str, Any] | None
     issues: list[dict[str, Any]]
@@ -110,7 +177,7 @@ class SageBatchRecord:
     key: str
     kind: str
     description: str
-    state: str
+    state: SageBatchState
     sage_batch_number: str | None
     document_keys: list[str]
 
@@ -139,7 +206,6 @@ class StateChange:
     key: str
     state: DocState
     event: str | None = None
-    sage_batch_key: str | None = None
     sage_location: str | None = None
     issues: list[dict[str, Any]] | None = None
     detail: dict[str, Any] | None = None
@@ -170,7 +236,7 @@ KEYS_PER_QUERY = 500
 def _run_record(row: RunRow) -> RunRecord:
     return RunRecord(
         id=row.id,
-        kind=row.kind,
+        kind=RunKind(row.kind),
         batch_number=row.batch_number,
         status=RunStatus(row.status),
         options=dict(row.options or {}),
@@ -178,6 +244,7 @@ def _run_record(row: RunRow) -> RunRecord:
         actor=row.actor,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        phase=RunPhase(row.phase),
     )
 
 
@@ -192,7 +259,6 @@ def _document_record(row: DocumentRow) -> DocumentRecord:
         state=DocState(row.state),
         content_hash=row.content_hash,
         gl_entry_ids=[int(i) for i in (row.gl_entry_ids or [])],
-        sage_batch_key=row.sage_batch_key,
         sage_location=row.sage_location,
         payload=row.payload,
         issues=list(row.issues or []),
@@ -206,7 +272,7 @@ def _batch_record(row: SageBatchRow) -> SageBatchRecord:
         key=row.batch_key,
         kind=row.kind,
         description=row.description,
-        state=row.state,
+        state=SageBatchState(row.state),
         sage_batch_number=row.sage_batch_number,
         document_keys=[str(k) for k in (row.document_keys or [])],
     )
@@ -308,8 +374,6 @@ def _parts(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
 def _changed_columns(change: StateChange) -> dict[str, Any]:
     """The document columns a state change sets (``None`` fields are left as stored)."""
     values: dict[str, Any] = {"state": DocState(change.state).value}
-    if change.sage_batch_key is not None:
-        values["sage_batch_key"] = change.sage_batch_key
     if change.sage_location is not None:
         values["sage_location"] = change.sage_location
     if change.issues is not None:
@@ -321,8 +385,6 @@ def _audit_of(run_id: str, change: StateChange, previous: str, stamp: datetime) 
     """The audit row of a state change."""
     state = DocState(change.state).value
     detail: dict[str, Any] = {"from": previous, "to": state}
-    if change.sage_batch_key is not None:
-        detail["sage_batch_key"] = change.sage_batch_key
     if change.sage_location is not None:
         detail["sage_location"] = change.sage_location
     if change.issues:
@@ -469,6 +531,7 @@ class StateStore:
             kind=kind,
             batch_number=batch_number,
             status=RunStatus.RUNNING.value,
+            phase=RunPhase.SELECTED.value,
             options=options,
             summary={},
             actor=actor,
@@ -502,6 +565,7 @@ class StateStore:
             if row is None:
                 raise KeyError(run_id)
             row.status = RunStatus(status).value
+            row.phase = RunPhase.FINISHED.value
             row.summary = summary
             row.finished_at = now()
             session.add(
@@ -512,6 +576,26 @@ class StateStore:
                     event="run.finished",
                     actor=row.actor,
                     detail={"status": row.status, "summary": summary},
+                )
+            )
+
+    def set_phase(self, run_id: str, phase: RunPhase) -> None:
+        """Move a run forward to ``phase`` (and audit it); a run never goes back.
+
+        Raises:
+            KeyError: if there is no such run.
+            BugError: if the run is further along already.
+        """
+        with self._write() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise KeyError(run_id)
+            if PHASE_ORDER.index(RunPhase(row.phase)) > PHASE_ORDER.index(phase):
+                raise BugError(f"run {run_id} is {row.phase}: it cannot go back to {phase}")
+            row.phase = RunPhase(phase).value
+            session.add(
+                AuditRow(
+                    at=now(), run_id=run_id, document_key=None, event="run.phase", actor=None, detail={"to": row.phase}
                 )
             )
 
@@ -576,10 +660,10 @@ class StateStore:
                 for doc in part:
                     row = existing.get(doc.key)
                     previous = row.state if row else None
+                    if previous is not None and DocState(previous) in STARTED:
+                        raise BugError(f"document {doc.key} is {previous}: it cannot be stored afresh")
                     if row is None:
-                        row = DocumentRow(
-                            run_id=run_id, doc_key=doc.key, created_at=stamp, sage_batch_key=None, sage_location=None
-                        )
+                        row = DocumentRow(run_id=run_id, doc_key=doc.key, created_at=stamp, sage_location=None)
                         session.add(row)
                     row.kind = doc.kind
                     row.source_type = doc.source_type
@@ -610,20 +694,19 @@ class StateStore:
         state: DocState,
         *,
         event: str | None = None,
-        sage_batch_key: str | None = None,
         sage_location: str | None = None,
         issues: list[dict[str, Any]] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> DocumentRecord:
         """Move one document to ``state`` and append an audit row, committed durably before returning.
 
-        ``sage_batch_key``/``sage_location``/``issues`` replace the stored ones only when given. Many documents
+        ``sage_location``/``issues`` replace the stored ones only when given. Many documents
         at once: :meth:`set_states`.
 
         Raises:
             KeyError: if the document does not exist.
         """
-        self.set_states(run_id, [StateChange(key, state, event, sage_batch_key, sage_location, issues, detail)])
+        self.set_states(run_id, [StateChange(key, state, event, sage_location, issues, detail)])
         record = self.get_document(run_id, key)
         assert record is not None
         return record
@@ -637,6 +720,7 @@ class StateStore:
 
         Raises:
             KeyError: if a document does not exist (nothing is changed then).
+            BugError: if a change is not a move of :data:`TRANSITIONS` (nothing is changed then).
         """
         if not changes:
             return
@@ -653,6 +737,7 @@ class StateStore:
                 for change in part:
                     if change.key not in previous:
                         raise KeyError(f"{run_id}/{change.key}")
+                    check_transition(change.key, DocState(previous[change.key]), DocState(change.state))
                     values = _changed_columns(change)
                     groups.setdefault(tuple(sorted(values)), []).append({"_key": change.key, **values})
                     audits.append(_audit_of(run_id, change, previous[change.key], stamp))
@@ -703,7 +788,7 @@ class StateStore:
         *,
         kind: str,
         description: str,
-        state: str,
+        state: SageBatchState,
         document_keys: list[str],
         sage_batch_number: str | None = None,
     ) -> SageBatchRecord:
@@ -718,7 +803,7 @@ class StateStore:
                 session.add(row)
             row.kind = kind
             row.description = description
-            row.state = state
+            row.state = SageBatchState(state).value
             row.document_keys = list(document_keys)
             if sage_batch_number is not None:
                 row.sage_batch_number = sage_batch_number
@@ -730,7 +815,7 @@ class StateStore:
                     document_key=None,
                     event="sage_batch.put",
                     actor=None,
-                    detail={"key": key, "state": state, "sage_batch_number": row.sage_batch_number},
+                    detail={"key": key, "state": row.state, "sage_batch_number": row.sage_batch_number},
                 )
             )
             session.flush()

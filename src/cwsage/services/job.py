@@ -1,0 +1,229 @@
+"""One run of the routine (new batch or rerun) and its middle phases: prepare, persist, post.
+
+Preparation only reads (Sage master data, the look-up for documents already in Sage, validation); persisting
+stores every document with its state and payload before anything is sent; posting hands the stored documents
+to the :class:`~cwsage.services.posting.Poster`. The phases before (selection, export) and after (write-back,
+finish) have their own modules; :mod:`cwsage.services.batch` strings them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from cwsage import money
+from cwsage.domain.documents import Document
+from cwsage.domain.issues import FixIn, Issue
+from cwsage.domain.master import SageMasterData
+from cwsage.errors import CwsageError, MappingError, SourceDataError
+from cwsage.mapping import to_sage
+from cwsage.mapping.dispatch import destination, sage_document
+from cwsage.mapping.from_manage import Translation
+from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
+from cwsage.services.context import Context
+from cwsage.services.master import load_master
+from cwsage.services.posting import Poster, PostSettings
+from cwsage.services.progress import checkpoint
+from cwsage.services.results import DocumentRow, document_party, document_total
+from cwsage.services.targets import PostItem, locate
+from cwsage.state.store import DocState, NewDocument, RunRecord, StateChange
+
+DATA_PROBLEMS = (ValidationError, money.MoneyError, MappingError, SourceDataError)
+"""What building a Sage payload raises when the *document* cannot be expressed in Sage (a problem to fix in
+Manage); anything else raised there is a bug of cwsage and stops the run as one."""
+
+
+def post_item(doc: Document, master: SageMasterData, options: to_sage.PostingOptions) -> PostItem:
+    """The Sage payload of one document, ready for the poster."""
+    target, payload = sage_document(doc, master, options)
+    return PostItem(doc.key, target, doc.document_number, document_party(doc), doc.source.label, payload)
+
+
+def content_hash(item: PostItem) -> str:
+    """Fingerprint of what is sent to Sage (for the audit log)."""
+    return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def row(
+    doc: Document, state: str, where: str = "", messages: Iterable[str] = (), *, kind: str | None = None
+) -> DocumentRow:
+    """The report row of a document."""
+    return DocumentRow(
+        key=doc.key,
+        kind=kind or doc.kind.label,
+        label=doc.source.label,
+        document_number=doc.document_number,
+        party=document_party(doc),
+        date=doc.document_date.isoformat(),
+        currency=doc.currency,
+        total=document_total(doc),
+        state=state,
+        where=where,
+        messages=list(messages),
+    )
+
+
+@dataclass
+class Prepared:
+    """Translated, located and validated documents of a batch."""
+
+    documents: list[Document]
+    items: dict[str, PostItem]
+    issues: list[Issue]
+    in_sage: dict[str, str]
+    master: SageMasterData
+
+
+class BatchJob:
+    """One run of the routine, new batch or rerun, from selection to report."""
+
+    def __init__(self, ctx: Context, *, kind: str, batch_number: str) -> None:
+        self.ctx = ctx
+        self.kind = kind
+        self.batch_number = batch_number
+        self.sage_notes: list[str] = []
+
+    def warnings(self, more: Iterable[str] = ()) -> list[str]:
+        """The run's warnings: what cwsage assumed about Sage (master data notes, enum members it does not know,
+        seen until now) first, then ``more``; each once."""
+        return list(dict.fromkeys([*self.sage_notes, *self.ctx.sage.warnings, *more]))
+
+    def requests(self) -> dict[str, int]:
+        """Requests made to each system so far."""
+        return {"manage": self.ctx.manage.stats.total, "sage": self.ctx.sage.stats.total}
+
+    # -- preparation (no writes anywhere) --------------------------------------------------------------
+
+    def prepare(self, translation: Translation, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
+        """Read Sage master data once, build the Sage documents, look for those already in Sage, validate."""
+        ctx = self.ctx
+        ctx.progress.stage("Reading Sage 300 master data")
+        master = load_master(
+            ctx.sage, rate_type=ctx.settings.posting.rate_type, home_currency=ctx.settings.home_currency or None
+        )
+        self.sage_notes = list(master.notes)
+        checkpoint("during-validation")
+        items: dict[str, PostItem] = {}
+        for doc in translation.readable_documents:  # an unreadable record is reported, never built or validated
+            try:
+                items[doc.key] = post_item(doc, master, ctx.settings.posting)
+            except DATA_PROBLEMS as exc:
+                message = exc.user_message if isinstance(exc, CwsageError) else str(exc)
+                translation.issues.append(
+                    Issue(
+                        doc.source.label,
+                        doc.key,
+                        "payload-invalid",
+                        "",
+                        doc.document_number,
+                        f"cannot build the Sage document: {message}",
+                        "Check the record in Manage.",
+                        FixIn.MANAGE,
+                    )
+                )
+        ctx.progress.stage("Looking for documents already in Sage 300")
+        in_sage = locate(ctx.sage, items.values())
+        conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
+        ctx.progress.stage("Validating")
+        issues = translation.issues + validate(
+            translation.readable_documents,
+            master,
+            ValidateOptions(
+                create_missing=create_missing,
+                conflicts=conflicts,
+                tax_class=ctx.settings.posting.tax_class,
+                limits=ctx.settings.limits,
+                create_defaults={
+                    "customer": ctx.settings.customer_group,
+                    "vendor": ctx.settings.vendor_group,
+                    "item": ctx.settings.item_account_set,
+                },
+            ),
+        )
+        return Prepared(translation.documents, items, issues, in_sage, master)
+
+    def _ours(self, key: str, item: PostItem) -> bool:
+        """Whether a document found in Sage was put there by an earlier cwsage run (then it is not a conflict)."""
+        records = self.ctx.store.find_documents(document_number=item.document_number)
+        return any(r.key == key and r.state in (DocState.POSTING, DocState.POSTED) for r in records)
+
+    # -- execution ---------------------------------------------------------------------------------------
+
+    def persist(self, run: RunRecord, prepared: Prepared, *, skip: dict[str, str]) -> None:
+        """Record every document with its state, payload and issues before anything is posted."""
+        blocked = blocking_keys(prepared.issues)
+        current = {doc.key for doc in prepared.documents}
+        gone = [
+            # Stored by an attempt that stopped before it was prepared, and no longer selected.
+            StateChange(record.key, DocState.SKIPPED, "no longer in the selection")
+            for record in self.ctx.store.documents(run.id, state=DocState.VALIDATED)
+            if record.key not in current
+        ]
+        self.ctx.store.set_states(run.id, gone)
+        issues_by_key: dict[str, list[dict[str, Any]]] = {}
+        for issue in prepared.issues:
+            issues_by_key.setdefault(issue.document_key, []).append(issue.as_dict())
+        documents: list[NewDocument] = []
+        found: list[StateChange] = []
+        for doc in prepared.documents:
+            item = prepared.items.get(doc.key)
+            if doc.key in skip:
+                state = DocState.SKIPPED
+            elif doc.key in blocked or item is None:
+                state = DocState.INVALID
+            elif doc.key in prepared.in_sage:
+                state = DocState.POSTED  # put there by an earlier cwsage run (conflicts were validation errors)
+            else:
+                state = DocState.VALIDATED
+            documents.append(
+                NewDocument(
+                    doc.key,
+                    kind=str(doc.kind),
+                    source_type=str(doc.source.source_type),
+                    source_id=doc.source.record_id,
+                    document_number=doc.document_number,
+                    state=state,
+                    content_hash=content_hash(item) if item else "",
+                    gl_entry_ids=list(doc.gl_entry_ids),
+                    payload={
+                        **(item.stored() if item else {}),
+                        "row": row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
+                    },
+                    issues=issues_by_key.get(doc.key, []),
+                )
+            )
+            if state in (DocState.SKIPPED, DocState.POSTED):
+                where = skip.get(doc.key) or prepared.in_sage.get(doc.key, "")
+                found.append(StateChange(doc.key, state, "found in Sage 300", sage_location=where))
+        self.ctx.store.put_documents(run.id, documents)
+        self.ctx.store.set_states(run.id, found)
+
+    def post(self, run: RunRecord) -> tuple[Poster, CwsageError | None]:
+        """Post what is ``validated`` (after resolving what a crash left ``posting``); the error that stopped it."""
+        store = self.ctx.store
+        settings = PostSettings(
+            batch_number=self.batch_number,
+            chunk_size=max(1, self.ctx.settings.chunk_size),
+            auto_post=self.ctx.settings.auto_post,
+            batch_date=self.ctx.clock.now().date(),
+        )
+        poster = Poster(self.ctx.sage, store, run.id, settings, self.ctx.progress)
+        in_flight = [
+            PostItem.from_stored(r.key, r.document_number, r.payload or {})
+            for r in store.documents(run.id, state=DocState.POSTING)
+        ]
+        poster.resolve_in_flight(in_flight)
+        ready = [
+            PostItem.from_stored(r.key, r.document_number, r.payload or {})
+            for r in store.documents(run.id, state=DocState.VALIDATED)
+        ]
+        try:
+            poster.post(ready)
+        except CwsageError as exc:
+            store.audit(run.id, "posting-interrupted", {"error": exc.user_message, "detail": exc.detail})
+            return poster, exc
+        return poster, None

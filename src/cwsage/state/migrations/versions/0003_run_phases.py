@@ -1,0 +1,55 @@
+"""Run phases as data, Sage batch states as codes, and the never-written ``documents.sage_batch_key`` dropped.
+
+Revision ID: 0003_run_phases
+Revises: 0002_sage_discovery
+Create Date: 2026-11-26
+
+Before this revision a resumed run decided whether it had been prepared by looking for the audit event
+``prepared``; the upgrade reads that event once, to give unfinished runs their phase, and nothing reads audit
+wording afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_run_phases"
+down_revision = "0002_sage_discovery"
+branch_labels = None
+depends_on = None
+
+OLD_BATCH_STATES = {
+    "created; automatic posting failed": "post_failed",
+    "found after an unclear answer": "found",
+}
+
+
+def upgrade() -> None:
+    """Add ``runs.phase``, give existing runs theirs, recode Sage batch states, drop ``sage_batch_key``."""
+    with op.batch_alter_table("runs") as batch:
+        batch.add_column(sa.Column("phase", sa.String(16), nullable=False, server_default="selected"))
+    op.execute("UPDATE runs SET phase = 'finished' WHERE status <> 'running'")
+    op.execute(
+        "UPDATE runs SET phase = 'prepared' WHERE status = 'running' "
+        "AND id IN (SELECT run_id FROM audit_log WHERE event = 'prepared')"
+    )
+    # A rerun stored its documents before posting and had no "prepared" event: any document means prepared.
+    op.execute(
+        "UPDATE runs SET phase = 'prepared' WHERE status = 'running' AND kind = 'rerun' "
+        "AND id IN (SELECT run_id FROM documents)"
+    )
+    for old, new in OLD_BATCH_STATES.items():
+        op.execute(sa.text("UPDATE sage_batches SET state = :new WHERE state = :old").bindparams(old=old, new=new))
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_column("sage_batch_key")
+
+
+def downgrade() -> None:
+    """Restore the column and the old wording; phases are dropped (resume then reads the audit log again)."""
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("sage_batch_key", sa.String(255), nullable=True))
+    for old, new in OLD_BATCH_STATES.items():
+        op.execute(sa.text("UPDATE sage_batches SET state = :old WHERE state = :new").bindparams(old=old, new=new))
+    with op.batch_alter_table("runs") as batch:
+        batch.drop_column("phase")
