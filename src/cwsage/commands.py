@@ -175,7 +175,7 @@ def check(
     )
     with _session(ctx, as_json) as context:
         result = batch_service.check(context, request)
-    _finish(result, as_json, show_run)
+    _finish(result, as_json, show_run, failure=result.error)
 
 
 @app.command()
@@ -212,7 +212,7 @@ def run(
     )
     with _session(ctx, as_json) as context:
         result = batch_service.run_batch(context, request)
-    _finish(result, as_json, show_run)
+    _finish(result, as_json, show_run, failure=result.error)
 
 
 @app.command()
@@ -232,7 +232,7 @@ def rerun(
         result = batch_service.rerun_batch(
             context, batch_number, dry_run=dry_run, force=force, detail=_detail(detail) if detail else None
         )
-    _finish(result, as_json, show_run)
+    _finish(result, as_json, show_run, failure=result.error)
 
 
 @app.command("sync-payments")

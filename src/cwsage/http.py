@@ -333,6 +333,15 @@ class ApiClient:
         return self._session.stats
 
 
+REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+"""Where a server (or the proxy in front of it) names a request; kept on errors so support can find it."""
+
+
+def request_id_of(response: httpx.Response) -> str | None:
+    """The request id a server sent with ``response``, if any."""
+    return next((response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers), None)
+
+
 def json_of(response: httpx.Response) -> Any:
     """The response body parsed with Decimal numbers (never floats)."""
     if not response.content:

@@ -161,18 +161,21 @@ _CLICK_CODES: tuple[tuple[type[ClickException], str], ...] = (
 )
 
 
-def error_object(err: BaseException) -> dict[str, str]:
-    """The ``error`` member for ``err``: stable ``code``, ``message``, ``hint`` and ``who_must_act``.
+def error_object(err: BaseException) -> dict[str, Any]:
+    """The ``error`` member for ``err``: stable ``code``, ``message``, ``hint`` and ``who_must_act``, and for a
+    remote system's answer its ``status``, ``remote_code`` and ``request_id`` when it sent them.
 
     Texts are redacted like everything else cwsage prints.
     """
     if isinstance(err, CwsageError):
         message = err.user_message if not err.source_ref else f"{err.user_message} [{err.source_ref}]"
+        remote = {"status": err.status_code, "remote_code": err.remote_code, "request_id": err.request_id}
         return {
             "code": err.error_code,
             "message": redact(message),
             "hint": redact(err.hint),
             "who_must_act": actor_code(err.actor),
+            **{name: value for name, value in remote.items() if value is not None},
         }
     if isinstance(err, ClickException):
         code = next((code for cls, code in _CLICK_CODES if isinstance(err, cls)), "command_line_error")

@@ -18,9 +18,9 @@ from rich.text import Text
 from cwsage import money
 from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
-from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord, state_words
+from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord
 from cwsage.services.payments import ERROR_ACTIONS, SyncResult
-from cwsage.services.results import Outcome, RunResult
+from cwsage.services.results import Outcome, RunResult, state_words
 
 _OUTCOME_STYLE = {
     Outcome.SUCCEEDED: "bold green",

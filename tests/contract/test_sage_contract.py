@@ -499,7 +499,9 @@ def test_gl_batch_open_ready_posted_in_its_own_period(sage: Sage300Client, sage_
     sage.ensure_ready(V.GL_JOURNAL_BATCHES, number, None)
     assert GLJournals().find(sage, ["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.READY_BATCH
     sage.post_batches(POST_GL_JOURNAL, number)
-    batch = sage.get(V.GL_JOURNAL_BATCHES, gl_batch_key(str(int(number))), GLJournalBatch)  # "1" is zero-filled to "000001"
+    batch = sage.get(
+        V.GL_JOURNAL_BATCHES, gl_batch_key(str(int(number))), GLJournalBatch
+    )  # "1" is zero-filled to "000001"
     assert batch is not None and batch.status == "Posted"
     assert GLJournals().find(sage, ["CW-EXP-1"])["CW-EXP-1"].where is DocumentPlace.POSTED
     posted = [row for row in sage_emu.store.gl_posted() if row["JournalDetailReference"] == "CW-EXP-1"]

@@ -134,7 +134,7 @@ def test_rerun_dry_run_changes_nothing(sandbox: Sandbox, context: Context, store
     assert "3 document(s) are still in Sage 300 and would be skipped" in preview.message
     assert set(preview.skipped) == FIRST_CHUNK
     states = {row.key: row.state for row in preview.documents}
-    assert states["AR:10101"] == "in Sage already" and states["AR:10105"] == "would post"
+    assert states["AR:10101"] == "skipped" and states["AR:10105"] == "would_post"
     assert preview.preview is not None
     assert sandbox.sage.store.summary() == before
     assert ar_copies(sandbox) == copies
@@ -142,7 +142,7 @@ def test_rerun_dry_run_changes_nothing(sandbox: Sandbox, context: Context, store
 
     forced = rerun_batch(context, "RR-I", dry_run=True, force=True)
     assert "with --force: 3 document(s)" in forced.message
-    assert {row.state for row in forced.documents} == {"would post"}
+    assert {row.state for row in forced.documents} == {"would_post"}
     assert len([w for w in forced.warnings if w.startswith("--force:")]) == 3
     assert sandbox.sage.store.summary() == before
 

@@ -384,7 +384,7 @@ def test_dry_run_changes_nothing_and_shows_gl_impact(sandbox: Sandbox, context: 
         by_currency[row["currency"]][0] += row["debit"]
         by_currency[row["currency"]][1] += row["credit"]
     assert by_currency and all(dr == cr for dr, cr in by_currency.values())
-    would = [d for d in result.documents if d.state == "would post"]
+    would = [d for d in result.documents if d.state == "would_post"]
     assert sum(t["count"] for t in impact["totals"]) == len(would)
     # Now post for real: the same documents land.
     real = run_batch(context, RunRequest(batch_number="20261125QA-D", skip_invalid=True))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cwsage import json_output
 from cwsage.config import RunDefaults
+from cwsage.errors import AuthenticationError
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import RunRequest, run_batch
@@ -49,3 +51,7 @@ def test_a_login_refused_while_posting_is_not_told_to_just_run_again(sandbox: Sa
     assert "run the same command again" not in result.message
     assert "once that is fixed, the same command finishes batch AR-401" in result.message
     assert "user ID or password" in result.message or "credentials" in result.message
+    # Issue 12: the error reaches the end whole — its class, who must act, Sage's status and code.
+    assert isinstance(result.error, AuthenticationError)
+    error = json_output.error_object(result.error)
+    assert (error["code"], error["who_must_act"], error["status"]) == ("authentication_failed", "user_config", 401)

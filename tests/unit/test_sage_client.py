@@ -557,6 +557,40 @@ def test_writes_never_probe_for_older_names() -> None:
 # -- writes ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(201, headers={"Content-Type": "application/json"}),  # no body
+        httpx.Response(201, content=b"<html>created</html>", headers={"Content-Type": "application/json"}),
+        httpx.Response(201, content=b"[]", headers={"Content-Type": "application/json"}),
+        httpx.Response(201, content=b'{"BatchNumber": "not a number"}', headers={"Content-Type": "application/json"}),
+    ],
+)
+def test_an_accepted_create_whose_answer_cannot_be_read_is_an_unclear_outcome(answer: httpx.Response) -> None:
+    """Issue 12: Sage said yes but the answer is not the record: never "AR invoice batch None"; look instead."""
+    answer.headers["x-request-id"] = "req-77"
+    fake = FakeSage({("POST", "AR/ARInvoiceBatches"): answer})
+    batch = ARInvoiceBatch(description="x", invoices=[ARInvoice(customer_number="A", document_number="CW-1")])
+    with make_client(fake) as client, pytest.raises(AmbiguousOutcome) as caught:
+        client.create(V.AR_INVOICE_BATCHES, batch)
+    assert caught.value.status_code == 201 and caught.value.request_id == "req-77"
+    assert len(fake.requests) == 1, "a create is never sent twice by the client"
+
+
+def test_errors_keep_the_request_id_a_server_sends() -> None:
+    refused = sage_error(409, "RecordInvalid", "Period is locked")
+    refused.headers["request-id"] = "abc-1"
+    fake = FakeSage({("POST", "AR/ARInvoiceBatches"): refused})
+    batch = ARInvoiceBatch(description="x", invoices=[ARInvoice(customer_number="A", document_number="CW-1")])
+    with make_client(fake) as client, pytest.raises(RemoteRejection) as caught:
+        client.create(V.AR_INVOICE_BATCHES, batch)
+    assert (caught.value.request_id, caught.value.remote_code, caught.value.status_code) == (
+        "abc-1",
+        "RecordInvalid",
+        409,
+    )
+
+
 def test_create_ar_batch_sends_exact_json_and_parses_the_answer() -> None:
     fixture = (FIXTURES / "ar_invoice_batch_created.json").read_bytes()
     fake = FakeSage(

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from cwsage.config import RunDefaults, read_config_file, save_profile, save_run_defaults
 from cwsage.errors import ConfigurationError
 from cwsage.redaction import register_secret
-from cwsage.services import listing
+from cwsage.services import listing, results
 from cwsage.state.store import StateStore
 from cwsage.web import downloads
 from cwsage.web.formatting import amount, outcome_text, problem_groups
@@ -186,4 +186,4 @@ def test_initials_and_suffixes() -> None:
     assert listing.default_initials("x", "Mary Ann van Dyke") == "MD"
     assert listing.batch_suffix(invoices=True, expenses=False, inventory=False) == "I"
     assert listing.batch_suffix(invoices=True, expenses=True, inventory=True) == "IEP"
-    assert listing.state_words("written_back") == "posted" and listing.state_words("skipped") == "in Sage already"
+    assert results.state_words("written_back") == "posted" and results.state_words("skipped") == "in Sage already"

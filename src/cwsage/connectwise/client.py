@@ -70,7 +70,7 @@ from cwsage.errors import (
     SourceDataError,
     TransientError,
 )
-from cwsage.http import ApiClient, ApiSession, RetryPolicy
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, request_id_of
 from cwsage.redaction import redact, register_secret
 
 log = logging.getLogger("cwsage.connectwise")
@@ -264,8 +264,7 @@ def map_manage_error(response: httpx.Response) -> CwsageError:
     details = [f"{e.field or e.resource or '?'}: {e.message or e.code or ''}".strip() for e in field_errors]
     text = redact(summary + (" — " + "; ".join(details) if details else ""))
     detail = redact(f"{status} {where}: {_body_excerpt(response)}")
-    request_id = response.headers.get("x-request-id") or response.headers.get("request-id")
-    common: dict[str, Any] = {"detail": detail, "status_code": status, "request_id": request_id}
+    common: dict[str, Any] = {"detail": detail, "status_code": status, "request_id": request_id_of(response)}
     if status in (401, 403):
         return AuthenticationError(f"ConnectWise Manage refused access ({status}): {text}", hint=_AUTH_HINT, **common)
     if status == 404:

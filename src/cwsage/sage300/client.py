@@ -33,6 +33,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from cwsage.errors import (
+    AmbiguousOutcome,
     AuthenticationError,
     BugError,
     ConfigurationError,
@@ -41,7 +42,7 @@ from cwsage.errors import (
     RemoteRejection,
     TransientError,
 )
-from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of, request_id_of
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.lookups import as_int, lookups
@@ -224,6 +225,18 @@ def _sage_json(response: httpx.Response) -> bool:
     return odata or V.VALUE_KEY in body or isinstance(body.get("error"), dict)
 
 
+def _record_of(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object a creating POST answered.
+
+    Raises:
+        ValueError: the answer is empty, not JSON, or not an object.
+    """
+    answer = json_of(response)
+    if not isinstance(answer, dict):
+        raise ValueError(f"the answer is {type(answer).__name__}, not a record")  # noqa: TRY004 (not a type check)
+    return answer
+
+
 def _html(response: httpx.Response) -> bool:
     """Whether an answer is a web page: a Sage 300 Web API answers JSON (or EDMX), never HTML."""
     kind = response.headers.get("content-type", "").lower()
@@ -320,7 +333,13 @@ def map_error(response: httpx.Response) -> CwsageError:
     except RuntimeError:
         where = "request"
     detail = redact(f"HTTP {status} {code or '-'} on {where}: {text}")
-    extra: dict[str, Any] = {"detail": detail, "status_code": status, "remote_code": code, "remote_message": text}
+    extra: dict[str, Any] = {
+        "detail": detail,
+        "status_code": status,
+        "remote_code": code,
+        "remote_message": text,
+        "request_id": request_id_of(response),  # I34
+    }
     known = _known_code(code)
     if known is None:
         known = _code_for_status(status)
@@ -845,11 +864,12 @@ class Sage300Client(ApiClient):
         """POST one record (a batch with its entries counts as one, DR22); never retried blindly.
 
         Returns:
-            Sage's answer parsed into the payload's model (the payload itself if Sage answered no body).
+            Sage's answer parsed into the payload's model.
 
         Raises:
             BugError: if the payload is not of ``resource``'s entity or names an undeclared property.
-            AmbiguousOutcome: the answer was lost: look in Sage before sending again.
+            AmbiguousOutcome: the answer was lost, or Sage accepted the POST with an answer that is not the record
+                (no body, not JSON, not the entity): look in Sage before sending again.
         """
         self._require(resource, V.Verb.POST)
         if type(payload).sage_entity is not resource.entity:
@@ -857,10 +877,17 @@ class Sage300Client(ApiClient):
         body = payload.to_payload()
         self._refuse(resource, resource.entity.undeclared(body), "a record")
         response = self._send(resource, "POST", json_body=body, safe=False, timeout=self._write_timeout)
-        answer = self._body(response, resource.path)
-        if not isinstance(answer, dict):
-            return payload
-        return self._parse(type(payload), answer, resource.path)
+        try:
+            return self._parse(type(payload), _record_of(response), resource.path)
+        except (ValueError, BugError) as exc:
+            # Sage said yes (2xx) but what it created cannot be read: it may well exist. Never guess a number;
+            # the poster looks for the documents instead (an unclear outcome, like a lost answer).
+            raise AmbiguousOutcome(
+                f"Sage 300 accepted the {resource} POST but its answer could not be read",
+                detail=redact(f"HTTP {response.status_code}: {exc}; body {response.text[:300]!r}"),
+                status_code=response.status_code,
+                request_id=request_id_of(response),
+            ) from None
 
     def patch(self, resource: V.Resource, key: Key, body: Mapping[str, Any]) -> None:
         """PATCH a partial record (DR22: partial payloads are fine); repeating a status change is harmless."""

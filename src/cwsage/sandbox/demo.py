@@ -34,9 +34,10 @@ from cwsage.services.batch import RunRequest, check, run_batch
 from cwsage.services.payments import sync_payments
 from cwsage.services.results import RunResult
 from cwsage.services.session import connect
-from cwsage.state.store import StateStore
+from cwsage.state.store import DocState, StateStore
 
 CASH = V.ReceiptBatchType.CASH.value
+IN_SAGE = (DocState.WRITTEN_BACK, DocState.POSTED)
 
 
 @dataclass
@@ -221,9 +222,7 @@ def _demo(console: Console, box: Sandbox, home: Path) -> DemoReport:
             report.runs.append(result)
             show_run(console, result)
         console.print(Rule("3. Customers pay: receipts recorded in Sage 300"))
-        invoice_numbers = [
-            row.document_number for row in report.runs[0].documents if row.state in ("written_back", "posted")
-        ]
+        invoice_numbers = [row.document_number for row in report.runs[0].documents if row.state in IN_SAGE]
         report.receipts = record_receipts(ctx.sage, invoice_numbers, today)
         for note in report.receipts:
             console.print(f"  · {note}")
@@ -250,7 +249,7 @@ def _summary(console: Console, report: DemoReport, home: Path) -> None:
         table.add_column(column)
     per_kind: Counter[str] = Counter()
     for run in report.runs:
-        posted = [row for row in run.documents if row.state in ("written_back", "posted")]
+        posted = [row for row in run.documents if row.state in IN_SAGE]
         per_kind.update(row.kind for row in posted)
         table.add_row(
             run.batch_number,

@@ -32,28 +32,14 @@ from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.services.batch import Context, RunRequest, Selection, check
 from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.exporting import export_selection
+from cwsage.services.results import state_words
 from cwsage.services.selection import resolve_location
-from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
+from cwsage.state.store import RunKind, RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.listing")
 
 KIND_SUFFIX = {SourceType.INVOICE: "I", SourceType.EXPENSE: "E", SourceType.PROCUREMENT: "P"}
 """The guide's Batch Number suffix per kind (``P`` for procurement, i.e. inventory)."""
-
-STATE_WORDS: dict[str, str] = {
-    DocState.VALIDATED: "not posted yet",
-    DocState.POSTING: "being posted",
-    DocState.POSTED: "posted",
-    DocState.WRITTEN_BACK: "posted",
-    DocState.NOT_MARKED: "posted, not marked in Manage",
-    DocState.INVALID: "invalid",
-    DocState.REJECTED: "not posted (Sage refused it)",
-    DocState.SKIPPED: "in Sage already",
-    "would post": "would post",
-    "in Sage already": "in Sage already",
-    "invalid": "invalid",
-}
-"""A document state in a bookkeeper's words (the stored state names are the machine's)."""
 
 RUN_STATUS_WORDS: dict[str, str] = {
     RunStatus.RUNNING: "running or interrupted",
@@ -63,11 +49,6 @@ RUN_STATUS_WORDS: dict[str, str] = {
     RunStatus.DRY_RUN: "preview",
 }
 """A run status in a bookkeeper's words."""
-
-
-def state_words(state: str) -> str:
-    """A document state (stored or preview) in a bookkeeper's words."""
-    return STATE_WORDS.get(state, state.replace("_", " "))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -463,7 +444,7 @@ def previous_batches(store: StateStore, limit: int = 500) -> list[PreviousBatch]
     seen: set[str] = set()
     batches: list[PreviousBatch] = []
     for run in store.list_runs(limit=limit):
-        if run.kind != "run" or not run.batch_number or run.batch_number in seen:
+        if run.kind is not RunKind.RUN or not run.batch_number or run.batch_number in seen:
             continue
         if run.status not in (RunStatus.SUCCEEDED, RunStatus.PARTIAL) or not run.summary.get("manage_batch"):
             continue

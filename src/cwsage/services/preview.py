@@ -9,9 +9,9 @@ from cwsage.mapping.dispatch import destination
 from cwsage.mapping.validate import blocking_keys
 from cwsage.services.job import BatchJob, Prepared, row
 from cwsage.services.reports import write_reports
-from cwsage.services.results import Outcome, RunResult, build_preview
+from cwsage.services.results import Outcome, PreviewState, RunResult, build_preview
 from cwsage.services.selection import RunRequest
-from cwsage.state.store import RunRecord, RunStatus
+from cwsage.state.store import DocState, RunRecord, RunStatus
 
 
 def preview(job: BatchJob, prepared: Prepared, message: str, *, skip_in_sage: bool) -> RunResult:
@@ -28,12 +28,12 @@ def preview(job: BatchJob, prepared: Prepared, message: str, *, skip_in_sage: bo
         kind = labels[doc.key]
         if skip_in_sage and doc.key in prepared.in_sage:
             skipped[doc.key] = prepared.in_sage[doc.key]
-            rows.append(row(doc, "in Sage already", prepared.in_sage[doc.key], kind=kind))
+            rows.append(row(doc, DocState.SKIPPED, prepared.in_sage[doc.key], kind=kind))
         elif doc.key in blocked:
-            rows.append(row(doc, "invalid", messages=by_key.get(doc.key, []), kind=kind))
+            rows.append(row(doc, DocState.INVALID, messages=by_key.get(doc.key, []), kind=kind))
         else:
             would_post.append(doc)
-            rows.append(row(doc, "would post", messages=by_key.get(doc.key, []), kind=kind))
+            rows.append(row(doc, PreviewState.WOULD_POST, messages=by_key.get(doc.key, []), kind=kind))
     return RunResult(
         kind=job.kind,
         batch_number=job.batch_number,

@@ -26,6 +26,32 @@ from cwsage.domain.documents import (
 )
 from cwsage.domain.issues import Issue
 from cwsage.errors import CwsageError
+from cwsage.state.store import DocState
+
+
+class PreviewState(StrEnum):
+    """What a preview says a document would do (a report row's state is this or a stored ``DocState``)."""
+
+    WOULD_POST = "would_post"
+
+
+STATE_WORDS: dict[str, str] = {
+    DocState.VALIDATED: "not posted yet",
+    DocState.POSTING: "being posted",
+    DocState.POSTED: "posted",
+    DocState.WRITTEN_BACK: "posted",
+    DocState.NOT_MARKED: "posted, not marked in Manage",
+    DocState.INVALID: "invalid",
+    DocState.REJECTED: "not posted (Sage refused it)",
+    DocState.SKIPPED: "in Sage already",
+    PreviewState.WOULD_POST: "would post",
+}
+"""A document state in a bookkeeper's words (the stored state names are the machine's)."""
+
+
+def state_words(state: str) -> str:
+    """A document state (stored or preview) in a bookkeeper's words."""
+    return STATE_WORDS.get(state, state.replace("_", " "))
 
 
 class Outcome(StrEnum):

@@ -18,7 +18,7 @@ from cwsage.connectwise.client import ManageClient
 from cwsage.errors import ConfigurationError
 from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.context import Context
-from cwsage.state.store import DocState, RunRecord, RunStatus, StateStore
+from cwsage.state.store import DocState, RunKind, RunRecord, RunStatus, StateStore
 
 DETAIL_LEVELS = {"default": "Default", "condensed": "Condensed", "detailed": "Detailed"}
 BATCH_NUMBER_MAX = 50  # Manage's batchIdentifier
@@ -177,7 +177,7 @@ def _batched_in(store: StateStore, token: str, runs: int = 200) -> str:
     wanted = value or token
     kind = prefix.lower().rstrip("s") if value else ""
     for run in store.list_runs(limit=runs):
-        if run.kind != "run":
+        if run.kind is not RunKind.RUN:
             continue
         for record in store.documents(run.id, state=DocState.WRITTEN_BACK):
             if kind and record.source_type != kind:

@@ -33,7 +33,7 @@ from cwsage.secrets import SecretStore
 from cwsage.services.batch import Context
 from cwsage.services.progress import Progress
 from cwsage.services.session import connect
-from cwsage.state.store import StateStore
+from cwsage.state.store import RunKind, RunStatus, StateStore
 from cwsage.web import formatting
 from cwsage.web.jobs import JobManager
 from cwsage.web.security import (
@@ -116,6 +116,8 @@ class WebApp:
         env.globals["problem_groups"] = formatting.problem_groups
         env.globals["states_of"] = formatting.states_of
         env.globals["version"] = __version__
+        env.globals["RunKind"] = RunKind
+        env.globals["RunStatus"] = RunStatus
         self._stores: dict[str, StateStore] = {}
         self._stores_lock = threading.Lock()
 

@@ -14,8 +14,7 @@ from typing import Any
 from cwsage import money
 from cwsage.domain.issues import Issue
 from cwsage.render import group_issues
-from cwsage.services.listing import state_words
-from cwsage.services.results import Outcome
+from cwsage.services.results import Outcome, state_words
 
 
 def amount(value: Any, currency: str | None = None) -> str:
@@ -114,8 +113,7 @@ TONE_OF_STATE = {
     "posted": "good",
     "written_back": "good",
     "not_marked": "bad",
-    "would post": "good",
-    "in Sage already": "info",
+    "would_post": "good",
     "skipped": "info",
     "invalid": "bad",
     "rejected": "bad",
@@ -130,6 +128,6 @@ def state_tone(state: str) -> str:
 
 def states_of(counts: dict[str, dict[str, int]]) -> list[str]:
     """The document states that occur in per-kind counts, in the order of the state machine."""
-    order = ["would post", "written_back", "posted", "not_marked", "in Sage already", "skipped", "invalid", "rejected"]
+    order = ["would_post", "written_back", "posted", "not_marked", "skipped", "invalid", "rejected"]
     seen = {state for by_state in counts.values() for state in by_state}
     return [s for s in order if s in seen] + sorted(seen - set(order))

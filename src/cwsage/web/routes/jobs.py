@@ -14,10 +14,10 @@ from cwsage.redaction import redact
 from cwsage.services.batch import RunRequest
 from cwsage.services.payments import SyncResult
 from cwsage.services.reports import full_log
-from cwsage.services.results import RunResult
+from cwsage.services.results import Outcome, RunResult
 from cwsage.web import downloads
 from cwsage.web.app import SessionDep, WebApp, web_of
-from cwsage.web.jobs import Job, JobKind
+from cwsage.web.jobs import Job, JobKind, JobState
 from cwsage.web.routes.batch import start_batch
 from cwsage.web.routes.common import error_file, go, protected_router
 from cwsage.web.routes.history import reports_folder
@@ -44,8 +44,8 @@ def result_view(job: Job) -> dict[str, Any]:
         "job": job,
         "r": data,
         "is_sync": isinstance(result, SyncResult),
-        "can_run": job.kind.is_preview and job.state.value == "done",
-        "can_resume": isinstance(result, RunResult) and result.outcome.value == "interrupted",
+        "can_run": job.kind.is_preview and job.state is JobState.DONE,
+        "can_resume": isinstance(result, RunResult) and result.outcome is Outcome.INTERRUPTED,
     }
 
 
