@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import (
     AmbiguousOutcome,
     AuthenticationError,
@@ -41,8 +42,6 @@ from cwsage.sage300.models import (
     ARInvoiceDetail,
     ARReceipt,
     ARReceiptBatch,
-    DocumentLocation,
-    DocumentPlace,
     GLJournalBatch,
     GLJournalDetail,
     GLJournalHeader,

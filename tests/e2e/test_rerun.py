@@ -104,7 +104,7 @@ def test_rerun_posts_only_what_the_restore_removed(sandbox: Sandbox, context: Co
     assert result.sage_batches == ["AR invoice batch 3", "AR invoice batch 4"]
     where = {row.key: row.where for row in result.documents}
     assert where["AR:10101"].startswith("AR invoice batch 2")
-    assert where["AR:10105"] == "AR invoice batch 3, entry 1"
+    assert where["AR:10105"] == "AR invoice batch 3 (open), entry 1, customer HARBOUR"
     # every document of the batch is in Sage exactly once
     copies = ar_copies(sandbox)
     assert all(copies[n] == 1 for n in INVOICES), copies

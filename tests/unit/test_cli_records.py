@@ -17,6 +17,7 @@ from cwsage import cli
 from cwsage.config import RunDefaults, load_settings, read_config_file
 from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import FixIn, Issue
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import ConfigurationError
 from cwsage.render import amount_text, show_listing, show_run
 from cwsage.secrets import SecretStore
@@ -259,7 +260,8 @@ def _finished_run(batch: str) -> str:
             issues=[],
         )
         store.set_state(run.id, "AR-10101", DocState.POSTING)
-        store.set_state(run.id, "AR-10101", DocState.POSTED, sage_location="AR batch 12")
+        where = DocumentLocation("AR", "10101", DocumentPlace.POSTED, "12", 1, "ACME")
+        store.set_state(run.id, "AR-10101", DocState.POSTED, location=where)
         store.set_state(run.id, "AR-10101", DocState.WRITTEN_BACK, event="batched")
         store.finish_run(
             run.id,
@@ -280,7 +282,7 @@ def test_history_speaks_the_users_words_and_opens_a_batch(cwsage_home: Path) -> 
     assert "written_back" not in listing.output
     one = runner.invoke(cli.app, ["history", "20261125JD-I"], env={"COLUMNS": "200"})
     assert one.exit_code == 0, one.output
-    assert "10101" in one.output and "AR batch 12" in one.output and "745.80" in one.output
+    assert "10101" in one.output and "batch 12" in one.output and "745.80" in one.output
     assert "posted" in one.output and "written_back" not in one.output
     missing = runner.invoke(cli.app, ["history", "NOPE"])
     assert missing.exit_code == 1 and "cwsage history" in missing.output

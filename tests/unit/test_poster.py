@@ -15,11 +15,11 @@ from typing import Any, cast
 import pytest
 
 from cwsage.domain.documents import DocKind
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import AmbiguousOutcome, RemoteRejection, TransientError
 from cwsage.mapping.dispatch import Target
 from cwsage.sage300 import models as sg
 from cwsage.sage300.client import Sage300Client
-from cwsage.sage300.models import DocumentLocation, DocumentPlace
 from cwsage.services.posting import MAX_AMBIGUOUS_RETRIES, Poster, PostSettings
 from cwsage.services.progress import SilentProgress
 from cwsage.services.targets import Created, PostItem, SageTarget
@@ -57,7 +57,7 @@ class FakeTarget:
             raise AmbiguousOutcome("the connection dropped before Sage answered")
         if self.refuse & set(numbers):
             raise RemoteRejection("Sage refused the batch", status_code=409, remote_code="InvalidPayload")
-        return Created(self._store(numbers), len(self.creates), "Open", {n: k for k, n in enumerate(numbers, 1)})
+        return Created(self._store(numbers), "AR", len(self.creates), "Open", {n: k for k, n in enumerate(numbers, 1)})
 
     def _store(self, numbers: list[str]) -> str:
         name = f"batch {len(self.creates)}"
@@ -236,4 +236,4 @@ def test_after_a_crash_documents_in_flight_are_resolved_by_looking(store: StateS
     absent = poster.resolve_in_flight(items)
     assert [i.key for i in absent] == ["K2"]
     assert _states(store, run_id) == {"K1": DocState.POSTED, "K2": DocState.VALIDATED}
-    assert "batch 9" in poster.outcome.posted["K1"]
+    assert poster.outcome.posted["K1"].batch_number == "batch 9"

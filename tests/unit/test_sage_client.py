@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import (
     AmbiguousOutcome,
     AuthenticationError,
@@ -42,8 +43,6 @@ from cwsage.sage300.models import (
     ARInvoice,
     ARInvoiceBatch,
     ARInvoiceDetail,
-    DocumentLocation,
-    DocumentPlace,
     gl_batch_key,
 )
 from cwsage.sage300.odata import Dialect, F, Query

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from cwsage import money
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.models import (
     SAGE_MODELS,
@@ -24,8 +25,6 @@ from cwsage.sage300.models import (
     ARInvoiceDetail,
     ARPostedDocument,
     ARTerms,
-    DocumentLocation,
-    DocumentPlace,
     FiscalCalendar,
     GLJournalBatch,
     ICItem,

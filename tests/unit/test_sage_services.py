@@ -17,6 +17,7 @@ import pytest
 
 from cwsage.connectwise.models import Invoice, InvoicePayment
 from cwsage.domain.documents import DocKind, JournalDocument, JournalLine, SourceRef, SourceType
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.domain.master import RateRule, SageMasterData
 from cwsage.errors import ConfigurationError
 from cwsage.mapping.dispatch import Target
@@ -315,7 +316,9 @@ def test_auto_post_sends_ready_to_post_in_the_creating_post(store: StateStore, a
     assert fake.bodies("POST", "AR/ARPostInvoices('$process')") == [
         {"PostAllBatches": "Donotpostallbatches", "PostBatchFrom": 12, "PostBatchTo": 12, "ActionSelector": ""}
     ]
-    assert outcome.posted == {"AR:10001": "AR invoice batch 12, entry 1"}
+    # Issue 12: where it landed is a typed value; after automatic posting it is posted, from batch 12 entry 1
+    assert outcome.posted == {"AR:10001": DocumentLocation("AR", "10001", DocumentPlace.POSTED, "12", 1, "ACME")}
+    assert outcome.posted["AR:10001"].describe() == "AR document 10001 (posted from batch 12, entry 1), customer ACME"
     assert outcome.warnings == []
 
 
@@ -437,7 +440,8 @@ def test_gl_batches_are_sent_ready_and_posted_with_glpostjournal(store: StateSto
     assert fake.bodies("POST", "GL/GLPostJournal('$process')") == [
         {"PostAllBatches": "Donotpostallbatches", "FromBatch": "000014", "ToBatch": "000014", "ActionSelector": ""}
     ]
-    assert outcome.posted == {"GL:CW-E1": "GL journal batch 000014"}
+    (where,) = outcome.posted.values()
+    assert (where.system, where.where, where.batch_number) == ("GL", DocumentPlace.POSTED, "000014")
     assert all(path_of(r) != "GL/GLPostJournals('$process')" for r in fake.requests)
 
 

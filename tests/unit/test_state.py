@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text, update
+from sqlalchemy import create_engine, inspect, text, update
 
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import BugError, RunConflict
 from cwsage.services.locks import write_lock, write_lock_name
-from cwsage.state import DocState, RunPhase, RunStatus, SageBatchState, StateStore, current_revision
+from cwsage.state import DocState, RunPhase, RunStatus, SageBatchState, StateStore, current_revision, migrate
 from cwsage.state.models import RunLockRow, dumps_exact, loads_exact
 from cwsage.state.store import TRANSITIONS, StateChange
 
@@ -95,6 +96,51 @@ def test_migrations_create_every_table_on_postgresql(pg_schema: str) -> None:
             assert conn.execute(text("select current_schema()")).scalar() == pg_schema
 
 
+def test_0003_gives_old_runs_their_phase_and_keeps_their_words(tmp_path: Path) -> None:
+    """An installation upgraded mid-run resumes from the right phase; old batch states and locations survive."""
+    engine = create_engine(f"sqlite:///{(tmp_path / 'old.db').as_posix()}")
+    migrate(engine, "0002_sage_discovery")
+    stamp = "2026-11-20 10:00:00.000000"
+    with engine.begin() as conn:
+        for run_id, status in (("prepared-run", "running"), ("fresh-run", "running"), ("done-run", "succeeded")):
+            conn.exec_driver_sql(
+                "INSERT INTO runs (id, kind, batch_number, status, options, summary, actor, host, pid, started_at) "
+                f"VALUES ('{run_id}', 'run', 'B', '{status}', '{{}}', '{{}}', 'ann', 'h', 1, '{stamp}')"
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO audit_log (at, run_id, event, detail) VALUES (?, 'prepared-run', 'prepared', '{}')", (stamp,)
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO sage_batches (run_id, batch_key, kind, description, state, document_keys, created_at, "
+            "updated_at) VALUES ('done-run', 'AR invoice batch 4', 'ar', '', 'created; automatic posting failed', "
+            "'[]', ?, ?)",
+            (stamp, stamp),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO documents (run_id, doc_key, kind, source_type, source_id, document_number, state, "
+            "content_hash, gl_entry_ids, sage_batch_key, sage_location, payload, issues, created_at, updated_at) "
+            "VALUES ('done-run', 'AR:1', 'ar_invoice', 'invoice', '1', '1', 'written_back', '', '[]', NULL, "
+            "'AR invoice batch 4, entry 1', NULL, '[]', ?, ?)",
+            (stamp, stamp),
+        )
+    store = StateStore(engine)
+    store.migrate()
+    phases = {r.id: r.phase for r in store.list_runs()}
+    assert phases == {
+        "prepared-run": RunPhase.PREPARED,
+        "fresh-run": RunPhase.SELECTED,
+        "done-run": RunPhase.FINISHED,
+    }
+    (batch,) = store.sage_batches("done-run")
+    assert batch.state is SageBatchState.POST_FAILED
+    (doc,) = store.documents("done-run")
+    assert doc.location is None and doc.where == "AR invoice batch 4, entry 1"
+    engine.dispose()
+
+
+AR_12 = DocumentLocation("AR", "INV-10234", DocumentPlace.OPEN_BATCH, "12", 3, "ACME")
+
+
 def test_runs_lifecycle(store: StateStore) -> None:
     first = store.create_run(kind="run", batch_number="B-1", options={"through": "2024-03-31"}, actor="ann")
     second = store.create_run(kind="sync-payments", batch_number=None, options={}, actor="bob", run_id="fixed-id")
@@ -166,10 +212,9 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
     # a new store (another process would see the same): committed before returning
     other = StateStore(store.engine)
     assert other.documents(run.id)[0].state is DocState.POSTING
-    posted = store.set_state(
-        run.id, "invoice:10234", DocState.POSTED, event="sage.created", sage_location="AR/ARInvoiceBatches(12)"
-    )
-    assert posted.sage_location == "AR/ARInvoiceBatches(12)"
+    posted = store.set_state(run.id, "invoice:10234", DocState.POSTED, event="sage.created", location=AR_12)
+    assert posted.location == AR_12, "where Sage has it comes back typed, from its columns"
+    assert posted.where == "AR invoice batch 12 (open), entry 3, customer ACME"
     issue = {"code": "customer_missing", "message": "no customer ACME", "amount": Decimal("5.00")}
     store.put_document(
         run.id,
@@ -245,8 +290,8 @@ def test_staying_in_a_state_records_more_about_it(store: StateStore) -> None:
     run = store.create_run(kind="run", batch_number="SM-3", options={}, actor="ann")
     _validated(store, run.id, "a")
     for state in (DocState.POSTING, DocState.POSTED, DocState.POSTED):
-        store.set_state(run.id, "a", state, sage_location="AR invoice batch 3")
-    assert store.documents(run.id)[0].sage_location == "AR invoice batch 3"
+        store.set_state(run.id, "a", state, location=AR_12)
+    assert store.documents(run.id)[0].location == AR_12
     assert set(TRANSITIONS) == set(DocState)
 
 

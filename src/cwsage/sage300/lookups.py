@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.sage300 import vocabulary as V
-from cwsage.sage300.models import DocumentLocation, DocumentPlace
 from cwsage.sage300.odata import Expr, F
 
 FILTER_CHUNK = 15

@@ -9,7 +9,7 @@ finish) have their own modules; :mod:`cwsage.services.batch` strings them togeth
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from cwsage import money
 from cwsage.domain.documents import Document
 from cwsage.domain.issues import FixIn, Issue
+from cwsage.domain.location import DocumentLocation
 from cwsage.domain.master import SageMasterData
 from cwsage.errors import CwsageError, MappingError, SourceDataError
 from cwsage.mapping import to_sage
@@ -74,7 +75,7 @@ class Prepared:
     documents: list[Document]
     items: dict[str, PostItem]
     issues: list[Issue]
-    in_sage: dict[str, str]
+    in_sage: dict[str, DocumentLocation]
     master: SageMasterData
 
 
@@ -127,7 +128,9 @@ class BatchJob:
                 )
         ctx.progress.stage("Looking for documents already in Sage 300")
         in_sage = locate(ctx.sage, items.values())
-        conflicts = {k: v for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])}
+        conflicts = {
+            k: v.describe() for k, v in in_sage.items() if conflicts_are_errors and not self._ours(k, items[k])
+        }
         ctx.progress.stage("Validating")
         issues = translation.issues + validate(
             translation.readable_documents,
@@ -153,7 +156,7 @@ class BatchJob:
 
     # -- execution ---------------------------------------------------------------------------------------
 
-    def persist(self, run: RunRecord, prepared: Prepared, *, skip: dict[str, str]) -> None:
+    def persist(self, run: RunRecord, prepared: Prepared, *, skip: Mapping[str, DocumentLocation]) -> None:
         """Record every document with its state, payload and issues before anything is posted."""
         blocked = blocking_keys(prepared.issues)
         current = {doc.key for doc in prepared.documents}
@@ -197,8 +200,8 @@ class BatchJob:
                 )
             )
             if state in (DocState.SKIPPED, DocState.POSTED):
-                where = skip.get(doc.key) or prepared.in_sage.get(doc.key, "")
-                found.append(StateChange(doc.key, state, "found in Sage 300", sage_location=where))
+                where = skip.get(doc.key) or prepared.in_sage.get(doc.key)
+                found.append(StateChange(doc.key, state, "found in Sage 300", location=where))
         self.ctx.store.put_documents(run.id, documents)
         self.ctx.store.set_states(run.id, found)
 

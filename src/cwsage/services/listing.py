@@ -503,7 +503,7 @@ def run_view(store: StateStore, run: RunRecord) -> RunView:
                 currency=str(row.get("currency") or ""),
                 total=money.D(row.get("total") or 0),
                 state=state_words(record.state.value),
-                where=record.sage_location or "",
+                where=record.where,
                 problems=tuple(Issue.from_dict(i) for i in record.issues),
             )
         )

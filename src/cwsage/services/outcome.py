@@ -78,7 +78,6 @@ def finish(
     error: CwsageError | None,
     manage_batch: str | None,
     written_back: bool,
-    skipped: dict[str, str] | None = None,
     store_outcome: bool = True,
 ) -> RunResult:
     """Decide the outcome, store it (unless ``store_outcome`` is false), save the reports, build the result."""
@@ -103,7 +102,7 @@ def finish(
                 currency=row_data.get("currency", ""),
                 total=money.D(row_data.get("total", 0)),
                 state=str(record.state),
-                where=record.sage_location or "",
+                where=record.where,
                 messages=[i.line() for i in record_issues],
             )
         )
@@ -119,7 +118,7 @@ def finish(
         issues=issues,
         sage_batches=sage_batches,
         manage_batch=manage_batch,
-        skipped=skipped or {r.key: r.sage_location or "" for r in records if r.state is DocState.SKIPPED},
+        skipped={r.key: r.where for r in records if r.state is DocState.SKIPPED},
         warnings=job.warnings(poster.outcome.warnings if poster else []),
         requests=job.requests(),
         error=error,

@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from cwsage.domain.location import DocumentLocation
 from cwsage.errors import AmbiguousOutcome, BugError, CwsageError, RemoteRejection, TransientError
 from cwsage.mapping.dispatch import Target
 from cwsage.mapping.to_sage import batch_description
@@ -68,7 +69,7 @@ class PostSettings:
 class PostOutcome:
     """What happened to the documents handed to :meth:`Poster.post`."""
 
-    posted: dict[str, str] = field(default_factory=dict)  # key -> where in Sage
+    posted: dict[str, DocumentLocation] = field(default_factory=dict)  # key -> where in Sage
     rejected: dict[str, str] = field(default_factory=dict)  # key -> Sage's message
     sage_batches: list[str] = field(default_factory=list)  # human names, e.g. "AR invoice batch 12"
     warnings: list[str] = field(default_factory=list)
@@ -114,8 +115,8 @@ class Poster:
         self.targets = targets
         self.outcome = PostOutcome()
 
-    def locate(self, items: Sequence[PostItem]) -> dict[str, str]:
-        """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
+    def locate(self, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
+        """Where Sage already has each of ``items`` (by key); absent keys are not in Sage."""
         return locate(self.sage, items, self.targets)
 
     def resolve_in_flight(self, items: Sequence[PostItem]) -> list[PostItem]:
@@ -126,9 +127,7 @@ class Poster:
         self.store.set_states(
             self.run_id,
             [
-                StateChange(
-                    item.key, DocState.POSTED, "found in Sage after an interruption", sage_location=found[item.key]
-                )
+                StateChange(item.key, DocState.POSTED, "found in Sage after an interruption", location=found[item.key])
                 if item.key in found
                 else StateChange(item.key, DocState.VALIDATED, "not in Sage after an interruption: will post again")
                 for item in items
@@ -196,8 +195,12 @@ class Poster:
         found = self.locate(items)
         landed = [item for item in items if item.key in found]
         self._landed(landed, found, event="found in Sage after an unclear answer")
+        by_batch: dict[str, list[PostItem]] = {}
         for item in landed:
-            self._put_batch(found[item.key], item.target, "", [item], None, SageBatchState.FOUND)
+            by_batch.setdefault(found[item.key].batch_name(), []).append(item)
+        for name, group in by_batch.items():
+            number = found[group[0].key].batch_number
+            self._put_batch(name, group[0].target, "", group, number, SageBatchState.FOUND)
         return [item for item in items if item.key not in found]
 
     def _record(self, target: SageTarget, created: Created, description: str, items: list[PostItem]) -> None:
@@ -215,6 +218,7 @@ class Poster:
             self.outcome.warnings.append(message)
             state = SageBatchState.POST_FAILED
         else:
+            created.posted = True
             state = SageBatchState.POSTED
         self._put_batch(created.name, target.target, description, items, created.number, state)
 
@@ -241,13 +245,13 @@ class Poster:
 
     # -- state -----------------------------------------------------------------------------------------
 
-    def _landed(self, items: list[PostItem], places: Mapping[str, str], *, event: str = "in Sage") -> None:
+    def _landed(self, items: list[PostItem], places: Mapping[str, DocumentLocation], *, event: str = "in Sage") -> None:
         """``items`` are in Sage (``places``: where each landed, by key), saved in one transaction."""
         if not items:
             return
         self.store.set_states(
             self.run_id,
-            [StateChange(item.key, DocState.POSTED, event, sage_location=places[item.key]) for item in items],
+            [StateChange(item.key, DocState.POSTED, event, location=places[item.key]) for item in items],
         )
         for item in items:
             self.outcome.posted[item.key] = places[item.key]

@@ -27,8 +27,8 @@ def preview(job: BatchJob, prepared: Prepared, message: str, *, skip_in_sage: bo
     for doc in prepared.documents:
         kind = labels[doc.key]
         if skip_in_sage and doc.key in prepared.in_sage:
-            skipped[doc.key] = prepared.in_sage[doc.key]
-            rows.append(row(doc, DocState.SKIPPED, prepared.in_sage[doc.key], kind=kind))
+            skipped[doc.key] = prepared.in_sage[doc.key].describe()
+            rows.append(row(doc, DocState.SKIPPED, prepared.in_sage[doc.key].describe(), kind=kind))
         elif doc.key in blocked:
             rows.append(row(doc, DocState.INVALID, messages=by_key.get(doc.key, []), kind=kind))
         else:

@@ -79,8 +79,8 @@ def rerun_batch(
         translation = translate_export(ctx, export)
         del export  # the export models are large; only the translation is needed from here
         prepared = job.prepare(translation, create_missing=False, conflicts_are_errors=False)
-        found = dict(prepared.in_sage)
-        skip = {} if force else found
+        found = {key: where.describe() for key, where in prepared.in_sage.items()}
+        skip = {} if force else dict(prepared.in_sage)
         if dry_run:
             if force and found:
                 message = (
@@ -120,7 +120,7 @@ def rerun_batch(
             poster, error = job.post(run)
             if force:
                 poster.outcome.warnings.extend(_forced_outcome(store, run.id, found))
-            return finish(job, run, poster, error=error, manage_batch=None, written_back=False, skipped=skip)
+            return finish(job, run, poster, error=error, manage_batch=None, written_back=False)
     run = unfinished[0]
     ctx.progress.note(f"Resuming the unfinished rerun {run.id} of batch {batch_number}.")
     with write_lock(store, run.id, ctx.manage.company, ctx.sage.company):

@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from cwsage.domain.documents import DocKind
+from cwsage.domain.location import DocumentLocation, DocumentPlace, System
 from cwsage.mapping.dispatch import SPECS, Target
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
@@ -36,7 +37,6 @@ from cwsage.sage300.client import (
     Sage300Client,
 )
 from cwsage.sage300.lookups import FILTER_CHUNK, as_int, chunks, keep_best, lookups, place_for_status, unique
-from cwsage.sage300.models import DocumentLocation, DocumentPlace
 from cwsage.sage300.odata import F, Query
 
 
@@ -69,22 +69,36 @@ class Created:
 
     Attributes:
         name: What reports call it, e.g. ``AR invoice batch 12`` or ``IC adjustment 7``.
-        number: The batch number to make ready and post (``None`` for a document that is not batched, or when
-            Sage's answer did not say).
+        system: The Sage module.
+        number: The batch number to make ready and post (IC: the document's number); ``None`` when Sage's answer
+            did not say.
         status: The batch status in Sage's answer (a server before 2021 answers ``Open``, I14).
         entries: Entry number per document number, where Sage's answer tells them.
+        ic_kind: ``adjustment`` or ``transfer`` for an IC document.
+        posted: Set by the poster once the batch is posted too.
     """
 
     name: str
+    system: System
     number: int | str | None = None
     status: str | None = None
     entries: dict[str, int | None] = field(default_factory=dict)
+    ic_kind: str | None = None
+    posted: bool = False
 
-    def where(self, item: PostItem) -> str:
-        """Where ``item`` landed, as reports say it."""
-        if item.document_number in self.entries:
-            return f"{self.name}, entry {self.entries[item.document_number] or '?'}"
-        return self.name
+    def where(self, item: PostItem) -> DocumentLocation:
+        """Where ``item`` landed."""
+        if self.posted:
+            place = DocumentPlace.POSTED
+        elif self.ic_kind is not None:
+            place = DocumentPlace.ENTERED
+        else:
+            place = place_for_status(self.status) or DocumentPlace.OPEN_BATCH
+        number = None if self.number is None else str(self.number)
+        entry = self.entries.get(item.document_number)
+        return DocumentLocation(
+            self.system, item.document_number, place, number, entry, item.party or None, self.ic_kind
+        )
 
 
 class SageTarget(Protocol):
@@ -120,7 +134,7 @@ class SageTarget(Protocol):
         ...
 
 
-def _posted(system: Any, number: str, batch: int | None, entry: int | None, party: str | None) -> DocumentLocation:
+def _posted(system: System, number: str, batch: int | None, entry: int | None, party: str | None) -> DocumentLocation:
     return DocumentLocation(system, number, DocumentPlace.POSTED, None if batch is None else str(batch), entry, party)
 
 
@@ -183,7 +197,9 @@ class ARInvoices(_InvoiceBatches):
         )
         answer = sage.create(self.batches, batch)
         entries = {inv.document_number: inv.entry_number for inv in answer.invoices if inv.document_number}
-        return Created(f"AR invoice batch {answer.batch_number}", answer.batch_number, answer.batch_status, entries)
+        return Created(
+            f"AR invoice batch {answer.batch_number}", "AR", answer.batch_number, answer.batch_status, entries
+        )
 
     def locate(self, sage: Sage300Client, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
         by_number = self.find(sage, [i.document_number for i in items])
@@ -229,7 +245,10 @@ class APInvoices(_InvoiceBatches):
             invoices=[i.payload for i in items],
         )
         answer = sage.create(self.batches, batch)
-        return Created(f"AP invoice batch {answer.batch_number}", answer.batch_number, answer.batch_status)
+        entries = {inv.document_number: inv.entry_number for inv in answer.invoices if inv.document_number}
+        return Created(
+            f"AP invoice batch {answer.batch_number}", "AP", answer.batch_number, answer.batch_status, entries
+        )
 
     def locate(self, sage: Sage300Client, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
         found = self.find(sage, [(i.party, i.document_number) for i in items])
@@ -277,6 +296,7 @@ class GLJournals:
         self, sage: Sage300Client, items: Sequence[PostItem], description: str, *, ready: bool, day: date
     ) -> Created:
         del day  # a journal batch has no date of its own: each entry carries its posting date
+        keys = frozenset(i.document_number for i in items)
         batch = sg.GLJournalBatch(
             status=V.BatchStatus.READY_TO_POST.value if ready else None,
             description=description,
@@ -284,7 +304,10 @@ class GLJournals:
         )
         answer = sage.create(V.GL_JOURNAL_BATCHES, batch)
         number = answer.batch_number or (answer.journal_headers[0].batch_number if answer.journal_headers else None)
-        return Created(f"GL journal batch {number}", number, answer.status)
+        entries = {h.document_key(keys): as_int(h.entry_number) for h in answer.journal_headers}
+        return Created(
+            f"GL journal batch {number}", "GL", number, answer.status, {k: e for k, e in entries.items() if k}
+        )
 
     def post(self, sage: Sage300Client, created: Created) -> None:
         if created.number is not None:
@@ -331,10 +354,11 @@ class _ICDocuments:
         (item,) = items
         answer: Any = sage.create(self.resource, item.payload)
         number = getattr(answer, f"{self.kind}_number", None) or answer.sequence_number
-        return Created(f"IC {self.kind} {number}")
+        return Created(f"IC {self.kind} {number}", "IC", number, ic_kind=self.kind)
 
     def post(self, sage: Sage300Client, created: Created) -> None:
-        del sage, created
+        """Never called (``postable`` is false): Sage's Day End posts IC documents."""
+        raise NotImplementedError("IC documents are posted by Sage's Day End")
 
     def locate(self, sage: Sage300Client, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
         by_reference = self.find(sage, [i.document_number for i in items])
@@ -387,11 +411,11 @@ TARGETS: dict[Target, SageTarget] = {
 
 def locate(
     sage: Sage300Client, items: Iterable[PostItem], targets: Mapping[Target, SageTarget] = TARGETS
-) -> dict[str, str]:
-    """Where Sage already has each of ``items`` (key → description); absent keys are not in Sage."""
-    found: dict[str, str] = {}
+) -> dict[str, DocumentLocation]:
+    """Where Sage already has each of ``items`` (by key); absent keys are not in Sage."""
+    found: dict[str, DocumentLocation] = {}
     for target, group in by_target(items).items():
-        found.update({key: where.describe() for key, where in targets[target].locate(sage, group).items()})
+        found.update(targets[target].locate(sage, group))
     return found
 
 

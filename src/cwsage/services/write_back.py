@@ -114,7 +114,7 @@ def _not_marked(job: BatchJob, run: RunRecord, landed: list[DocumentRecord], ref
             "manage-refused-gl-entries",
             "processedRecordIds",
             ", ".join(map(str, theirs)),
-            f"is in Sage 300 ({record.sage_location or 'posted'}), but Manage refused to mark its GL entries "
+            f"is in Sage 300 ({record.where or 'posted'}), but Manage refused to mark its GL entries "
             "as batched: they are no longer unposted there (the record was changed, re-closed, deleted or "
             "batched by hand after the export)",
             "Open the record in Manage (Finance > Accounting Interface). If it still shows as unposted, mark it "

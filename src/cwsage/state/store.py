@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cwsage.dates import now
+from cwsage.domain.location import DocumentLocation, DocumentPlace, System
 from cwsage.errors import BugError, ConfigurationError, RunConflict
 from cwsage.private_files import create_private_file, ensure_private_dir
 from cwsage.state.models import AuditRow, DocumentRow, RunLockRow, RunRow, SageBatchRow, WatermarkRow
@@ -163,10 +164,17 @@ class DocumentRecord:
     state: DocState
     content_hash: str
     gl_entry_ids: list[int]
-    sage_location: str | None
+    location: DocumentLocation | None
     payload: dict[str, Any] | None
     issues: list[dict[str, Any]]
     updated_at: datetime
+    legacy_location: str | None = None
+    """Where Sage had it, in words, for a document recorded before the location was kept as columns."""
+
+    @property
+    def where(self) -> str:
+        """Where Sage has the document, in words (empty when it is not known to be there)."""
+        return self.location.describe() if self.location is not None else self.legacy_location or ""
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,7 @@ class StateChange:
     key: str
     state: DocState
     event: str | None = None
-    sage_location: str | None = None
+    location: DocumentLocation | None = None
     issues: list[dict[str, Any]] | None = None
     detail: dict[str, Any] | None = None
 
@@ -248,6 +256,32 @@ def _run_record(row: RunRow) -> RunRecord:
     )
 
 
+def _location_of(row: DocumentRow) -> DocumentLocation | None:
+    if row.sage_system is None or row.sage_place is None:
+        return None
+    return DocumentLocation(
+        cast("System", row.sage_system),
+        row.sage_document or "",
+        DocumentPlace(row.sage_place),
+        row.sage_batch,
+        row.sage_entry,
+        row.sage_party,
+        row.sage_ic_kind,
+    )
+
+
+def _location_columns(location: DocumentLocation) -> dict[str, Any]:
+    return {
+        "sage_system": location.system,
+        "sage_place": location.where.value,
+        "sage_batch": location.batch_number,
+        "sage_entry": location.entry_number,
+        "sage_document": location.document_number,
+        "sage_party": location.party,
+        "sage_ic_kind": location.kind,
+    }
+
+
 def _document_record(row: DocumentRow) -> DocumentRecord:
     return DocumentRecord(
         run_id=row.run_id,
@@ -259,10 +293,11 @@ def _document_record(row: DocumentRow) -> DocumentRecord:
         state=DocState(row.state),
         content_hash=row.content_hash,
         gl_entry_ids=[int(i) for i in (row.gl_entry_ids or [])],
-        sage_location=row.sage_location,
+        location=_location_of(row),
         payload=row.payload,
         issues=list(row.issues or []),
         updated_at=row.updated_at,
+        legacy_location=row.legacy_location,
     )
 
 
@@ -374,8 +409,8 @@ def _parts(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
 def _changed_columns(change: StateChange) -> dict[str, Any]:
     """The document columns a state change sets (``None`` fields are left as stored)."""
     values: dict[str, Any] = {"state": DocState(change.state).value}
-    if change.sage_location is not None:
-        values["sage_location"] = change.sage_location
+    if change.location is not None:
+        values.update(_location_columns(change.location))
     if change.issues is not None:
         values["issues"] = change.issues
     return values
@@ -385,8 +420,8 @@ def _audit_of(run_id: str, change: StateChange, previous: str, stamp: datetime) 
     """The audit row of a state change."""
     state = DocState(change.state).value
     detail: dict[str, Any] = {"from": previous, "to": state}
-    if change.sage_location is not None:
-        detail["sage_location"] = change.sage_location
+    if change.location is not None:
+        detail["sage_location"] = change.location.describe()
     if change.issues:
         detail["issues"] = change.issues
     if change.detail:
@@ -663,7 +698,7 @@ class StateStore:
                     if previous is not None and DocState(previous) in STARTED:
                         raise BugError(f"document {doc.key} is {previous}: it cannot be stored afresh")
                     if row is None:
-                        row = DocumentRow(run_id=run_id, doc_key=doc.key, created_at=stamp, sage_location=None)
+                        row = DocumentRow(run_id=run_id, doc_key=doc.key, created_at=stamp)
                         session.add(row)
                     row.kind = doc.kind
                     row.source_type = doc.source_type
@@ -694,19 +729,19 @@ class StateStore:
         state: DocState,
         *,
         event: str | None = None,
-        sage_location: str | None = None,
+        location: DocumentLocation | None = None,
         issues: list[dict[str, Any]] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> DocumentRecord:
         """Move one document to ``state`` and append an audit row, committed durably before returning.
 
-        ``sage_location``/``issues`` replace the stored ones only when given. Many documents
+        ``location``/``issues`` replace the stored ones only when given. Many documents
         at once: :meth:`set_states`.
 
         Raises:
             KeyError: if the document does not exist.
         """
-        self.set_states(run_id, [StateChange(key, state, event, sage_location, issues, detail)])
+        self.set_states(run_id, [StateChange(key, state, event, location, issues, detail)])
         record = self.get_document(run_id, key)
         assert record is not None
         return record

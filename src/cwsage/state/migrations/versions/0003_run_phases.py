@@ -1,4 +1,5 @@
-"""Run phases as data, Sage batch states as codes, and the never-written ``documents.sage_batch_key`` dropped.
+"""Run phases as data, Sage batch states as codes, where Sage has a document as columns, and the never-written
+``documents.sage_batch_key`` dropped.
 
 Revision ID: 0003_run_phases
 Revises: 0002_sage_discovery
@@ -18,6 +19,17 @@ revision = "0003_run_phases"
 down_revision = "0002_sage_discovery"
 branch_labels = None
 depends_on = None
+
+LOCATION_COLUMNS = (
+    ("sage_system", sa.String(2)),
+    ("sage_place", sa.String(24)),
+    ("sage_batch", sa.String(32)),
+    ("sage_entry", sa.Integer()),
+    ("sage_document", sa.String(64)),
+    ("sage_party", sa.String(64)),
+    ("sage_ic_kind", sa.String(16)),
+)
+"""Where Sage has a document, as columns; ``sage_location`` keeps the words older runs recorded (read only)."""
 
 OLD_BATCH_STATES = {
     "created; automatic posting failed": "post_failed",
@@ -43,12 +55,16 @@ def upgrade() -> None:
         op.execute(sa.text("UPDATE sage_batches SET state = :new WHERE state = :old").bindparams(old=old, new=new))
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("sage_batch_key")
+        for name, kind in LOCATION_COLUMNS:
+            batch.add_column(sa.Column(name, kind, nullable=True))
 
 
 def downgrade() -> None:
     """Restore the column and the old wording; phases are dropped (resume then reads the audit log again)."""
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("sage_batch_key", sa.String(255), nullable=True))
+        for name, _kind in LOCATION_COLUMNS:
+            batch.drop_column(name)
     for old, new in OLD_BATCH_STATES.items():
         op.execute(sa.text("UPDATE sage_batches SET state = :old WHERE state = :new").bindparams(old=old, new=new))
     with op.batch_alter_table("runs") as batch:
