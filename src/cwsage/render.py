@@ -20,7 +20,7 @@ from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
 from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord
 from cwsage.services.payments import ERROR_ACTIONS, SyncResult
-from cwsage.services.results import Outcome, RunResult, state_words
+from cwsage.services.results import Outcome, RunResult, kind_label, state_words
 
 _OUTCOME_STYLE = {
     Outcome.SUCCEEDED: "bold green",
@@ -161,7 +161,7 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
         for state in states:
             table.add_column(state, justify="right")
         for kind, by_state in sorted(counts.items()):
-            table.add_row(kind, *(str(by_state.get(state, "")) for state in states))
+            table.add_row(kind_label(kind), *(str(by_state.get(state, "")) for state in states))
         console.print(table)
         console.print(Text(counts_in_words(result_totals(result)), style="bold"))
     if show_documents or result.outcome is Outcome.PREVIEW:
@@ -170,7 +170,7 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
             docs.add_column(column, justify="right" if column == "Total" else "left")
         for row in result.documents:
             docs.add_row(
-                row.kind,
+                kind_label(row.kind),
                 row.document_number,
                 row.party,
                 row.date,
@@ -189,7 +189,7 @@ def show_run(console: Console, result: RunResult, *, show_documents: bool = Fals
         for column in ("Kind", "Currency", "Documents", "Total"):
             totals.add_column(column, justify="right" if column in ("Documents", "Total") else "left")
         for item in result.preview.as_dict()["totals"]:
-            totals.add_row(item["kind"], item["currency"], str(item["count"]), f"{item['total']:,.2f}")
+            totals.add_row(kind_label(item["kind"]), item["currency"], str(item["count"]), f"{item['total']:,.2f}")
         console.print(totals)
     if result.skipped:
         skipped = Table(title="Already in Sage 300 (skipped)", title_justify="left")

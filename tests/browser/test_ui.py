@@ -166,7 +166,7 @@ def test_run_with_partial_success_survives_closing_the_tab(
     rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0][0] == "Severity" and any(r[1] == "invoice 10114" for r in rows[1:])
     log = download(page, "Save Full Log").decode("utf-8")
-    assert f"batch {STATE['batch']}" in log and "[written_back]" in log and "[invalid]" in log
+    assert f"batch {STATE['batch']}" in log and "[posted]" in log and "[invalid]" in log
     assert leaks(errors_csv) == leaks(log) == leaks(page.content()) == []
 
 

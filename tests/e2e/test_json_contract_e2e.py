@@ -49,7 +49,7 @@ def test_check_run_rerun_in_every_outcome(sandbox: Sandbox, home: Path, json_con
     partial = run_cli(sandbox, home, "run", "-b", "JSON-1", "--include", f"{number},procurement:901", "--json")
     data = json_contract.check(partial.stdout, 3, "run")
     assert data["outcome_code"] == "partial"
-    assert data["counts"] == {"AR invoice": {"rejected": 1}, "AP invoice": {"written_back": 1}}
+    assert data["counts"] == {"ar_invoice": {"rejected": 1}, "ap_invoice": {"written_back": 1}}
 
     done = run_cli(sandbox, home, "run", "-b", "JSON-2", "--include", number, "--json")
     data = json_contract.check(done.stdout, 0, "run")

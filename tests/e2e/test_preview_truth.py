@@ -77,10 +77,10 @@ def test_without_inventory_control_the_preview_names_journal_entries(home: Path)
             request = RunRequest("PT-N", invoices=False, expenses=False, dry_run=True)
             preview = run_batch(ctx, request)
             kinds = {row.kind for row in preview.documents}
-            assert "GL journal entry" in kinds
-            assert not kinds & {"IC adjustment", "IC transfer"}
+            assert "gl_journal" in kinds
+            assert not kinds & {"ic_adjustment", "ic_transfer"}
             assert preview.preview is not None
-            assert not {kind for kind, _currency in preview.preview.totals} & {"IC adjustment", "IC transfer"}
+            assert not {kind for kind, _currency in preview.preview.totals} & {"ic_adjustment", "ic_transfer"}
             result = run_batch(ctx, replace(request, dry_run=False, batch_number="PT-N2"))
             assert {row.kind for row in result.documents} == kinds  # the run reports what the preview announced
             assert box.sage.store.ic_adjustments() == []

@@ -185,7 +185,7 @@ def test_full_run_puts_exactly_manages_documents_in_sage(sandbox: Sandbox, conte
         if d[2] not in purchases:
             sage_bills[(d[1], d[3])] += d[4]
     assert manage_bills and dict(sage_bills) == dict(manage_bills)
-    assert len(ap_docs) == len([k for k in result.documents if k.kind == "AP invoice" and k.state == "written_back"])
+    assert len(ap_docs) == len([k for k in result.documents if k.kind == "ap_invoice" and k.state == "written_back"])
 
     # Inventory: every adjustment and transfer once, with Manage's costs.
     adjustments = [d for d in added if d[0] == "ICADJ"]
@@ -463,7 +463,7 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     assert partial.returncode == 3, partial.stderr
     data = json.loads(partial.stdout)
     assert data["outcome"] == "succeeded with errors" and data["exit_code"] == 3
-    assert data["counts"] == {"AR invoice": {"rejected": 1}, "AP invoice": {"written_back": 1}}
+    assert data["counts"] == {"ar_invoice": {"rejected": 1}, "ap_invoice": {"written_back": 1}}
     assert [b for b in data["sage_batches"] if b.startswith("AP invoice batch")] == data["sage_batches"]
     assert any("credit hold" in i["message"] and i["code"] == "sage-rejected" for i in data["issues"])
     assert data["manage_batch"].startswith("20261125QA-J1")
@@ -472,7 +472,7 @@ def test_cli_exit_codes_and_json(sandbox: Sandbox, home: Path) -> None:
     ok = run_cli(sandbox, home, "run", "--batch-number", "20261125QA-J2", "--include", number, "--json")
     assert ok.returncode == 0, ok.stderr
     data = json.loads(ok.stdout)
-    assert data["outcome"] == "succeeded" and data["counts"] == {"AR invoice": {"written_back": 1}}
+    assert data["outcome"] == "succeeded" and data["counts"] == {"ar_invoice": {"written_back": 1}}
     assert data["sage_batches"] and data["issues"] == []
     assert number in sandbox.sage.store.all_ar_document_numbers()
 

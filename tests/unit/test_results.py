@@ -76,7 +76,7 @@ def test_preview_debits_receivable_and_credits_revenue_and_tax_and_balances() ->
         debits = sum(dr for (_, cur), (dr, _cr) in preview.gl_impact.items() if cur == currency)
         credits = sum(cr for (_, cur), (_dr, cr) in preview.gl_impact.items() if cur == currency)
         assert debits == credits
-    assert preview.totals[("AR invoice", "CAD")] == (1, Decimal("113.00"))
+    assert preview.totals[("ar_invoice", "CAD")] == (1, Decimal("113.00"))
 
 
 def test_preview_reverses_a_credit_note() -> None:

@@ -109,15 +109,15 @@ def sage_document(doc: Document, master: SageMasterData, options: to_sage.Postin
     return target, SPECS[target].build(doc, master, options)
 
 
-def destination(doc: Document, master: SageMasterData) -> str:
-    """What a document becomes in Sage 300, as reports name it: its kind, or the journal entry it is posted as.
+def destination(doc: Document, master: SageMasterData) -> DocKind:
+    """What a document becomes in Sage 300: its kind, or the journal entry it is posted as.
 
     Without Inventory Control an IC adjustment or transfer is posted as a GL journal entry; a preview that
     called it an "IC adjustment" would promise a document Sage will never have.
     """
     if target_of(doc, master) is Target.GL and not isinstance(doc, JournalDocument):
-        return DocKind.GL_JOURNAL.label
-    return doc.kind.label
+        return DocKind.GL_JOURNAL
+    return doc.kind
 
 
 # -- records --create-missing adds -----------------------------------------------------------------------

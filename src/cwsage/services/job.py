@@ -55,7 +55,7 @@ def row(
     """The report row of a document."""
     return DocumentRow(
         key=doc.key,
-        kind=kind or doc.kind.label,
+        kind=str(kind or doc.kind),
         label=doc.source.label,
         document_number=doc.document_number,
         party=document_party(doc),

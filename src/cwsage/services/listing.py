@@ -32,7 +32,7 @@ from cwsage.mapping.from_manage import TranslateOptions, translate
 from cwsage.services.batch import Context, RunRequest, Selection, check
 from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.exporting import export_selection
-from cwsage.services.results import state_words
+from cwsage.services.results import kind_label, state_words
 from cwsage.services.selection import resolve_location
 from cwsage.state.store import RunKind, RunRecord, RunStatus, StateStore
 
@@ -495,7 +495,7 @@ def run_view(store: StateStore, run: RunRecord) -> RunView:
         documents.append(
             RunDocument(
                 key=record.key,
-                kind=str(row.get("kind") or record.kind),
+                kind=kind_label(str(row.get("kind") or record.kind)),
                 label=str(row.get("label") or record.key),
                 document_number=record.document_number,
                 party=str(row.get("party") or ""),

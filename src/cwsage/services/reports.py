@@ -15,7 +15,7 @@ from typing import Any
 from cwsage import money
 from cwsage.private_files import ensure_private_dir, write_private
 from cwsage.redaction import redact
-from cwsage.services.results import RunResult, state_words
+from cwsage.services.results import RunResult, kind_label, state_words
 
 
 def error_lines(result: RunResult) -> list[str]:
@@ -41,7 +41,7 @@ def full_log(result: RunResult, audit: list[dict[str, Any]]) -> str:
     ]
     for row in result.documents:
         out.append(
-            f"  [{state_words(row.state)}] {row.kind} {row.document_number} — {row.label} — {row.party} "
+            f"  [{state_words(row.state)}] {kind_label(row.kind)} {row.document_number} — {row.label} — {row.party} "
             f"{row.currency} {row.total} {('— ' + row.where) if row.where else ''}"
         )
         out.extend(f"      {message}" for message in row.messages)

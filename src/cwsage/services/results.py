@@ -54,6 +54,14 @@ def state_words(state: str) -> str:
     return STATE_WORDS.get(state, state.replace("_", " "))
 
 
+def kind_label(kind: str) -> str:
+    """A document kind (a ``DocKind`` code, as ``--json`` and the state store keep it) in a bookkeeper's words.
+
+    Documents recorded before kinds were kept as codes carry their words already; those pass through.
+    """
+    return DocKind(kind).label if kind in DocKind._value2member_map_ else kind
+
+
 class Outcome(StrEnum):
     """The guide's three results, plus the ones a careful tool needs."""
 
@@ -178,8 +186,9 @@ def ledger_lines(doc: Document) -> list[JournalLine]:
 def build_preview(documents: list[Document], home_currency: str, labels: Mapping[str, str] | None = None) -> Preview:
     """GL impact per account and totals per kind for ``documents`` (no currency means the home one).
 
-    ``labels`` names, per document key, the kind of document it becomes in Sage (a journal entry for an IC
-    adjustment when Sage has no Inventory Control); a document not named there is totalled under its own kind.
+    ``labels`` names, per document key, the kind (a ``DocKind`` code) of document it becomes in Sage (a journal
+    entry for an IC adjustment when Sage has no Inventory Control); a document not named there is totalled under
+    its own kind.
     """
     impact: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [money.ZERO, money.ZERO])
     totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, money.ZERO])
@@ -191,7 +200,7 @@ def build_preview(documents: list[Document], home_currency: str, labels: Mapping
                 slot[0] += line.amount
             else:
                 slot[1] -= line.amount
-        total = totals[((labels or {}).get(doc.key) or doc.kind.label, currency)]
+        total = totals[((labels or {}).get(doc.key) or doc.kind, currency)]
         total[0] += 1
         total[1] += document_total(doc)
     return Preview(

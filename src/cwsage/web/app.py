@@ -32,6 +32,7 @@ from cwsage.redaction import redact
 from cwsage.secrets import SecretStore
 from cwsage.services.batch import Context
 from cwsage.services.progress import Progress
+from cwsage.services.results import kind_label
 from cwsage.services.session import connect
 from cwsage.state.store import RunKind, RunStatus, StateStore
 from cwsage.web import formatting
@@ -117,6 +118,7 @@ class WebApp:
         env.globals["states_of"] = formatting.states_of
         env.globals["version"] = __version__
         env.globals["RunKind"] = RunKind
+        env.globals["kind_label"] = kind_label
         env.globals["RunStatus"] = RunStatus
         self._stores: dict[str, StateStore] = {}
         self._stores_lock = threading.Lock()
