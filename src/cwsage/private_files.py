@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Iterable
 from io import TextIOWrapper
 from pathlib import Path
 
@@ -77,19 +78,21 @@ def create_private_file(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
+def write_private(path: Path, data: bytes | str | Iterable[str]) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename), mode 0600 from the first byte.
 
-    Text is written as UTF-8. The folder must exist.
+    Text is written as UTF-8; an iterable of text parts is written as it comes (a long report never has to be
+    one string in memory). The folder must exist.
     """
-    content = data.encode("utf-8") if isinstance(data, str) else data
+    parts: Iterable[bytes | str] = [data] if isinstance(data, bytes | str) else data
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     try:
-        view = memoryview(content)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        for part in parts:
+            view = memoryview(part.encode("utf-8") if isinstance(part, str) else part)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -489,3 +489,16 @@ def test_the_write_lock_names_the_command_and_is_per_company_pair(store: StateSt
         with write_lock(store, run.id, "cwdemo", "OTHERCO"):  # another Sage company: no conflict
             pass
     assert store.lock_holder(write_lock_name("cwdemo", "SAMINC")) is None
+
+
+def test_audit_entries_are_read_page_by_page_in_order(store: StateStore) -> None:
+    """Issue 14: a report streams the audit trail; pages join up exactly, other runs' rows never slip in."""
+    mine = store.create_run(kind="run", batch_number="AU-1", options={}, actor="ann")
+    other = store.create_run(kind="run", batch_number="AU-2", options={}, actor="bob")
+    for n in range(7):
+        store.audit(mine.id, "note", {"n": n})
+        store.audit(other.id, "note", {"n": -n})
+    paged = list(store.audit_entries(mine.id, page=2))
+    assert [e["detail"].get("n") for e in paged if e["event"] == "note"] == list(range(7))
+    assert paged == store.audit_log(mine.id)
+    assert {e["run_id"] for e in paged} == {mine.id}

@@ -133,7 +133,7 @@ def finish(
         store.finish_run(run.id, status, summary)
     if lost := store.lost():
         result.warnings.append(lost)
-    result.reports = write_reports(job.ctx.reports_dir, result, store.audit_log(run.id))
+    result.reports = write_reports(job.ctx.reports_dir, result, store.audit_entries(run.id))
     if store_outcome:
         checkpoint("after-finish")
     return result

@@ -80,5 +80,5 @@ def fail_before_posting(job: BatchJob, run: RunRecord, prepared: Prepared) -> Ru
         "or use --skip-invalid to post the others."
     )
     job.ctx.store.finish_run(run.id, RunStatus.FAILED, {"outcome": str(result.outcome), "errors": len(errors)})
-    result.reports = write_reports(job.ctx.reports_dir, result, job.ctx.store.audit_log(run.id))
+    result.reports = write_reports(job.ctx.reports_dir, result, job.ctx.store.audit_entries(run.id))
     return result

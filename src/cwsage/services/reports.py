@@ -9,6 +9,7 @@ Everything passes through the redaction filter before it is written; the folders
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,14 @@ def error_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def full_log(result: RunResult, audit: list[dict[str, Any]]) -> str:
+def full_log(result: RunResult, audit: Iterable[dict[str, Any]]) -> str:
     """The full log as text."""
-    out = [
+    return "".join(full_log_lines(result, audit))
+
+
+def full_log_lines(result: RunResult, audit: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The full log line by line (each ending in a newline), the audit trail read as it is written out."""
+    head = [
         f"cwsage {result.kind} — batch {result.batch_number} — run {result.run_id}",
         f"outcome: {result.outcome}",
         result.message,
@@ -39,24 +45,27 @@ def full_log(result: RunResult, audit: list[dict[str, Any]]) -> str:
         "",
         "Documents:",
     ]
+    yield from (f"{line}\n" for line in head)
     for row in result.documents:
-        out.append(
+        yield (
             f"  [{state_words(row.state)}] {kind_label(row.kind)} {row.document_number} — {row.label} — {row.party} "
-            f"{row.currency} {row.total} {('— ' + row.where) if row.where else ''}"
+            f"{row.currency} {row.total} {('— ' + row.where) if row.where else ''}\n"
         )
-        out.extend(f"      {message}" for message in row.messages)
-    out += ["", "Issues:"]
-    out += [f"  {line}" for line in error_lines(result)] or ["  none"]
-    out += ["", "Audit trail:"]
+        yield from (f"      {message}\n" for message in row.messages)
+    yield "\nIssues:\n"
+    yield from (f"  {line}\n" for line in error_lines(result) or ["none"])
+    yield "\nAudit trail:\n"
     for entry in audit:
         detail = money.dumps(entry.get("detail") or {})
         key = entry.get("document_key") or ""
-        out.append(f"  {entry.get('at')} {entry.get('event')} {key} {detail}")
-    return "\n".join(out) + "\n"
+        yield f"  {entry.get('at')} {entry.get('event')} {key} {detail}\n"
 
 
-def write_reports(reports_dir: Path, result: RunResult, audit: list[dict[str, Any]]) -> dict[str, Path]:
-    """Write errors.txt, full-log.txt and result.json for a run; return their paths."""
+def write_reports(reports_dir: Path, result: RunResult, audit: Iterable[dict[str, Any]]) -> dict[str, Path]:
+    """Write errors.txt, full-log.txt and result.json for a run; return their paths.
+
+    ``audit`` is read once, as the full log is written (pass :meth:`StateStore.audit_entries` to stream it).
+    """
     ensure_private_dir(reports_dir)
     folder = ensure_private_dir(reports_dir / (result.run_id or "preview"))
     paths = {
@@ -66,7 +75,7 @@ def write_reports(reports_dir: Path, result: RunResult, audit: list[dict[str, An
     }
     errors = error_lines(result)
     write_private(paths["errors"], redact("\n".join(errors) + "\n" if errors else "No errors.\n"))
-    write_private(paths["full_log"], redact(full_log(result, audit)))
+    write_private(paths["full_log"], (redact(line) for line in full_log_lines(result, audit)))
     data = result.as_dict()
     data["reports"] = {name: str(path) for name, path in paths.items()}
     write_private(paths["json"], redact(money.dumps(data, indent=2)))

@@ -883,22 +883,33 @@ class StateStore:
 
     def audit_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Audit rows, oldest first (of one run when given): id, at, run_id, document_key, event, actor, detail."""
-        query = select(AuditRow)
-        if run_id is not None:
-            query = query.where(AuditRow.run_id == run_id)
-        with self._sessions() as session:
-            return [
-                {
-                    "id": r.id,
-                    "at": r.at,
-                    "run_id": r.run_id,
-                    "document_key": r.document_key,
-                    "event": r.event,
-                    "actor": r.actor,
-                    "detail": r.detail,
-                }
-                for r in session.scalars(query.order_by(AuditRow.id))
-            ]
+        return list(self.audit_entries(run_id))
+
+    def audit_entries(self, run_id: str | None = None, *, page: int = 2000) -> Iterator[dict[str, Any]]:
+        """The rows of :meth:`audit_log`, read ``page`` at a time as they are consumed (a run of 10,000
+        documents has some 40,000; a report streams them instead of holding them all)."""
+        after = 0
+        while True:
+            query = select(AuditRow).where(AuditRow.id > after)
+            if run_id is not None:
+                query = query.where(AuditRow.run_id == run_id)
+            with self._sessions() as session:
+                rows = [
+                    {
+                        "id": r.id,
+                        "at": r.at,
+                        "run_id": r.run_id,
+                        "document_key": r.document_key,
+                        "event": r.event,
+                        "actor": r.actor,
+                        "detail": r.detail,
+                    }
+                    for r in session.scalars(query.order_by(AuditRow.id).limit(page))
+                ]
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1]["id"]
 
     # ----------------------------------------------------------------------------------- watermarks
 
