@@ -687,40 +687,68 @@ class StateStore:
         return record
 
     def put_documents(self, run_id: str, documents: Sequence[NewDocument]) -> None:
-        """Insert or update many documents in one transaction (each audited ``document.put``)."""
+        """Insert or update many documents in one transaction (each audited ``document.put``).
+
+        Rows are written with INSERT/UPDATE statements, :data:`KEYS_PER_QUERY` at a time, without loading or
+        keeping ORM objects: storing 10,000 documents holds one part in memory, not all of them.
+
+        Raises:
+            BugError: a document that posting has reached would be stored afresh (nothing is changed then).
+        """
         stamp = now()
+        table = cast("Table", DocumentRow.__table__)
         with self._write() as session:
+            connection = session.connection()
             for part in _parts(documents):
-                existing = self._rows(session, run_id, [d.key for d in part])
+                states = select(DocumentRow.doc_key, DocumentRow.state).where(
+                    DocumentRow.run_id == run_id, DocumentRow.doc_key.in_([d.key for d in part])
+                )
+                previous: dict[str, str] = {row.doc_key: row.state for row in session.execute(states)}
+                inserts: list[dict[str, Any]] = []
+                updates: list[dict[str, Any]] = []
+                audits: list[dict[str, Any]] = []
                 for doc in part:
-                    row = existing.get(doc.key)
-                    previous = row.state if row else None
-                    if previous is not None and DocState(previous) in STARTED:
-                        raise BugError(f"document {doc.key} is {previous}: it cannot be stored afresh")
-                    if row is None:
-                        row = DocumentRow(run_id=run_id, doc_key=doc.key, created_at=stamp)
-                        session.add(row)
-                    row.kind = doc.kind
-                    row.source_type = doc.source_type
-                    row.source_id = str(doc.source_id)
-                    row.document_number = doc.document_number
-                    row.state = DocState(doc.state).value
-                    row.content_hash = doc.content_hash
-                    row.gl_entry_ids = [int(i) for i in doc.gl_entry_ids]
-                    row.payload = doc.payload
-                    row.issues = doc.issues or []
-                    row.updated_at = stamp
-                    detail = {"from": previous, "to": row.state, "document_number": doc.document_number}
-                    session.add(
-                        AuditRow(
-                            at=stamp,
-                            run_id=run_id,
-                            document_key=doc.key,
-                            event="document.put",
-                            actor=None,
-                            detail=detail,
-                        )
+                    before = previous.get(doc.key)
+                    if before is not None and DocState(before) in STARTED:
+                        raise BugError(f"document {doc.key} is {before}: it cannot be stored afresh")
+                    values = {
+                        "kind": doc.kind,
+                        "source_type": doc.source_type,
+                        "source_id": str(doc.source_id),
+                        "document_number": doc.document_number,
+                        "state": DocState(doc.state).value,
+                        "content_hash": doc.content_hash,
+                        "gl_entry_ids": [int(i) for i in doc.gl_entry_ids],
+                        "payload": doc.payload,
+                        "issues": doc.issues or [],
+                        "updated_at": stamp,
+                    }
+                    if before is None:
+                        inserts.append({"run_id": run_id, "doc_key": doc.key, "created_at": stamp, **values})
+                    else:
+                        updates.append({"_key": doc.key, **values})
+                    detail = {"from": before, "to": values["state"], "document_number": doc.document_number}
+                    audits.append(
+                        {
+                            "at": stamp,
+                            "run_id": run_id,
+                            "document_key": doc.key,
+                            "event": "document.put",
+                            "actor": None,
+                            "detail": detail,
+                        }
                     )
+                if inserts:
+                    connection.execute(insert(table), inserts)
+                if updates:
+                    columns = [name for name in updates[0] if name != "_key"]
+                    statement = (
+                        update(table)
+                        .where(table.c.run_id == run_id, table.c.doc_key == bindparam("_key"))
+                        .values({name: bindparam(name) for name in columns})
+                    )
+                    connection.execute(statement, updates)
+                session.execute(insert(AuditRow), audits)
 
     def set_state(
         self,
@@ -784,11 +812,6 @@ class StateStore:
                     )
                     session.connection().execute(statement, rows)
                 session.execute(insert(AuditRow), audits)
-
-    @staticmethod
-    def _rows(session: Session, run_id: str, keys: list[str]) -> dict[str, DocumentRow]:
-        query = select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(keys))
-        return {row.doc_key: row for row in session.scalars(query)}
 
     def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
         """The run's documents (optionally only those in ``state``), in insertion order."""
