@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from cwsage.connectwise.models import Invoice, InvoicePayment
+from cwsage.render import PAYMENT_ACTION_WORDS, payment_action_text, show_sync
 from cwsage.sage300.models import ARPostedDocument
 from cwsage.services.payment_plan import (
     ERROR_ACTIONS,
@@ -27,6 +31,8 @@ from cwsage.services.payment_plan import (
     plan_payments,
     settle,
 )
+from cwsage.services.payments import PaymentRow, SyncResult
+from cwsage.web.app import WebApp, WebConfig
 
 TODAY = date(2026, 12, 10)
 D = Decimal
@@ -387,3 +393,46 @@ def test_rows_seen_by_another_writer_first_turn_a_create_into_nothing() -> None:
     ledger.sync(sage)  # machine B syncs the whole invoice meanwhile
     fresh = settle(sage, listed, list(ledger.rows), today=TODAY)  # A reads the rows just before its write
     assert (fresh.action, fresh.write) == (PaymentAction.UNCHANGED, None)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Codes in --json, words in rendering only
+# --------------------------------------------------------------------------------------------------------
+
+
+def _result() -> SyncResult:
+    steps = [
+        settle(doc("10101", due="0", paid_on=date(2026, 12, 8)), invoice("10101"), None, today=TODAY),
+        settle(doc("10105"), invoice("10105"), None, today=TODAY),
+        settle(doc("SAGE-ONLY"), None, None, today=TODAY),
+    ]
+    return SyncResult(since=date(2026, 11, 10), dry_run=False, rows=[PaymentRow.of(s, preview=False) for s in steps])
+
+
+def test_json_carries_codes_and_the_terminal_the_words() -> None:
+    data = _result().as_dict()
+    assert [(i["action"], i["action_code"]) for i in data["invoices"]] == [
+        ("created", "created"),
+        ("nothing_paid", "nothing_paid"),
+        ("missing_in_manage", "missing_in_manage"),
+    ]
+    assert data["counts"] == {"created": 1, "nothing_paid": 1, "missing_in_manage": 1}
+    out = StringIO()
+    show_sync(Console(file=out, width=200), _result())
+    text = out.getvalue()
+    assert "payment recorded" in text and "nothing paid yet" in text and "not found in Manage" in text
+    assert "missing_in_manage" not in text and "nothing_paid" not in text
+
+
+def test_every_code_has_words_and_old_saved_words_pass_through() -> None:
+    assert set(PAYMENT_ACTION_WORDS) == set(PaymentAction)
+    assert all(words and "_" not in words for words in PAYMENT_ACTION_WORDS.values())
+    assert payment_action_text("created") == "payment recorded"
+    assert payment_action_text("already up to date") == "already up to date"  # a summary saved before the codes
+
+
+def test_the_web_page_shows_the_words(tmp_path: Path) -> None:
+    app = WebApp(WebConfig(env={"CWSAGE_HOME": str(tmp_path)}))
+    page = app.templates.get_template("_sync_result.html").render(r=_result().as_dict(), can_run=False)
+    assert "payment recorded" in page and "1 not found in Manage" in page
+    assert ">created<" not in page and "missing_in_manage" not in page
