@@ -19,7 +19,8 @@ from cwsage import money
 from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
 from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord, state_words
-from cwsage.services.payments import ERROR_ACTIONS, PaymentAction, SyncResult
+from cwsage.services.payment_plan import ERROR_ACTIONS, PaymentAction
+from cwsage.services.payments import SyncResult
 from cwsage.services.results import Outcome, RunResult
 
 _OUTCOME_STYLE = {

@@ -55,20 +55,6 @@ from cwsage.state.store import RunRecord, RunStatus, StateStore
 
 log = logging.getLogger("cwsage.payments")
 
-__all__ = [
-    "ERROR_ACTIONS",
-    "SINCE_CHOICES",
-    "SYNC_RUN_KIND",
-    "WATERMARK_SCOPE",
-    "PaymentAction",
-    "PaymentRow",
-    "SyncResult",
-    "document_kind",
-    "start_date",
-    "sync_payments",
-    "who_and_where",
-]
-
 WATERMARK_SCOPE = "payment-sync"
 SYNC_RUN_KIND = "sync-payments"
 """Each sync is recorded as a run (``cwsage history`` lists it) whose summary keeps the invoices that still
