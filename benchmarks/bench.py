@@ -47,7 +47,8 @@ from procstat import cpu_seconds
 HERE = Path(__file__).resolve().parent
 PAGE = 1000
 """Manage's largest page (rows per listing request)."""
-COMMANDS = ("check", "run", "rerun", "sync-payments")
+COMMANDS = ("check", "run", "rerun", "sync-payments", "sync-again")
+"""``sync-again`` is ``sync-payments`` once more over the same window with nothing new in either system."""
 BATCH = "BENCH-I"
 RECEIPT_SHARE = Decimal("0.05")
 """The share of posted invoices paid in Sage before ``sync-payments`` (500 receipts at 10,000, as the issue)."""
@@ -215,7 +216,8 @@ def floor_requests(command: str, documents: int, chunk: int, sage_fixed: int) ->
     finds the batch and re-exports it. Sage: the master-data reads (``sage_fixed``, measured on a one-invoice
     company), plus for a run one POST per batch chunk (ready to post in the same POST). A payment sync: one
     read of the changed AR documents per page of 1,000 in Sage, one listing page per 1,000 invoices in Manage,
-    and one write per paid invoice (the payments themselves; see ``record_receipts``).
+    and one write per paid invoice (the payments themselves; see ``record_receipts``); the same sync again
+    writes nothing.
     """
     pages = math.ceil(documents / PAGE)
     if command == "check":
@@ -224,6 +226,8 @@ def floor_requests(command: str, documents: int, chunk: int, sage_fixed: int) ->
         return pages + 1 + 1 + 1 + sage_fixed + math.ceil(documents / chunk)
     if command == "rerun":
         return 2 + sage_fixed + pages  # find + re-export; Sage look-ups by page
+    if command == "sync-again":
+        return pages + pages
     paid = int(documents * RECEIPT_SHARE)
     return pages + pages + paid
 
@@ -288,8 +292,13 @@ def measure(n: int, latency_ms: int, commands: list[str], args: argparse.Namespa
         write_defaults(home, args.chunk)
         box.latency(latency_ms / 1000)
         largest = args.profile and n == max(args.sizes or [n]) and latency_ms == 0
-        for command in ("check", "run", "rerun", "sync-payments"):
-            if command not in commands and not (command == "run" and {"rerun", "sync-payments"} & set(commands)):
+        wanted = set(commands)
+        for command in COMMANDS:
+            needed = {
+                "run": {"rerun", "sync-payments", "sync-again"},
+                "sync-payments": {"sync-again"},
+            }.get(command, set())
+            if command not in wanted and not needed & wanted:
                 continue
             if command == "sync-payments":
                 box.latency(0)
@@ -297,7 +306,8 @@ def measure(n: int, latency_ms: int, commands: list[str], args: argparse.Namespa
                 box.latency(latency_ms / 1000)
             sandbox_before = box.cpu()
             profile = HERE / f"profile-run-{n}.txt" if largest and command == "run" else None
-            measured = cwsage(box, home, command, *ARGS[command], profile=profile)
+            measured = cwsage(box, home, *ARGS[command], profile=profile)
+            measured.command = command
             sandbox = box.cpu() - sandbox_before
             if command in commands:
                 rows.append(row(measured, n, latency_ms, args.chunk, sage_fixed, sandbox))
@@ -307,10 +317,11 @@ def measure(n: int, latency_ms: int, commands: list[str], args: argparse.Namespa
 
 
 ARGS: dict[str, tuple[str, ...]] = {
-    "check": ("--invoices",),
-    "run": ("--batch-number", BATCH, "--invoices", "--skip-invalid"),
-    "rerun": (BATCH,),
-    "sync-payments": ("--since", "2000-01-01"),
+    "check": ("check", "--invoices"),
+    "run": ("run", "--batch-number", BATCH, "--invoices", "--skip-invalid"),
+    "rerun": ("rerun", BATCH),
+    "sync-payments": ("sync-payments", "--since", "2000-01-01"),
+    "sync-again": ("sync-payments", "--since", "2000-01-01"),
 }
 
 

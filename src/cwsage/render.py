@@ -19,7 +19,8 @@ from cwsage import money
 from cwsage.domain.documents import SourceType
 from cwsage.domain.issues import Issue
 from cwsage.services.listing import RUN_STATUS_WORDS, RunView, UnpostedListing, UnpostedRecord
-from cwsage.services.payments import ERROR_ACTIONS, SyncResult
+from cwsage.services.payment_plan import ERROR_ACTIONS, PaymentAction
+from cwsage.services.payments import SyncResult
 from cwsage.services.results import Outcome, RunResult, kind_label, state_words
 
 _OUTCOME_STYLE = {
@@ -221,14 +222,37 @@ def result_totals(result: RunResult) -> dict[str, int]:
     return dict(totals)
 
 
+PAYMENT_ACTION_WORDS: dict[PaymentAction, str] = {
+    PaymentAction.CREATED: "payment recorded",
+    PaymentAction.UPDATED: "payment updated",
+    PaymentAction.UNCHANGED: "already up to date",
+    PaymentAction.NOTHING_PAID: "nothing paid yet",
+    PaymentAction.MISSING_IN_MANAGE: "not found in Manage",
+    PaymentAction.CREDIT_NOTE: "credit note (its applications show on the invoices)",
+    PaymentAction.OVERPAID: "Sage shows more paid than the invoice total",
+    PaymentAction.MISMATCH: "Manage shows more settled than Sage",
+    PaymentAction.FAILED: "failed",
+}
+"""What each payment-sync outcome code says to people: the one table the terminal and the web pages use."""
+
+
+def payment_action_text(code: str) -> str:
+    """A payment-sync outcome code in words (text that is not a code — a summary saved by an older cwsage, which
+    kept the words — is shown as it is)."""
+    try:
+        return PAYMENT_ACTION_WORDS[PaymentAction(code)]
+    except ValueError:
+        return code
+
+
 def show_sync(console: Console, result: SyncResult) -> None:
     """The payment-sync screen: one line per invoice and what happened."""
     table = Table(title=f"Invoice payments since {result.since.isoformat()}", title_justify="left")
     for column in ("Invoice", "Customer", "Paid", "Total", "Date paid", "Result"):
         table.add_column(column, justify="right" if column in ("Paid", "Total") else "left")
     for row in result.rows:
-        style = "red" if row.action in ERROR_ACTIONS else ("dim" if "up to date" in row.action else "")
-        detail = f"{row.action}" + (f" — {row.message}" if row.message else "")
+        style = "red" if row.action in ERROR_ACTIONS else ("dim" if row.action is PaymentAction.UNCHANGED else "")
+        detail = PAYMENT_ACTION_WORDS[row.action] + (f" — {row.message}" if row.message else "")
         table.add_row(
             row.document_number,
             row.customer,
@@ -238,8 +262,11 @@ def show_sync(console: Console, result: SyncResult) -> None:
             Text(detail, style=style),
         )
     console.print(table)
-    counts = Counter(str(row.action) for row in result.rows)
-    summary = ", ".join(f"{n} {action}" for action, n in counts.most_common()) or "no invoices changed in Sage"
+    counts = Counter(row.action for row in result.rows)
+    summary = (
+        ", ".join(f"{n} {PAYMENT_ACTION_WORDS[action]}" for action, n in counts.most_common())
+        or "no invoices changed in Sage"
+    )
     console.print(Text(summary, style="bold"))
     if result.ignored:
         console.print(Text(f"{result.ignored} receipt(s) and other non-invoice documents ignored.", style="dim"))

@@ -519,7 +519,8 @@ def test_cli_sync_payments_json_and_table(sandbox: Sandbox, posted: Context, hom
     again = run_cli(sandbox, home, "sync-payments", "--since", "last-run", "--json")
     assert again.returncode == 0, again.stderr
     data = json.loads(again.stdout)
-    assert all(i["action"] in ("already up to date", str(PaymentAction.CREDIT_NOTE)) for i in data["invoices"])
+    assert all(i["action"] in ("unchanged", "credit_note") for i in data["invoices"])  # machine codes (issue 12)
+    assert data["counts"] and set(data["counts"]) <= {"unchanged", "credit_note"}
     assert len(all_payments(sandbox)) == 4
 
 
@@ -569,3 +570,17 @@ def test_unpaid_invoices_cost_no_payment_reads(sandbox: Sandbox, posted: Context
     assert {row.action for row in ours} <= {PaymentAction.NOTHING_PAID, PaymentAction.CREDIT_NOTE}
     assert posted.manage.stats.total - before == 1, "one invoice-number look-up, no per-invoice payment reads"
     assert all_payments(sandbox) == []
+
+
+def test_invoices_unchanged_in_both_systems_cost_no_payment_reads(
+    sandbox: Sandbox, posted: Context, store: StateStore
+) -> None:
+    """Issue 14: once Manage's totals equal what Sage shows paid, a sync reads no payment rows for the invoice."""
+    record_payments(posted.sage)
+    assert sync(posted, store, "past-month").exit_code == 0
+    snapshot = all_payments(sandbox)
+    before = posted.manage.stats.total
+    again = sync(posted, store, "past-month", at=datetime(2026, 12, 10, 18, 0, tzinfo=UTC))
+    assert {r.action for r in again.rows} == {PaymentAction.UNCHANGED, PaymentAction.CREDIT_NOTE}
+    assert posted.manage.stats.total - before == 1, "one invoice-number look-up, no payment-row reads"
+    assert all_payments(sandbox) == snapshot

@@ -96,7 +96,7 @@ def test_the_schemas_refuse_what_the_contract_forbids(json_contract: JsonContrac
     row = {
         "invoice": "10101",
         "customer": "ACME",
-        "action": "payment recorded",
+        "action": "created",
         "action_code": "created",
         "paid": "12.50",
         "total": "100.00",

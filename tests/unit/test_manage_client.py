@@ -668,12 +668,42 @@ def test_find_invoices_by_number_chunks() -> None:
 
     fake.route("GET", "finance/invoices", invoices)
     client, _ = make_client(fake)
-    wanted = [str(n) for n in range(1000, 1120)] + ["1000", " ", ""]
+    wanted = [str(n) for n in range(1000, 1360, 3)] + ["1000", " ", ""]  # sparse: listed, not a range
     found = client.find_invoices_by_number(wanted)
     assert len(seen) == 3
-    assert seen[0].startswith('invoiceNumber in ("1000","1001",')
-    assert set(found) == {str(n) for n in range(1000, 1120, 2)}
-    assert found["1002"].id == 1002
+    assert seen[0].startswith('invoiceNumber in ("1000","1003",')
+    assert set(found) == {str(n) for n in range(1000, 1360, 3) if n % 2 == 0}
+    assert found["1006"].id == 1006
+
+
+def test_find_invoices_by_number_looks_dense_runs_up_by_range() -> None:
+    """Issue 14: 300 consecutive numbers are one range query (paged by 1,000), not six lists of 50."""
+    fake = FakeManage()
+    seen: list[dict[str, str]] = []
+    numbers = [str(n) for n in range(10000, 10300)]
+
+    def invoices(request: httpx.Request) -> httpx.Response:
+        params = query(request)
+        seen.append(params)
+        cond = params["conditions"]
+        if cond.startswith("invoiceNumber in ("):
+            return json_response([{"id": 1, "invoiceNumber": "A-1"}])
+        # the range also holds numbers nobody asked for (another length sorts between): they are dropped
+        rows = [{"id": int(n), "invoiceNumber": n} for n in numbers if n != "10150"] + [
+            {"id": 5, "invoiceNumber": "100005"}
+        ]
+        return json_response(rows)
+
+    fake.route("GET", "finance/invoices", invoices)
+    client, _ = make_client(fake)
+    found = client.find_invoices_by_number([*numbers, "A-1"])
+    assert [p["conditions"] for p in seen] == [
+        'invoiceNumber>="10000" and invoiceNumber<="10299"',
+        'invoiceNumber in ("A-1")',
+    ]
+    assert seen[0]["pageSize"] == "1000"
+    assert set(found) == (set(numbers) - {"10150"}) | {"A-1"}
+    assert "100005" not in found
 
 
 def test_duplicate_invoice_numbers_are_refused() -> None:

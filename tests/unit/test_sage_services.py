@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cwsage.connectwise.models import Invoice, InvoicePayment
+from cwsage.connectwise.models import Invoice
 from cwsage.domain.documents import DocKind, JournalDocument, JournalLine, SourceRef, SourceType
 from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.domain.master import RateRule, SageMasterData
@@ -25,7 +25,8 @@ from cwsage.mapping.validate import validate
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
 from cwsage.services.master import load_master
-from cwsage.services.payments import PaymentAction, _sync_one
+from cwsage.services.payment_plan import settle
+from cwsage.services.payments import PaymentAction, PaymentRow
 from cwsage.services.posting import Poster, PostSettings
 from cwsage.services.progress import SilentProgress
 from cwsage.services.targets import PostItem
@@ -213,16 +214,6 @@ def test_divide_operation_converts_by_dividing() -> None:
 # -- payment sync reads MD16's amounts -------------------------------------------------------------------
 
 
-class FakeManage:
-    """Only what ``_sync_one`` asks Manage in a dry run."""
-
-    def __init__(self, payments: list[InvoicePayment] | None = None) -> None:
-        self.payments = payments or []
-
-    def invoice_payments(self, invoice_id: int) -> list[InvoicePayment]:
-        return list(self.payments)
-
-
 def _posted(**names: Any) -> sg.ARPostedDocument:
     body = {"CustomerNumber": "ACME", "DocumentNumber": "10001", "DocumentType": "Invoice", **names}
     return sg.ARPostedDocument.model_validate(body)
@@ -233,7 +224,7 @@ def test_payment_sync_reads_the_real_amounts() -> None:
         CustomerCurrencyInvoiceAmount=Decimal("113.00"), CustomerCurrencyAmountDue=Decimal("13.00"), CurrencyCode="USD"
     )
     invoice = Invoice(id=7, invoice_number="10001", total=Decimal("113.00"))
-    row = _sync_one(FakeManage(), doc, invoice, True, date(2026, 10, 1))  # type: ignore[arg-type]
+    row = PaymentRow.of(settle(doc, invoice, [], today=date(2026, 10, 1)), preview=True)
     assert (row.action, row.paid) == (PaymentAction.CREATED, Decimal("100.00"))
 
 
@@ -241,7 +232,7 @@ def test_payment_sync_with_the_old_names_would_have_recorded_nothing_and_now_say
     """The old client asked for ``CustCurrency…``: no amount came back and the sync said "nothing paid"."""
     doc = _posted(CustCurrencyInvoiceAmount=Decimal("113.00"), CustCurrencyAmountDue=Decimal("13.00"))
     invoice = Invoice(id=7, invoice_number="10001", total=Decimal("113.00"))
-    row = _sync_one(FakeManage(), doc, invoice, True, date(2026, 10, 1))  # type: ignore[arg-type]
+    row = PaymentRow.of(settle(doc, invoice, [], today=date(2026, 10, 1)), preview=True)
     assert row.action is PaymentAction.FAILED  # never "nothing paid yet" on a missing amount
     assert "CustomerCurrencyInvoiceAmount" in row.message
 

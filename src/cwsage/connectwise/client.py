@@ -80,6 +80,8 @@ PAGE_SIZE = 1000
 """Manage's maximum page size."""
 INVOICE_NUMBER_CHUNK = 50
 """Invoice numbers per ``invoiceNumber in (…)`` lookup (keeps the URL short)."""
+INVOICE_RANGE_MIN = 2 * INVOICE_NUMBER_CHUNK
+"""A run of wanted all-digit numbers at least this long is looked up by range rather than by list."""
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 """Impersonation keys are renewed this long before they expire."""
 TOKEN_DEFAULT_LIFETIME = timedelta(hours=1)
@@ -844,9 +846,8 @@ class ManageClient(ApiClient):
         """
         wanted = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
         found: dict[str, Invoice] = {}
-        for start in range(0, len(wanted), INVOICE_NUMBER_CHUNK):
-            chunk = wanted[start : start + INVOICE_NUMBER_CHUNK]
-            for invoice in self.invoices(conditions=C.in_("invoiceNumber", chunk)):
+        for conditions, chunk in _number_lookups(wanted):
+            for invoice in self.invoices(conditions=conditions):
                 number = invoice.invoice_number or ""
                 if number in found and found[number].id != invoice.id:
                     raise SourceDataError(
@@ -855,7 +856,7 @@ class ManageClient(ApiClient):
                         source_ref=f"invoice {number}",
                         hint="Give the invoices distinct numbers in Manage before syncing payments.",
                     )
-                if number in wanted:
+                if number in chunk:
                     found[number] = invoice
         return found
 
@@ -1004,6 +1005,38 @@ class ManageClient(ApiClient):
             order_by="id asc",
             describe=lambda r: f"billing terms {r.get('name') or r.get('id')}",
         )
+
+
+def _number_lookups(wanted: list[str]) -> Iterator[tuple[Condition, frozenset[str]]]:
+    """``conditions`` that find the invoices numbered ``wanted``, each with the numbers it covers.
+
+    Dense runs of all-digit numbers of one length (at least :data:`INVOICE_RANGE_MIN` numbers, no more than
+    :data:`PAGE_SIZE`, spanning at most twice as many numbers as they hold) are looked up by range —
+    ``invoiceNumber>="first" and invoiceNumber<="last"`` (Manage's comparison operators, reference §2.2) — since
+    every collation orders such strings as numbers, the range holds every wanted one; the answer, paged by
+    1,000, may hold others, which the caller drops. Any other number is looked up ``in (…)``,
+    :data:`INVOICE_NUMBER_CHUNK` at a time (the URL stays short).
+    """
+    by_length: dict[int, list[str]] = {}
+    listed: list[str] = []
+    for number in wanted:
+        (by_length.setdefault(len(number), []) if number.isascii() and number.isdigit() else listed).append(number)
+    for run in by_length.values():
+        run.sort()
+        chunk: list[str] = []
+        for number in [*run, ""]:
+            dense = bool(chunk and number) and int(number) - int(chunk[0]) < 2 * (len(chunk) + 1)
+            if dense and len(chunk) < PAGE_SIZE:
+                chunk.append(number)
+                continue
+            if len(chunk) >= INVOICE_RANGE_MIN:
+                yield C.ge("invoiceNumber", chunk[0]) & C.le("invoiceNumber", chunk[-1]), frozenset(chunk)
+            else:
+                listed.extend(chunk)
+            chunk = [number] if number else []
+    for start in range(0, len(listed), INVOICE_NUMBER_CHUNK):
+        part = listed[start : start + INVOICE_NUMBER_CHUNK]
+        yield C.in_("invoiceNumber", part), frozenset(part)
 
 
 def _by_identity(model: type[ModelT], row: Any, keys: tuple[str, ...]) -> ModelT | None:

@@ -25,7 +25,7 @@ from rich.text import Text
 from cwsage import money
 from cwsage.config import RunDefaults
 from cwsage.dates import SystemClock
-from cwsage.render import RichProgress, issues_table, show_run, show_sync
+from cwsage.render import RichProgress, issues_table, payment_action_text, show_run, show_sync
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
@@ -260,7 +260,8 @@ def _summary(console: Console, report: DemoReport, home: Path) -> None:
         )
     console.print(table)
     console.print("Posted per kind: " + ", ".join(f"{n} {kind}" for kind, n in sorted(per_kind.items())))
-    console.print(f"Payments: {', '.join(f'{n} {k}' for k, n in report.payments.items()) or 'none'}")
+    paid = ", ".join(f"{n} {payment_action_text(k)}" for k, n in report.payments.items())
+    console.print(f"Payments: {paid or 'none'}")
     console.print(
         f"HTTP requests: {report.requests.get('manage', 0)} to Manage, {report.requests.get('sage', 0)} to Sage 300"
     )

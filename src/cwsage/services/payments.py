@@ -14,6 +14,11 @@ prepayments and every other AR document type are not invoices and are ignored. M
 invoice (credit memos applied in Manage) and payment rows someone else entered are part of what Manage
 already shows as settled, so cwsage's row holds only the rest: Manage's balance ends equal to Sage's amount
 due, never counting a credit twice.
+
+Plan, then execute (issue 12): the rule itself is pure (:mod:`cwsage.services.payment_plan`); this module reads
+what it needs (Sage's changed documents, Manage's invoices by number), asks the plan, reads an invoice's payment
+rows just before writing to it (two machines syncing at once converge on what they read then), writes, and records
+the outcome. Invoices whose Manage totals already agree with Sage cost no request beyond the invoice listing.
 """
 
 from __future__ import annotations
@@ -22,10 +27,9 @@ import getpass
 import logging
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from cwsage import money
@@ -35,8 +39,17 @@ from cwsage.dates import Clock, DateParseError, SystemClock, parse_date, same_da
 from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
-from cwsage.sage300.vocabulary import PostedDocumentType
 from cwsage.services.locks import write_lock
+from cwsage.services.payment_plan import (
+    ERROR_ACTIONS,
+    PaymentAction,
+    PaymentStep,
+    PaymentWrite,
+    describe,
+    document_kind,
+    plan_payments,
+    settle,
+)
 from cwsage.services.progress import Progress, SilentProgress
 from cwsage.state.store import RunRecord, RunStatus, StateStore
 
@@ -47,45 +60,6 @@ SYNC_RUN_KIND = "sync-payments"
 """Each sync is recorded as a run (``cwsage history`` lists it) whose summary keeps the invoices that still
 need attention, so that the next ``last-run`` sync looks at them again."""
 SINCE_CHOICES = ("last-run", "past-week", "past-two-weeks", "past-month")
-
-
-class PaymentAction(StrEnum):
-    """What the sync did (or would do) for one invoice."""
-
-    CREATED = "payment recorded"
-    UPDATED = "payment updated"
-    UNCHANGED = "already up to date"
-    NOTHING_PAID = "nothing paid yet"
-    MISSING_IN_MANAGE = "not found in Manage"
-    CREDIT_NOTE = "credit note (its applications show on the invoices)"
-    OVERPAID = "Sage shows more paid than the invoice total"
-    MISMATCH = "Manage shows more settled than Sage"
-    FAILED = "failed"
-
-
-ERROR_ACTIONS = frozenset(
-    {PaymentAction.MISSING_IN_MANAGE, PaymentAction.OVERPAID, PaymentAction.MISMATCH, PaymentAction.FAILED}
-)
-
-
-def _normal(name: str) -> str:
-    return name.replace(" ", "").replace("_", "").lower()
-
-
-PAYMENT_TARGET_TYPES = frozenset(_normal(t) for t in (PostedDocumentType.INVOICE, PostedDocumentType.DEBIT_NOTE))
-"""Sage AR document types whose payments are synced (I17 names, compared without case and spaces)."""
-CREDIT_NOTE_TYPES = frozenset({_normal(PostedDocumentType.CREDIT_NOTE)})
-"""Sage AR document types listed as credit notes (their applications show on the invoices)."""
-
-
-def document_kind(doc: ARPostedDocument) -> str:
-    """``invoice``, ``credit`` or ``other`` (receipts, prepayments, interest … — not payment targets)."""
-    name = _normal(doc.document_type or "")
-    if name in PAYMENT_TARGET_TYPES:
-        return "invoice"
-    if name in CREDIT_NOTE_TYPES:
-        return "credit"
-    return "other"
 
 
 @dataclass
@@ -100,13 +74,28 @@ class PaymentRow:
     date_paid: date | None = None
     message: str = ""
 
+    @classmethod
+    def of(cls, step: PaymentStep, *, preview: bool) -> PaymentRow:
+        """The outcome a settled plan step reports."""
+        if step.action is None:
+            raise ValueError(f"{step.document_number}: a step still waiting for its payment rows has no outcome")
+        return cls(
+            step.document_number,
+            step.customer,
+            step.action,
+            step.paid,
+            step.total,
+            step.date_paid,
+            describe(step, preview=preview),
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
+        """JSON-able form (``action`` is a machine code; ``action_code`` is the same code, kept for old scripts)."""
         return {
             "invoice": self.document_number,
             "customer": self.customer,
-            "action": str(self.action),
-            "action_code": self.action.name.lower(),
+            "action": self.action.value,
+            "action_code": self.action.value,
             "paid": self.paid,
             "total": self.total,
             "date_paid": self.date_paid.isoformat() if self.date_paid else None,
@@ -138,10 +127,10 @@ class SyncResult:
         return 3 if any(row.action in ERROR_ACTIONS for row in self.rows) else 0
 
     def counts(self) -> dict[str, int]:
-        """Invoices per action."""
+        """Invoices per action code."""
         result: dict[str, int] = {}
         for row in self.rows:
-            result[str(row.action)] = result.get(str(row.action), 0) + 1
+            result[row.action.value] = result.get(row.action.value, 0) + 1
         return result
 
     def as_dict(self) -> dict[str, Any]:
@@ -270,10 +259,16 @@ def _sync(
         documents = [d for d in everything.values() if document_kind(d) != "other"]
         result.ignored = len(everything) - len(documents)
         invoices = manage.find_invoices_by_number(d.document_number for d in documents if document_kind(d) == "invoice")
-        progress.stage("Updating payments in Manage", len(documents))
-        for document in documents:
-            row = _sync_one(manage, document, invoices.get(document.document_number), dry_run, started.date())
-            result.rows.append(row)
+        today = started.date()
+        # Planned on Manage's invoice totals; where they do not settle it, the payment rows do, read just before
+        # writing (they cost a request per invoice, Manage has no bulk read of them).
+        plan = plan_payments(documents, invoices, {}, today=today)
+        progress.stage("Updating payments in Manage", len(plan))
+        for doc, planned in zip(documents, plan, strict=True):
+            step = planned
+            if planned.needs_rows or planned.write is not None:
+                step = _settle_against_rows(manage, doc, invoices[doc.document_number], planned, dry_run, today)
+            result.rows.append(PaymentRow.of(step, preview=dry_run))
             progress.advance()
     except CwsageError as exc:
         result.error = exc.paragraph()
@@ -313,104 +308,31 @@ def _needing_attention(store: StateStore, actor: str) -> set[str]:
     return pending
 
 
-def _sync_one(
-    manage: ManageClient, doc: ARPostedDocument, invoice: Invoice | None, dry_run: bool, today: date
-) -> PaymentRow:
-    number = doc.document_number
-    if doc.customer_currency_invoice_amount is None or doc.customer_currency_amount_due is None:
-        # Never read a missing amount as zero: that would silently record "nothing paid".
-        return PaymentRow(
-            number,
-            doc.customer_number,
-            PaymentAction.FAILED,
-            message="Sage 300 sent no invoice amount or amount due for it (CustomerCurrencyInvoiceAmount, "
-            "CustomerCurrencyAmountDue); nothing changed",
-        )
-    original = abs(doc.customer_currency_invoice_amount)
-    due = abs(doc.customer_currency_amount_due)
-    paid = money.quantize(original - due, doc.currency_code)
-    date_paid = doc.date_paid if doc.is_fully_paid else None
-    row = PaymentRow(number, doc.customer_number, PaymentAction.UNCHANGED, paid, original, date_paid)
-    if document_kind(doc) == "credit":
-        row.action = PaymentAction.CREDIT_NOTE
-        if row.paid:
-            row.message = f"{row.paid} of it applied in Sage 300"
-        return row
-    if invoice is None or invoice.id is None:
-        row.action = PaymentAction.MISSING_IN_MANAGE
-        row.message = f"Sage 300 has {number} for {doc.customer_number}, but Manage has no invoice with that number"
-        return row
-    invoice_total = invoice.total if invoice.total is not None else original
-    row.total = invoice_total
-    if paid > invoice_total:
-        row.action = PaymentAction.OVERPAID
-        row.message = (
-            f"Sage shows {paid} paid on an invoice of {invoice_total} in Manage; nothing recorded — "
-            "check the invoice amounts in both systems"
-        )
-        return row
-    settled_in_manage = invoice.payments != 0 or bool(invoice.credits)  # Manage's own totals (None: unknown)
-    if paid == 0 and not settled_in_manage:
-        # Nothing paid in Sage and nothing settled in Manage: no row to read or write.
-        row.action = PaymentAction.NOTHING_PAID
-        return row
-    payment_date = date_paid or doc.last_activity_date or doc.posting_date or doc.document_date or today
-    try:
-        # Read just before writing (another writer may have written since the totals above were read).
-        existing = manage.invoice_payments(invoice.id)
-        row.action, row.message = _apply(manage, invoice, existing, paid, payment_date, dry_run)
-    except CwsageError as exc:
-        row.action = PaymentAction.FAILED
-        row.message = exc.user_message
-    return row
+def _settle_against_rows(
+    manage: ManageClient, doc: ARPostedDocument, invoice: Invoice, step: PaymentStep, dry_run: bool, today: date
+) -> PaymentStep:
+    """Read the invoice's payment rows just before writing, settle the step on them, and write what it says.
 
-
-def _apply(
-    manage: ManageClient,
-    invoice: Invoice,
-    existing: list[InvoicePayment],
-    paid: Decimal,
-    when: date,
-    dry_run: bool,
-) -> tuple[PaymentAction, str]:
-    """Create, update or leave alone the one payment row so that Manage shows ``paid`` settled.
-
-    Manage's own credits (credit memos applied in Manage) and any further payment rows (entered by hand)
-    already count as settled there, so cwsage's row (the first one) holds only the rest.
+    Another writer (a second machine, a person) may have written since Manage's totals were listed, so the write
+    is decided on rows read a moment before it, never on the listing alone.
     """
     assert invoice.id is not None
-    note = " (preview)" if dry_run else ""
-    credits = invoice.credits or money.ZERO
-    others = sum((p.amount or money.ZERO for p in existing[1:]), money.ZERO)
-    elsewhere = credits + others
-    target = paid - elsewhere
-    parts = []
-    if credits:
-        parts.append(f"{credits} of credits in Manage")
-    if others:
-        parts.append(f"{len(existing) - 1} other payment record(s) of {others}")
-    context = f" (besides {' and '.join(parts)})" if parts else ""
-    current = existing[0] if existing else None
-    current_amount = (current.amount or money.ZERO) if current else money.ZERO
-    if target < 0 or (target == 0 and current_amount > 0):
-        return PaymentAction.MISMATCH, (
-            f"Sage 300 shows {paid} settled, Manage already shows {elsewhere + current_amount}{context}; "
-            "nothing changed — correct the payments or credits in Manage"
-        )
-    if current is None:
-        if target == 0:
-            return (PaymentAction.NOTHING_PAID if paid == 0 else PaymentAction.UNCHANGED), context.strip(" ()")
-        if not dry_run:
-            _create(manage, invoice.id, existing, target, when)
-        return PaymentAction.CREATED, f"{target} recorded{context}{note}"
-    same_date = current.payment_date is not None and current.payment_date.date() == when
-    if current_amount == target and same_date:
-        return PaymentAction.UNCHANGED, context.strip(" ()")
-    if not dry_run:
-        assert current.id is not None
-        manage.update_payment(invoice.id, current.id, amount=target, payment_date=when)
-    change = f"{current_amount} → {target}" if current_amount != target else f"date {when.isoformat()}"
-    return PaymentAction.UPDATED, f"{change}{context}{note}"
+    try:
+        rows = manage.invoice_payments(invoice.id)
+        settled = settle(doc, invoice, rows, today=today)
+        if settled.write is not None and not dry_run:
+            _write(manage, settled.write, rows)
+        return settled
+    except CwsageError as exc:
+        return replace(step, action=PaymentAction.FAILED, write=None, problem=exc.user_message)
+
+
+def _write(manage: ManageClient, write: PaymentWrite, before: list[InvoicePayment]) -> None:
+    """Send one write of the plan to Manage."""
+    if write.payment_id is None:
+        _create(manage, write.invoice_id, before, write.amount, write.payment_date)
+    else:
+        manage.update_payment(write.invoice_id, write.payment_id, amount=write.amount, payment_date=write.payment_date)
 
 
 def _create(manage: ManageClient, invoice_id: int, before: list[InvoicePayment], amount: Decimal, when: date) -> None:

@@ -112,6 +112,7 @@ class WebApp:
         env.filters["amount"] = formatting.amount
         env.filters["day"] = formatting.day
         env.globals["state_text"] = formatting.state_text
+        env.globals["payment_action_text"] = formatting.payment_action_text
         env.globals["state_tone"] = formatting.state_tone
         env.globals["outcome_text"] = formatting.outcome_text
         env.globals["problem_groups"] = formatting.problem_groups

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from cwsage import money
+from cwsage import money, render
 from cwsage.domain.issues import Issue
 from cwsage.render import group_issues
 from cwsage.services.results import Outcome, state_words
@@ -107,6 +107,11 @@ def problem_groups(issues: list[Issue] | list[dict[str, Any]]) -> list[ProblemGr
 def state_text(state: str) -> str:
     """A document state in a bookkeeper's words."""
     return state_words(state)
+
+
+def payment_action_text(code: str) -> str:
+    """A payment-sync outcome code in a bookkeeper's words (the terminal's table, :mod:`cwsage.render`)."""
+    return render.payment_action_text(code)
 
 
 TONE_OF_STATE = {
