@@ -184,6 +184,7 @@ class ApiSession:
         safe: bool | None = None,
         timeout: httpx.Timeout | float | None = None,
         expect: tuple[int, ...] = (),
+        discard_body: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying only where the table says it is safe.
 
@@ -196,6 +197,8 @@ class ApiSession:
             safe: Whether repeating the request can never create anything twice; defaults by method.
             timeout: Override of the session timeout.
             expect: Non-2xx statuses the caller handles itself (e.g. 404 on a lookup).
+            discard_body: The caller needs nothing of a successful answer: it is read in chunks and dropped, never
+                held whole (Manage answers a batch with the whole export again). An error answer is kept.
 
         Returns:
             The successful (or expected) response.
@@ -228,7 +231,9 @@ class ApiSession:
             self.stats.by_method[method] += 1
             started = time.monotonic()
             try:
-                response = self.client.send(request)
+                response = self.client.send(request, stream=discard_body)
+                if discard_body:
+                    _drain_or_read(response)
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
                 raise ConfigurationError(
                     f"{self.system} cannot be reached at {redact_url(request.url.copy_with(query=None))}",
@@ -340,6 +345,18 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 def request_id_of(response: httpx.Response) -> str | None:
     """The request id a server sent with ``response``, if any."""
     return next((response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers), None)
+
+
+def _drain_or_read(response: httpx.Response) -> None:
+    """A streamed answer: a success is read in chunks and dropped; anything else is read whole (for its error)."""
+    try:
+        if response.is_success:
+            for _chunk in response.iter_raw(1 << 16):
+                pass
+        else:
+            response.read()
+    finally:
+        response.close()
 
 
 def json_of(response: httpx.Response) -> Any:

@@ -249,14 +249,12 @@ def _finished_run(batch: str) -> str:
             state=DocState.VALIDATED,
             content_hash="h",
             gl_entry_ids=[1],
-            payload={
-                "row": {
-                    "kind": "AR invoice",
-                    "party": "ACME",
-                    "date": "2026-10-01",
-                    "currency": "USD",
-                    "total": "745.8",
-                }
+            report={
+                "kind": "ar_invoice",
+                "party": "ACME",
+                "date": "2026-10-01",
+                "currency": "USD",
+                "total": "745.8",
             },
             issues=[],
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -95,3 +97,31 @@ def test_retries_end_in_a_transient_error_and_401_in_an_authentication_error() -
     denied = httpx.MockTransport(lambda request: httpx.Response(401, json={}))
     with pytest.raises(AuthenticationError):
         _session(denied, []).request("GET", "things")
+
+
+def test_a_discarded_answer_is_read_in_chunks_and_never_kept_but_an_error_answer_is() -> None:
+    """Issue 14: Manage answers a batch with the whole export again; cwsage drops it as it arrives."""
+    served: list[int] = []
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(64):
+            served.append(1)
+            yield b"x" * 65536
+
+    big = httpx.MockTransport(lambda request: httpx.Response(201, content=chunks()))
+    response = _session(big, []).request("POST", "batches", json_body={}, safe=False, discard_body=True)
+    assert response.status_code == 201 and len(served) == 64, "read to the end (the connection stays usable)"
+    with pytest.raises(httpx.ResponseNotRead):
+        _ = response.content  # nothing was kept
+
+    mapped: list[str] = []
+
+    def mapper(response: httpx.Response) -> CwsageError:
+        mapped.append(response.text)
+        return CwsageError(f"status {response.status_code}")
+
+    refused = httpx.MockTransport(lambda request: httpx.Response(400, json={"message": "closed period"}))
+    session = ApiSession(system="Test", base_url="https://api.example.test/", error_mapper=mapper, transport=refused)
+    with pytest.raises(CwsageError):
+        session.request("POST", "batches", json_body={}, safe=False, discard_body=True)
+    assert mapped == ['{"message":"closed period"}'], "an error keeps its words"

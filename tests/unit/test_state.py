@@ -120,8 +120,8 @@ def test_0003_gives_old_runs_their_phase_and_keeps_their_words(tmp_path: Path) -
             "INSERT INTO documents (run_id, doc_key, kind, source_type, source_id, document_number, state, "
             "content_hash, gl_entry_ids, sage_batch_key, sage_location, payload, issues, created_at, updated_at) "
             "VALUES ('done-run', 'AR:1', 'ar_invoice', 'invoice', '1', '1', 'written_back', '', '[]', NULL, "
-            "'AR invoice batch 4, entry 1', NULL, '[]', ?, ?)",
-            (stamp, stamp),
+            "'AR invoice batch 4, entry 1', ?, '[]', ?, ?)",
+            ('{"target": "ar", "sage": {}, "row": {"kind": "AR invoice", "label": "invoice 1"}}', stamp, stamp),
         )
     store = StateStore(engine)
     store.migrate()
@@ -135,6 +135,9 @@ def test_0003_gives_old_runs_their_phase_and_keeps_their_words(tmp_path: Path) -
     assert batch.state is SageBatchState.POST_FAILED
     (doc,) = store.documents("done-run")
     assert doc.location is None and doc.where == "AR invoice batch 4, entry 1"
+    assert doc.report == {"kind": "AR invoice", "label": "invoice 1"}, "the report row moved out of the payload"
+    assert doc.payload == {"target": "ar", "sage": {}}
+    assert store.documents("done-run", payloads=False)[0].report == doc.report
     engine.dispose()
 
 

@@ -542,6 +542,7 @@ class ManageClient(ApiClient):
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
         timeout: httpx.Timeout | None = None,
+        discard_body: bool = False,
     ) -> httpx.Response:
         return self._session.request(
             method,
@@ -551,6 +552,7 @@ class ManageClient(ApiClient):
             headers=headers,
             safe=safe,
             timeout=timeout,
+            discard_body=discard_body,
         )
 
     def _json(self, response: httpx.Response, what: str) -> Any:
@@ -778,13 +780,19 @@ class ManageClient(ApiClient):
         """``POST /finance/accounting/batches``: mark the GL entries batched. Creating: never blindly retried.
 
         Manage answers with the export of the batch (as large as the export itself); cwsage needs none of it —
-        what was batched is read back with :meth:`batch_entries` — so the answer is not parsed.
+        what was batched is read back with :meth:`batch_entries` — so the answer is read in chunks and dropped,
+        never held whole (15 MB per 1,000 invoices).
 
         Raises:
             AmbiguousOutcome: the answer was lost; look with :meth:`find_batches` before trying again.
         """
         self._request(
-            "POST", "finance/accounting/batches", json_body=request.to_payload(), safe=False, timeout=self._long_timeout
+            "POST",
+            "finance/accounting/batches",
+            json_body=request.to_payload(),
+            safe=False,
+            timeout=self._long_timeout,
+            discard_body=True,
         )
 
     def find_batches(self, batch_identifier: str) -> list[AccountingBatch]:

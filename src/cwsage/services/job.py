@@ -192,10 +192,8 @@ class BatchJob:
                     state=state,
                     content_hash=content_hash(item) if item else "",
                     gl_entry_ids=list(doc.gl_entry_ids),
-                    payload={
-                        **(item.stored() if item else {}),
-                        "row": row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
-                    },
+                    payload=item.stored() if item else None,
+                    report=row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
                     issues=issues_by_key.get(doc.key, []),
                 )
             )

@@ -490,8 +490,8 @@ class RunView:
 def run_view(store: StateStore, run: RunRecord) -> RunView:
     """A run with its documents' states, in a bookkeeper's words, and where each landed in Sage 300."""
     documents = []
-    for record in store.documents(run.id):
-        row = dict((record.payload or {}).get("row") or {})
+    for record in store.documents(run.id, payloads=False):
+        row = record.report
         documents.append(
             RunDocument(
                 key=record.key,

@@ -82,13 +82,13 @@ def finish(
 ) -> RunResult:
     """Decide the outcome, store it (unless ``store_outcome`` is false), save the reports, build the result."""
     store = job.ctx.store
-    records = store.documents(run.id)
+    records = store.documents(run.id, payloads=False)
     rows: list[DocumentRow] = []
     issues: list[Issue] = []
     counts: Counter[DocState] = Counter()
     for record in records:
         counts[record.state] += 1
-        row_data = dict((record.payload or {}).get("row") or {})
+        row_data = record.report
         record_issues = [Issue.from_dict(i) for i in record.issues]
         issues.extend(record_issues)
         rows.append(

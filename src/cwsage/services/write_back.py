@@ -18,7 +18,7 @@ from cwsage.services.exporting import translate_selection
 from cwsage.services.job import BatchJob
 from cwsage.services.progress import checkpoint
 from cwsage.services.selection import request_of, select
-from cwsage.state.store import DocState, DocumentRecord, RunRecord, StateChange
+from cwsage.state.store import DocState, RunRecord, StateChange
 
 log = logging.getLogger("cwsage.batch")
 
@@ -26,11 +26,11 @@ log = logging.getLogger("cwsage.batch")
 def write_back(job: BatchJob, run: RunRecord, request_flags: dict[str, bool]) -> str | None:
     """Mark in Manage exactly the documents Sage has: one batch with their GL entry ids."""
     store, manage = job.ctx.store, job.ctx.manage
-    landed = store.documents(run.id, state=DocState.POSTED)
+    landed = store.gl_entries(run.id, state=DocState.POSTED)  # key -> GL entry ids: not whole documents
     if not landed:
         return None
     job.ctx.progress.stage("Marking the posted records as batched in Manage")
-    ids = sorted({gl_id for record in landed for gl_id in record.gl_entry_ids})
+    ids = sorted({gl_id for entries in landed.values() for gl_id in entries})
     existing = manage.find_batches(job.batch_number)
     refused: set[int] = set()
     if not existing:
@@ -65,7 +65,7 @@ def write_back(job: BatchJob, run: RunRecord, request_flags: dict[str, bool]) ->
             )
     checkpoint("during-write-back")
     event = f"batched in Manage ({job.batch_number})"
-    store.set_states(run.id, [StateChange(record.key, DocState.WRITTEN_BACK, event) for record in landed])
+    store.set_states(run.id, [StateChange(key, DocState.WRITTEN_BACK, event) for key in landed])
     store.audit(run.id, "manage-batch", {"batch": job.batch_number, "id": batch.id, "gl_entries": len(ids)})
     return f"{job.batch_number} (Manage batch id {batch.id})"
 
@@ -99,17 +99,18 @@ def _still_unbatched(job: BatchJob, run: RunRecord) -> set[int]:
     return {gl_id for doc in translation.readable_documents for gl_id in doc.gl_entry_ids}
 
 
-def _not_marked(job: BatchJob, run: RunRecord, landed: list[DocumentRecord], refused: set[int]) -> list[DocumentRecord]:
+def _not_marked(job: BatchJob, run: RunRecord, landed: dict[str, list[int]], refused: set[int]) -> dict[str, list[int]]:
     """File the documents whose GL entries Manage refused; return the ones it can still mark."""
-    markable = []
+    markable: dict[str, list[int]] = {}
     refusals: list[StateChange] = []
-    for record in landed:
-        theirs = sorted(set(record.gl_entry_ids) & refused)
-        if not theirs:
-            markable.append(record)
+    for key, entries in landed.items():
+        theirs = sorted(set(entries) & refused)
+        record = job.ctx.store.get_document(run.id, key) if theirs else None
+        if record is None:
+            markable[key] = entries
             continue
         issue = Issue(
-            (record.payload or {}).get("row", {}).get("label", record.key),
+            record.report.get("label", record.key),
             record.key,
             "manage-refused-gl-entries",
             "processedRecordIds",

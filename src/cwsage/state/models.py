@@ -145,6 +145,9 @@ class DocumentRow(Base):
     legacy_location: Mapped[str | None] = mapped_column("sage_location", Text)
     """Where Sage had the document, in words, as runs recorded it before migration 0003 (read, never written)."""
     payload: Mapped[Any] = mapped_column(ExactJSON, nullable=True)
+    report: Mapped[Any] = mapped_column(ExactJSON, nullable=True)
+    """What reports show of the document (kind it becomes, label, party, date, currency, total): read without
+    the payload, which is by far the largest column."""
     issues: Mapped[Any] = mapped_column(ExactJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

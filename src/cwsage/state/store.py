@@ -17,7 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +28,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from cwsage.dates import now
 from cwsage.domain.location import DocumentLocation, DocumentPlace, System
@@ -170,6 +170,8 @@ class DocumentRecord:
     updated_at: datetime
     legacy_location: str | None = None
     """Where Sage had it, in words, for a document recorded before the location was kept as columns."""
+    report: dict[str, Any] = field(default_factory=dict)
+    """What reports show of it beside the columns: kind it becomes in Sage, label, party, date, currency, total."""
 
     @property
     def where(self) -> str:
@@ -233,6 +235,7 @@ class NewDocument:
     gl_entry_ids: list[int]
     payload: dict[str, Any] | None = None
     issues: list[dict[str, Any]] | None = None
+    report: dict[str, Any] | None = None
 
 
 _T = TypeVar("_T")
@@ -282,7 +285,8 @@ def _location_columns(location: DocumentLocation) -> dict[str, Any]:
     }
 
 
-def _document_record(row: DocumentRow) -> DocumentRecord:
+def _document_record(row: DocumentRow, *, payload: bool = True) -> DocumentRecord:
+    stored = row.payload if payload else None
     return DocumentRecord(
         run_id=row.run_id,
         key=row.doc_key,
@@ -294,10 +298,11 @@ def _document_record(row: DocumentRow) -> DocumentRecord:
         content_hash=row.content_hash,
         gl_entry_ids=[int(i) for i in (row.gl_entry_ids or [])],
         location=_location_of(row),
-        payload=row.payload,
+        payload=stored,
         issues=list(row.issues or []),
         updated_at=row.updated_at,
         legacy_location=row.legacy_location,
+        report=dict(row.report or {}),
     )
 
 
@@ -676,10 +681,21 @@ class StateStore:
         gl_entry_ids: list[int],
         payload: dict[str, Any] | None = None,
         issues: list[dict[str, Any]] | None = None,
+        report: dict[str, Any] | None = None,
     ) -> DocumentRecord:
         """Insert a document, or update the one with the same ``(run_id, key)``; audits ``document.put``."""
         new = NewDocument(
-            key, kind, source_type, source_id, document_number, state, content_hash, gl_entry_ids, payload, issues
+            key,
+            kind,
+            source_type,
+            source_id,
+            document_number,
+            state,
+            content_hash,
+            gl_entry_ids,
+            payload,
+            issues,
+            report,
         )
         self.put_documents(run_id, [new])
         record = self.get_document(run_id, key)
@@ -720,6 +736,7 @@ class StateStore:
                         "content_hash": doc.content_hash,
                         "gl_entry_ids": [int(i) for i in doc.gl_entry_ids],
                         "payload": doc.payload,
+                        "report": doc.report,
                         "issues": doc.issues or [],
                         "updated_at": stamp,
                     }
@@ -813,13 +830,31 @@ class StateStore:
                     session.connection().execute(statement, rows)
                 session.execute(insert(AuditRow), audits)
 
-    def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
-        """The run's documents (optionally only those in ``state``), in insertion order."""
+    def documents(self, run_id: str, *, state: DocState | None = None, payloads: bool = True) -> list[DocumentRecord]:
+        """The run's documents (optionally only those in ``state``), in insertion order.
+
+        Args:
+            run_id: The run.
+            state: Only documents in this state.
+            payloads: Also read each Sage payload (the largest column by far); reports and outcomes do not need
+                it (their records then have ``payload`` ``None``).
+        """
         query = select(DocumentRow).where(DocumentRow.run_id == run_id)
         if state is not None:
             query = query.where(DocumentRow.state == DocState(state).value)
+        if not payloads:
+            query = query.options(defer(DocumentRow.payload))
         with self._sessions() as session:
-            return [_document_record(r) for r in session.scalars(query.order_by(DocumentRow.id))]
+            return [_document_record(r, payload=payloads) for r in session.scalars(query.order_by(DocumentRow.id))]
+
+    def gl_entries(self, run_id: str, *, state: DocState) -> dict[str, list[int]]:
+        """The Manage GL entry ids of each of the run's documents in ``state`` (by key), without the rest."""
+        query = select(DocumentRow.doc_key, DocumentRow.gl_entry_ids).where(
+            DocumentRow.run_id == run_id, DocumentRow.state == DocState(state).value
+        )
+        with self._sessions() as session:
+            rows = session.execute(query.order_by(DocumentRow.id))
+            return {key: [int(i) for i in ids or []] for key, ids in rows}
 
     def get_document(self, run_id: str, key: str) -> DocumentRecord | None:
         """One document of a run, or ``None``."""

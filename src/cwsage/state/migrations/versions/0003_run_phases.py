@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from cwsage.state.models import ExactJSON
+
 revision = "0003_run_phases"
 down_revision = "0002_sage_discovery"
 branch_labels = None
@@ -28,8 +30,10 @@ LOCATION_COLUMNS = (
     ("sage_document", sa.String(64)),
     ("sage_party", sa.String(64)),
     ("sage_ic_kind", sa.String(16)),
+    ("report", ExactJSON()),
 )
-"""Where Sage has a document, as columns; ``sage_location`` keeps the words older runs recorded (read only)."""
+"""Where Sage has a document, as columns, and what reports show of it (``report``, read without the payload);
+``sage_location`` keeps the words older runs recorded, and older payloads their ``row`` (both read only)."""
 
 OLD_BATCH_STATES = {
     "created; automatic posting failed": "post_failed",
@@ -57,6 +61,27 @@ def upgrade() -> None:
         batch.drop_column("sage_batch_key")
         for name, kind in LOCATION_COLUMNS:
             batch.add_column(sa.Column(name, kind, nullable=True))
+    _move_report_rows_out_of_payloads()
+
+
+def _move_report_rows_out_of_payloads() -> None:
+    """Older payloads carried the report row as ``payload["row"]``: it moves to ``report``."""
+    documents = sa.table(
+        "documents", sa.column("id", sa.Integer()), sa.column("payload", ExactJSON()), sa.column("report", ExactJSON())
+    )
+    bind = op.get_bind()
+    after = 0
+    while True:
+        query = sa.select(documents.c.id, documents.c.payload).where(documents.c.id > after).order_by(documents.c.id)
+        rows = bind.execute(query.limit(1000)).all()
+        for ident, payload in rows:
+            if isinstance(payload, dict) and "row" in payload:
+                report = payload.pop("row")
+                values = {"report": report, "payload": payload or None}
+                bind.execute(sa.update(documents).where(documents.c.id == ident).values(values))
+        if len(rows) < 1000:
+            return
+        after = rows[-1][0]
 
 
 def downgrade() -> None:
