@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from cwsage import json_output
-from cwsage.cli import app, app_context
+from cwsage.cli_app import app, app_context, wait_for_interrupt
 from cwsage.dates import DateParseError, parse_date
 from cwsage.errors import ConfigurationError
 from cwsage.render import RichProgress, show_run, show_sync
@@ -306,12 +306,11 @@ def demo(
 ) -> None:
     """Try cwsage on the built-in sandbox: the demo MSP's batches, validation, posting and payments."""
     if web:
-        from cwsage.cli import _wait_for_interrupt
         from cwsage.web.demo import run_web_demo
 
         raise typer.Exit(
             run_web_demo(
-                home=home, port=port, open_browser=not no_browser, announce=typer.echo, wait=_wait_for_interrupt
+                home=home, port=port, open_browser=not no_browser, announce=typer.echo, wait=wait_for_interrupt
             )
         )
     from cwsage.sandbox.demo import run_demo
@@ -355,7 +354,3 @@ def sandbox(
                 time.sleep(3600)
         except KeyboardInterrupt:
             _out.print("Stopping the sandbox.")
-
-
-# The commands of issue 11 (list, logout, config set) live in their own module; importing it registers them.
-from cwsage import records_commands  # noqa: E402, F401

@@ -22,11 +22,9 @@ from decimal import Decimal
 from enum import Enum
 from importlib import resources
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Protocol, cast
 
 import typer
-from typer._click.core import Command
-from typer._click.exceptions import BadParameter, ClickException, MissingParameter, NoSuchOption, UsageError
 from typer.core import TyperGroup
 
 from cwsage.errors import Actor, BugError, CwsageError
@@ -80,14 +78,14 @@ def wants_json(args: Sequence[str]) -> bool:
     return False
 
 
-def command_kind(group: Command, args: Sequence[str]) -> str:
+def command_kind(group: TyperGroup, args: Sequence[str]) -> str:
     """The ``kind`` of the command a command line names: its path with ``_`` (``config show`` -> ``config_show``).
 
     Resolved from the raw arguments so that even a line click cannot parse gets the kind the user meant;
     a line naming no command at all is kind ``cwsage``.
     """
     parts: list[str] = []
-    command: Command = group
+    command: object = group
     skip_next = False
     for arg in args:
         if arg == "--":
@@ -153,12 +151,36 @@ def actor_code(actor: Actor) -> str:
     return actor.name.lower()
 
 
-_CLICK_CODES: tuple[tuple[type[ClickException], str], ...] = (
-    (NoSuchOption, "no_such_option"),
-    (MissingParameter, "missing_parameter"),
-    (BadParameter, "bad_parameter"),
-    (UsageError, "usage_error"),
-)
+class CommandLineError(Protocol):
+    """What cwsage uses of the command-line errors Typer raises (its vendored click's ``ClickException``)."""
+
+    exit_code: int
+
+    def show(self) -> None:
+        """Print the error and the usage line to stderr."""
+
+    def format_message(self) -> str:
+        """The error in words."""
+
+
+def command_line_error(err: BaseException) -> CommandLineError | None:
+    """``err`` if it is an error of the command line itself (not of cwsage), else ``None``.
+
+    Typer's public API names the base of these errors (``typer.TyperException``) but not the classes, which live
+    in a private module; they are recognised by that base and told apart by name (:data:`_CLICK_CODES`).
+    """
+    if isinstance(err, typer.TyperException) and all(hasattr(err, n) for n in ("exit_code", "format_message")):
+        return cast("CommandLineError", err)
+    return None
+
+
+_CLICK_CODES: dict[str, str] = {
+    "NoSuchOption": "no_such_option",
+    "MissingParameter": "missing_parameter",
+    "BadParameter": "bad_parameter",
+    "UsageError": "usage_error",
+}
+"""Machine codes of command-line errors, by the class names of click's API (most specific first in the MRO)."""
 
 
 def error_object(err: BaseException) -> dict[str, Any]:
@@ -177,11 +199,12 @@ def error_object(err: BaseException) -> dict[str, Any]:
             "who_must_act": actor_code(err.actor),
             **{name: value for name, value in remote.items() if value is not None},
         }
-    if isinstance(err, ClickException):
-        code = next((code for cls, code in _CLICK_CODES if isinstance(err, cls)), "command_line_error")
+    if (usage := command_line_error(err)) is not None:
+        names = (cls.__name__ for cls in type(err).__mro__)
+        code = next((_CLICK_CODES[name] for name in names if name in _CLICK_CODES), "command_line_error")
         return {
             "code": code,
-            "message": redact(err.format_message()),
+            "message": redact(usage.format_message()),
             "hint": "See `cwsage --help` and `cwsage COMMAND --help` for the options each command takes.",
             "who_must_act": actor_code(Actor.USER_CONFIG),
         }

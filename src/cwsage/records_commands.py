@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from cwsage.cli import app, app_context, config_app
+from cwsage.cli_app import app, app_context, config_app
 from cwsage.commands import (
     ExpensesOpt,
     InventoryOpt,
