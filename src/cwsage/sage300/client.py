@@ -261,6 +261,25 @@ def _resource_missing(response: httpx.Response) -> bool:
     return code in (None, V.ErrorCode.RESOURCE_NOT_FOUND)
 
 
+def _without_lines(answer: dict[str, Any]) -> dict[str, Any]:
+    """Sage's answer to a create, down to its entries: the record's own properties and each entry's, no lines.
+
+    Sage answers a created batch with all of it, every line of every entry with the fields it computed (about as
+    large as the payload); reading the lines into models cost more than the POST itself (issue 14). cwsage reads
+    the batch's number and status and each entry's number, document number and dates from the answer, never a
+    line: the lines are what cwsage sent.
+    """
+    return {
+        name: [_own(entry) for entry in value] if isinstance(value, list) else value for name, value in answer.items()
+    }
+
+
+def _own(entry: Any) -> Any:
+    if not isinstance(entry, dict):
+        return entry
+    return {name: value for name, value in entry.items() if not isinstance(value, list)}
+
+
 def _unique(values: Iterable[Any]) -> list[Any]:
     seen: set[Any] = set()
     result: list[Any] = []
@@ -920,7 +939,9 @@ class Sage300Client(ApiClient):
         """POST one record (a batch with its entries counts as one, DR22); never retried blindly.
 
         Returns:
-            Sage's answer parsed into the payload's model (the payload itself if Sage answered no body).
+            Sage's answer parsed into the payload's model (the payload itself if Sage answered no body), down to
+            the entries of a batch: their lines are not read (:func:`_without_lines`), so ``invoice_details`` and
+            the like of each entry are empty.
 
         Raises:
             BugError: if the payload is not of ``resource``'s entity or names an undeclared property.
@@ -935,7 +956,7 @@ class Sage300Client(ApiClient):
         answer = self._body(response, resource.path)
         if not isinstance(answer, dict):
             return payload
-        return self._parse(type(payload), answer, resource.path)
+        return self._parse(type(payload), _without_lines(answer), resource.path)
 
     def patch(self, resource: V.Resource, key: Key, body: Mapping[str, Any]) -> None:
         """PATCH a partial record (DR22: partial payloads are fine); repeating a status change is harmless."""
