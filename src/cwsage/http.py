@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -128,19 +129,35 @@ ErrorMapper = Callable[[httpx.Response], CwsageError]
 
 @dataclass
 class RequestStats:
-    """Counts of requests sent, for benchmarks and the run report."""
+    """Counts of requests sent, for benchmarks and the run report (safe to count from several threads)."""
 
     by_method: Counter[str] = field(default_factory=Counter)
     retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def sent(self, method: str) -> None:
+        """Count one request sent."""
+        with self._lock:
+            self.by_method[method] += 1
+
+    def retried(self) -> None:
+        """Count one retry."""
+        with self._lock:
+            self.retries += 1
 
     @property
     def total(self) -> int:
         """All requests sent, retries included."""
-        return sum(self.by_method.values())
+        with self._lock:
+            return sum(self.by_method.values())
 
 
 class ApiSession:
-    """One system's HTTP session: an ``httpx.Client`` plus the retry table, logging and counters."""
+    """One system's HTTP session: an ``httpx.Client`` plus the retry table, logging and counters.
+
+    Safe to use from several threads at once (:mod:`cwsage.concurrency` sends independent reads that way): the
+    ``httpx.Client`` is thread-safe and the counters are kept under a lock.
+    """
 
     def __init__(
         self,
@@ -225,7 +242,7 @@ class ApiSession:
         attempt = 0
         while True:
             attempt += 1
-            self.stats.by_method[method] += 1
+            self.stats.sent(method)
             started = time.monotonic()
             try:
                 response = self.client.send(request)
@@ -305,7 +322,7 @@ class ApiSession:
                 remote_code=remote.remote_code if remote else None,
                 remote_message=remote.remote_message if remote else None,
             ) from cause
-        self.stats.retries += 1
+        self.stats.retried()
         log.info("%s failed (%s); retry %d in %.2fs", label, redact(str(cause))[:200], attempt, delay)
         self.policy.sleep(delay)
 

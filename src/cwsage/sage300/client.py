@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from cwsage.concurrency import read_all
 from cwsage.errors import (
     AuthenticationError,
     BugError,
@@ -620,6 +623,7 @@ class Sage300Client(ApiClient):
         self._md16_names: bool | None = None
         self._templates: dict[str, dict[str, Any] | None] = {}
         self.unknown_members: list[UnknownMember] = []
+        self._members_lock = threading.Lock()  # reads may be parsed in several threads (cwsage.concurrency)
         self.notes: list[str] = []
         self._absent: frozenset[str] = frozenset()
 
@@ -778,8 +782,11 @@ class Sage300Client(ApiClient):
                 hint=PAYLOAD_HINT,
             ) from exc
         for item in found:
-            if item not in self.unknown_members:
-                self.unknown_members.append(item)
+            with self._members_lock:
+                new = item not in self.unknown_members
+                if new:
+                    self.unknown_members.append(item)
+            if new:
                 log.warning("%s", item.describe())
         return parsed
 
@@ -1249,9 +1256,14 @@ class Sage300Client(ApiClient):
             return found
         posted = V.AR_POSTED_DOCUMENTS
         select = ("CustomerNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
-        for expr, chunk in _lookups("DocumentNumber", wanted):
-            query = Query().filter(expr).select(*select)
-            for doc in self.list_records(posted, ARPostedDocument, query):
+        lookups = list(_lookups("DocumentNumber", wanted))
+
+        def lookup(expr: Expr) -> list[ARPostedDocument]:
+            return self.list_records(posted, ARPostedDocument, Query().filter(expr).select(*select))
+
+        answers = read_all([partial(lookup, expr) for expr, _chunk in lookups])
+        for (_expr, chunk), answer in zip(lookups, answers, strict=True):
+            for doc in answer:
                 if doc.document_number in chunk:  # Sage may answer more than asked; keep only ours
                     location = DocumentLocation(
                         "AR",
@@ -1292,10 +1304,15 @@ class Sage300Client(ApiClient):
         if not wanted:
             return found
         select = ("VendorNumber", "DocumentNumber", "DocumentType", "BatchNumber", "EntryNumber")
-        for chunk in _chunks(wanted, FILTER_CHUNK):
+        chunks = list(_chunks(wanted, FILTER_CHUNK))
+
+        def lookup(chunk: Sequence[tuple[str, str]]) -> list[APPostedDocument]:
             expr = F.any_of(F.eq("VendorNumber", v) & F.eq("DocumentNumber", n) for v, n in chunk)
             query = Query().filter(expr).select(*select)
-            for doc in self.list_records(V.AP_POSTED_DOCUMENTS, APPostedDocument, query, missing_ok=True):
+            return self.list_records(V.AP_POSTED_DOCUMENTS, APPostedDocument, query, missing_ok=True)
+
+        for chunk, answer in zip(chunks, read_all([partial(lookup, chunk) for chunk in chunks]), strict=True):
+            for doc in answer:
                 key = (doc.vendor_number, doc.document_number)
                 if key in chunk:
                     location = DocumentLocation(
@@ -1358,16 +1375,19 @@ class Sage300Client(ApiClient):
         """Where each IC adjustment/transfer reference is (``Reference eq …``, I16); empty without IC."""
         wanted = _unique(references)
         found: dict[str, DocumentLocation] = {}
-        for expr, chunk in _lookups("Reference", wanted):
-            query = Query().filter(expr)
-            for adjustment in self.list_records(V.IC_ADJUSTMENTS, ICAdjustment, query, missing_ok=True):
-                if adjustment.reference is not None and adjustment.reference in chunk:
-                    found.setdefault(
-                        adjustment.reference, self._ic_location(adjustment.reference, adjustment, "adjustment")
-                    )
-            for transfer in self.list_records(V.IC_TRANSFERS, ICTransfer, query, missing_ok=True):
-                if transfer.reference is not None and transfer.reference in chunk:
-                    found.setdefault(transfer.reference, self._ic_location(transfer.reference, transfer, "transfer"))
+        lookups = list(_lookups("Reference", wanted))
+        reads: list[Callable[[], Sequence[ICAdjustment | ICTransfer]]] = []
+        for expr, _chunk in lookups:
+            reads.append(
+                partial(self.list_records, V.IC_ADJUSTMENTS, ICAdjustment, Query().filter(expr), missing_ok=True)
+            )
+            reads.append(partial(self.list_records, V.IC_TRANSFERS, ICTransfer, Query().filter(expr), missing_ok=True))
+        answers = read_all(reads)
+        for index, (_expr, chunk) in enumerate(lookups):
+            for kind, answer in (("adjustment", answers[2 * index]), ("transfer", answers[2 * index + 1])):
+                for document in answer:
+                    if document.reference is not None and document.reference in chunk:
+                        found.setdefault(document.reference, self._ic_location(document.reference, document, kind))
         return found
 
     @staticmethod
@@ -1393,11 +1413,19 @@ class Sage300Client(ApiClient):
             if since is not None:
                 query.filter(since)
             return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
-        result: list[ARPostedDocument] = []
-        for expr, chunk in _lookups("DocumentNumber", document_numbers):
+        lookups = list(_lookups("DocumentNumber", document_numbers))
+        if since is not None and lookups:
+            self._dialect_for(V.AR_POSTED_DOCUMENTS, Query().filter(since))  # learnt once, before reading in threads
+
+        def lookup(expr: Expr) -> list[ARPostedDocument]:
             query = Query().filter(expr)
             if since is not None:
                 query.filter(since)
-            answer = self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+            return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+
+        result: list[ARPostedDocument] = []
+        for (_expr, chunk), answer in zip(
+            lookups, read_all([partial(lookup, expr) for expr, _chunk in lookups]), strict=True
+        ):
             result.extend(doc for doc in answer if doc.document_number in chunk)
         return result
