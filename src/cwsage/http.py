@@ -201,6 +201,7 @@ class ApiSession:
         safe: bool | None = None,
         timeout: httpx.Timeout | float | None = None,
         expect: tuple[int, ...] = (),
+        discard_body: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying only where the table says it is safe.
 
@@ -213,9 +214,11 @@ class ApiSession:
             safe: Whether repeating the request can never create anything twice; defaults by method.
             timeout: Override of the session timeout.
             expect: Non-2xx statuses the caller handles itself (e.g. 404 on a lookup).
+            discard_body: A successful answer's body is read and dropped as it arrives, never held (an answer the
+                caller does not need that can be as large as the request's data); error bodies are read as usual.
 
         Returns:
-            The successful (or expected) response.
+            The successful (or expected) response; without its content when ``discard_body``.
 
         Raises:
             AuthenticationError: 401 or 403.
@@ -245,7 +248,7 @@ class ApiSession:
             self.stats.sent(method)
             started = time.monotonic()
             try:
-                response = self.client.send(request)
+                response = self._send(request, discard_body)
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
                 raise ConfigurationError(
                     f"{self.system} cannot be reached at {redact_url(request.url.copy_with(query=None))}",
@@ -311,6 +314,23 @@ class ApiSession:
                 self._give_up_or_wait(attempt, label, error, self.policy.backoff(attempt))
                 continue
             raise error
+
+    def _send(self, request: httpx.Request, discard_body: bool) -> httpx.Response:
+        """Send once. With ``discard_body`` a successful answer is read to its end and dropped as it arrives; a
+        failure while reading it is a transport error like any other (the outcome of a creating call is unknown).
+        """
+        if not discard_body:
+            return self.client.send(request)
+        response = self.client.send(request, stream=True)
+        try:
+            if not 200 <= response.status_code < 300:
+                response.read()  # an error body is small, and the error mapper reads it
+            elif not response.is_stream_consumed:  # a test transport's answer may come read already
+                for _chunk in response.iter_raw():
+                    pass
+        finally:
+            response.close()
+        return response
 
     def _give_up_or_wait(self, attempt: int, label: str, cause: BaseException, delay: float) -> None:
         if attempt >= self.policy.max_attempts:

@@ -95,3 +95,31 @@ def test_retries_end_in_a_transient_error_and_401_in_an_authentication_error() -
     denied = httpx.MockTransport(lambda request: httpx.Response(401, json={}))
     with pytest.raises(AuthenticationError):
         _session(denied, []).request("GET", "things")
+
+
+def test_a_discarded_answer_is_read_to_its_end_but_not_kept() -> None:
+    sent: list[int] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        return httpx.Response(201, content=iter([b"x" * 10_000] * 100))  # streamed, as from a server
+
+    session = _session(httpx.MockTransport(handle), [])
+    response = session.request("POST", "things", json_body={"a": 1}, safe=False, discard_body=True)
+    assert response.status_code == 201
+    assert response.is_closed
+    with pytest.raises(httpx.ResponseNotRead):
+        _ = response.content
+    assert sent == [1]
+
+
+def test_a_discarded_answers_error_is_still_read_and_mapped() -> None:
+    transport = httpx.MockTransport(lambda _request: httpx.Response(400, content=b"refused: bad batch"))
+    session = ApiSession(
+        system="Test",
+        base_url="https://api.example.test/",
+        error_mapper=lambda response: CwsageError(response.text),  # needs the body
+        transport=transport,
+    )
+    with pytest.raises(CwsageError, match="refused: bad batch"):
+        session.request("POST", "things", json_body={}, safe=False, discard_body=True)

@@ -201,6 +201,31 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         store.set_state(run.id, "missing", DocState.POSTED)
 
 
+def test_a_records_payload_is_kept_as_text_and_decoded_when_asked_for(store: StateStore) -> None:
+    run = store.create_run(kind="batch", batch_number="B-3", options={}, actor="ann")
+    payload = {"row": {"label": "invoice 7", "total": Decimal("10.00")}, "sage": {"Lines": [{"Amount": Decimal(5)}]}}
+    store.put_document(
+        run.id,
+        "invoice:7",
+        kind="ar_invoice",
+        source_type="invoice",
+        source_id="7",
+        document_number="7",
+        state=DocState.VALIDATED,
+        content_hash="h",
+        gl_entry_ids=[1],
+        payload=payload,
+    )
+    (record,) = store.documents(run.id)
+    assert isinstance(record.payload_json, str)  # a run's records hold text, not decoded payloads (issue 14)
+    assert "payload_json" not in repr(record)
+    first = record.payload
+    assert first == payload
+    assert first is not None
+    first["row"]["label"] = "changed"
+    assert record.payload == payload  # decoded anew each time: the record itself never changes
+
+
 def test_sage_batches_and_audit(store: StateStore) -> None:
     run = store.create_run(kind="batch", batch_number=None, options={}, actor="ann")
     store.put_sage_batch(

@@ -545,6 +545,7 @@ class ManageClient(ApiClient):
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
         timeout: httpx.Timeout | None = None,
+        discard_body: bool = False,
     ) -> httpx.Response:
         return self._session.request(
             method,
@@ -554,6 +555,7 @@ class ManageClient(ApiClient):
             headers=headers,
             safe=safe,
             timeout=timeout,
+            discard_body=discard_body,
         )
 
     def _json(self, response: httpx.Response, what: str) -> Any:
@@ -814,7 +816,12 @@ class ManageClient(ApiClient):
             AmbiguousOutcome: the answer was lost; look with :meth:`find_batches` before trying again.
         """
         self._request(
-            "POST", "finance/accounting/batches", json_body=request.to_payload(), safe=False, timeout=self._long_timeout
+            "POST",
+            "finance/accounting/batches",
+            json_body=request.to_payload(),
+            safe=False,
+            timeout=self._long_timeout,
+            discard_body=True,  # the answer is the batch's whole export: never held in memory
         )
 
     def find_batches(self, batch_identifier: str) -> list[AccountingBatch]:

@@ -17,7 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +25,20 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Row,
+    Table,
+    Text,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +46,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from cwsage.dates import now
 from cwsage.errors import ConfigurationError, RunConflict
 from cwsage.private_files import create_private_file, ensure_private_dir
-from cwsage.state.models import AuditRow, DocumentRow, RunLockRow, RunRow, SageBatchRow, WatermarkRow
+from cwsage.state.models import (
+    AuditRow,
+    DocumentRow,
+    RunLockRow,
+    RunRow,
+    SageBatchRow,
+    WatermarkRow,
+    loads_exact,
+)
 
 log = logging.getLogger("cwsage.state")
 
@@ -97,9 +118,19 @@ class DocumentRecord:
     gl_entry_ids: list[int]
     sage_batch_key: str | None
     sage_location: str | None
-    payload: dict[str, Any] | None
+    payload_json: str | None = field(repr=False)
+    """The stored payload as its exact JSON text; :attr:`payload` decodes it."""
     issues: list[dict[str, Any]]
     updated_at: datetime
+
+    @property
+    def payload(self) -> dict[str, Any] | None:
+        """The stored payload (the Sage payload and the report row), decoded each time it is asked for.
+
+        A run's records stay small (issue 14): most readers of a whole run need a document's state, not its
+        payload, and a decoded payload is several times its text.
+        """
+        return None if self.payload_json is None else cast("dict[str, Any]", loads_exact(self.payload_json))
 
 
 @dataclass(frozen=True)
@@ -181,7 +212,26 @@ def _run_record(row: RunRow) -> RunRecord:
     )
 
 
-def _document_record(row: DocumentRow) -> DocumentRecord:
+_DOCUMENT_COLUMNS = (
+    DocumentRow.run_id,
+    DocumentRow.doc_key,
+    DocumentRow.kind,
+    DocumentRow.source_type,
+    DocumentRow.source_id,
+    DocumentRow.document_number,
+    DocumentRow.state,
+    DocumentRow.content_hash,
+    DocumentRow.gl_entry_ids,
+    DocumentRow.sage_batch_key,
+    DocumentRow.sage_location,
+    type_coerce(DocumentRow.payload, Text).label("payload_json"),  # the text, decoded only when asked for
+    DocumentRow.issues,
+    DocumentRow.updated_at,
+)
+"""What a :class:`DocumentRecord` is read from (no ORM object; the payload left as text)."""
+
+
+def _document_record(row: Row[Any]) -> DocumentRecord:
     return DocumentRecord(
         run_id=row.run_id,
         key=row.doc_key,
@@ -194,7 +244,7 @@ def _document_record(row: DocumentRow) -> DocumentRecord:
         gl_entry_ids=[int(i) for i in (row.gl_entry_ids or [])],
         sage_batch_key=row.sage_batch_key,
         sage_location=row.sage_location,
-        payload=row.payload,
+        payload_json=row.payload_json,
         issues=list(row.issues or []),
         updated_at=row.updated_at,
     )
@@ -672,27 +722,27 @@ class StateStore:
 
     def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
         """The run's documents (optionally only those in ``state``), in insertion order."""
-        query = select(DocumentRow).where(DocumentRow.run_id == run_id)
+        query = select(*_DOCUMENT_COLUMNS).where(DocumentRow.run_id == run_id)
         if state is not None:
             query = query.where(DocumentRow.state == DocState(state).value)
         with self._sessions() as session:
-            return [_document_record(r) for r in session.scalars(query.order_by(DocumentRow.id))]
+            return [_document_record(r) for r in session.execute(query.order_by(DocumentRow.id))]
 
     def get_document(self, run_id: str, key: str) -> DocumentRecord | None:
         """One document of a run, or ``None``."""
         with self._sessions() as session:
-            row = session.scalars(
-                select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
+            row = session.execute(
+                select(*_DOCUMENT_COLUMNS).where(DocumentRow.run_id == run_id, DocumentRow.doc_key == key)
             ).one_or_none()
             return _document_record(row) if row else None
 
     def find_documents(self, *, document_number: str, kind: str | None = None) -> list[DocumentRecord]:
         """Documents with this document number across all runs, newest first (for reruns/duplicates)."""
-        query = select(DocumentRow).where(DocumentRow.document_number == document_number)
+        query = select(*_DOCUMENT_COLUMNS).where(DocumentRow.document_number == document_number)
         if kind is not None:
             query = query.where(DocumentRow.kind == kind)
         with self._sessions() as session:
-            return [_document_record(r) for r in session.scalars(query.order_by(DocumentRow.id.desc()))]
+            return [_document_record(r) for r in session.execute(query.order_by(DocumentRow.id.desc()))]
 
     # --------------------------------------------------------------------------------- sage batches
 
