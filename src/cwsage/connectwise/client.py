@@ -23,7 +23,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -33,6 +33,7 @@ from cwsage import money
 from cwsage.concurrency import read_all
 from cwsage.connectwise.conditions import C, Condition
 from cwsage.connectwise.export import loads, parse_export
+from cwsage.connectwise.lean import is_lean, read_record
 from cwsage.connectwise.models import (
     AccountingBatch,
     AccountingPackageSetup,
@@ -50,6 +51,7 @@ from cwsage.connectwise.models import (
     Invoice,
     InvoicePayment,
     Location,
+    ManageModel,
     Member,
     MemberToken,
     SystemInfo,
@@ -61,6 +63,7 @@ from cwsage.connectwise.models import (
     UnpostedProcurement,
     Warehouse,
     parse_model,
+    source_data_error,
 )
 from cwsage.dates import Clock, SystemClock, manage_datetime
 from cwsage.errors import (
@@ -328,6 +331,20 @@ def _body_excerpt(response: httpx.Response) -> str:
 def _is_unauthenticated(request: httpx.Request) -> bool:
     """Requests that carry their own (or no) credentials: discovery and the token request."""
     return "/login/companyinfo/" in request.url.path or "x-cw-usertype" in request.headers
+
+
+def _read_row(model: type[ModelT], row: Any, ref: str) -> ModelT:
+    """One listing row as ``model``: only the fields cwsage uses when :mod:`cwsage.connectwise.lean` knows the model.
+
+    Raises:
+        SourceDataError: a used field cannot be read (naming the record, the field path and the value).
+    """
+    if isinstance(row, dict) and issubclass(model, ManageModel) and is_lean(model):
+        try:
+            return cast(ModelT, read_record(model, row))
+        except ValidationError as exc:
+            raise source_data_error(exc, row, source_ref=ref) from exc
+    return parse_model(model, row, source_ref=ref)
 
 
 class ApiKeyAuth(httpx.Auth):
@@ -648,7 +665,7 @@ class ManageClient(ApiClient):
             for row in rows:
                 ref = name(row) if isinstance(row, dict) else f"{path.strip('/')} row"
                 try:
-                    yield parse_model(model, row, source_ref=ref)
+                    yield _read_row(model, row, ref)
                 except SourceDataError as exc:
                     if not identity_keys:
                         raise

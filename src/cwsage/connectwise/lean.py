@@ -2,7 +2,8 @@
 
 Why a module of its own: an 8-line invoice of Manage's ``GLExport`` carries ~60 header and ~50 line fields, each
 validated by a Python function in pydantic; reading them all was a third of a run's CPU (issue 14), although the
-mapping reads about a quarter of them. Here each export model gets a :class:`RecordReader` that
+mapping reads about a quarter of them (an unposted invoice of the listing: 51 fields, 13 used). Here each export
+and listing model gets a :class:`RecordReader` that
 
 * reads only the fields in :data:`USED_FIELDS` (what :mod:`cwsage.mapping` and :mod:`cwsage.services.batch`
   read); the others keep their defaults, and a value Manage sends there is neither read nor refused;
@@ -97,15 +98,27 @@ USED_FIELDS: Final[Mapping[type[cw.ManageModel], frozenset[str]]] = {
     cw.GLExportInventoryTransferOffset: _names(
         "account_number description document_date document_type gl_type_id id memo total"
     ),
+    cw.UnpostedInvoice: _names(
+        "account_number company currency description due_date id invoice_date invoice_number invoice_type location "
+        "location_id total"
+    ),
+    cw.UnpostedExpense: _names(
+        "account_number charge_description company currency date_expense expense_type id location_id member total"
+    ),
+    cw.UnpostedProcurement: _names(
+        "currency customer description id location_id procurement_type purchase_date purchase_order total "
+        "unposted_product_id vendor vendor_account_number vendor_invoice_date vendor_invoice_number"
+    ),
     cw.CompanyReference: frozenset({"id", "identifier", "name"}),
-    cw.CurrencyReference: frozenset({"currency_code", "currency_identifier"}),
+    cw.CurrencyReference: frozenset({"currency_code", "currency_identifier", "id", "name"}),
     cw.NamedReference: frozenset({"id", "identifier", "name"}),
     cw.MemberReference: frozenset({"id", "identifier", "name"}),
     cw.ItemReference: frozenset({"id", "identifier"}),
 }
-"""The fields cwsage reads from each model of an export (the mapping, the adjustment locations, the batch).
+"""The fields cwsage reads from each model of an export (the mapping, the adjustment locations, the batch) and of
+the unposted-record listings (selection, ``cwsage list``, the web pages).
 
-A field read anywhere from an export record must be listed here: one that is not keeps its default (``None``,
+A field read anywhere from such a record must be listed here: one that is not keeps its default (``None``,
 ``[]``). ``tests/unit/test_export_lean.py`` translates the emulator's exports read both ways and compares."""
 
 
@@ -367,8 +380,13 @@ def reader_of(model: type[M]) -> RecordReader[M]:
     return typing.cast("RecordReader[M]", found)
 
 
+def is_lean(model: type[cw.ManageModel]) -> bool:
+    """Whether records of ``model`` are read lean (:data:`USED_FIELDS` lists the model)."""
+    return model in USED_FIELDS
+
+
 def read_record(model: type[M], row: dict[str, Any]) -> M:
-    """Read one export record of ``model`` (the used fields only).
+    """Read one export record or listing row of ``model`` (the used fields only).
 
     Raises:
         pydantic.ValidationError: a used field cannot be read (the same error pydantic gives for the whole model).
