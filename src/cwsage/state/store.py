@@ -618,40 +618,71 @@ class StateStore:
         return record
 
     def put_documents(self, run_id: str, documents: Sequence[NewDocument]) -> None:
-        """Insert or update many documents in one transaction (each audited ``document.put``)."""
+        """Insert or update many documents in one transaction (each audited ``document.put``).
+
+        Rows are written by grouped INSERT and UPDATE statements, without loading or building ORM objects.
+        """
         stamp = now()
+        table = cast("Table", DocumentRow.__table__)
         with self._write() as session:
             for part in _parts(documents):
-                existing = self._rows(session, run_id, [d.key for d in part])
+                states = select(DocumentRow.doc_key, DocumentRow.state).where(
+                    DocumentRow.run_id == run_id, DocumentRow.doc_key.in_([d.key for d in part])
+                )
+                previous: dict[str, str] = {row.doc_key: row.state for row in session.execute(states)}
+                new_rows: list[dict[str, Any]] = []
+                changed_rows: list[dict[str, Any]] = []
+                audits: list[dict[str, Any]] = []
                 for doc in part:
-                    row = existing.get(doc.key)
-                    previous = row.state if row else None
-                    if row is None:
-                        row = DocumentRow(
-                            run_id=run_id, doc_key=doc.key, created_at=stamp, sage_batch_key=None, sage_location=None
+                    state = DocState(doc.state).value
+                    values = {
+                        "kind": doc.kind,
+                        "source_type": doc.source_type,
+                        "source_id": str(doc.source_id),
+                        "document_number": doc.document_number,
+                        "state": state,
+                        "content_hash": doc.content_hash,
+                        "gl_entry_ids": [int(i) for i in doc.gl_entry_ids],
+                        "payload": doc.payload,
+                        "issues": doc.issues or [],
+                        "updated_at": stamp,
+                    }
+                    before = previous.get(doc.key)
+                    if doc.key in previous:
+                        changed_rows.append({"_key": doc.key, **values})
+                    else:
+                        previous[doc.key] = state  # a key given twice: the second one updates the first
+                        new_rows.append(
+                            {
+                                "run_id": run_id,
+                                "doc_key": doc.key,
+                                "created_at": stamp,
+                                "sage_batch_key": None,
+                                "sage_location": None,
+                                **values,
+                            }
                         )
-                        session.add(row)
-                    row.kind = doc.kind
-                    row.source_type = doc.source_type
-                    row.source_id = str(doc.source_id)
-                    row.document_number = doc.document_number
-                    row.state = DocState(doc.state).value
-                    row.content_hash = doc.content_hash
-                    row.gl_entry_ids = [int(i) for i in doc.gl_entry_ids]
-                    row.payload = doc.payload
-                    row.issues = doc.issues or []
-                    row.updated_at = stamp
-                    detail = {"from": previous, "to": row.state, "document_number": doc.document_number}
-                    session.add(
-                        AuditRow(
-                            at=stamp,
-                            run_id=run_id,
-                            document_key=doc.key,
-                            event="document.put",
-                            actor=None,
-                            detail=detail,
-                        )
+                    detail = {"from": before, "to": state, "document_number": doc.document_number}
+                    audits.append(
+                        {
+                            "at": stamp,
+                            "run_id": run_id,
+                            "document_key": doc.key,
+                            "event": "document.put",
+                            "actor": None,
+                            "detail": detail,
+                        }
                     )
+                if new_rows:
+                    session.execute(insert(DocumentRow), new_rows)
+                if changed_rows:
+                    statement = (
+                        update(table)
+                        .where(table.c.run_id == run_id, table.c.doc_key == bindparam("_key"))
+                        .values({name: bindparam(name) for name in changed_rows[0] if name != "_key"})
+                    )
+                    session.connection().execute(statement, changed_rows)
+                session.execute(insert(AuditRow), audits)
 
     def set_state(
         self,
@@ -714,11 +745,6 @@ class StateStore:
                     )
                     session.connection().execute(statement, rows)
                 session.execute(insert(AuditRow), audits)
-
-    @staticmethod
-    def _rows(session: Session, run_id: str, keys: list[str]) -> dict[str, DocumentRow]:
-        query = select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(keys))
-        return {row.doc_key: row for row in session.scalars(query)}
 
     def documents(self, run_id: str, *, state: DocState | None = None) -> list[DocumentRecord]:
         """The run's documents (optionally only those in ``state``), in insertion order."""
@@ -813,22 +839,19 @@ class StateStore:
 
     def audit_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Audit rows, oldest first (of one run when given): id, at, run_id, document_key, event, actor, detail."""
-        query = select(AuditRow)
+        query = select(
+            AuditRow.id,
+            AuditRow.at,
+            AuditRow.run_id,
+            AuditRow.document_key,
+            AuditRow.event,
+            AuditRow.actor,
+            AuditRow.detail,
+        )
         if run_id is not None:
             query = query.where(AuditRow.run_id == run_id)
         with self._sessions() as session:
-            return [
-                {
-                    "id": r.id,
-                    "at": r.at,
-                    "run_id": r.run_id,
-                    "document_key": r.document_key,
-                    "event": r.event,
-                    "actor": r.actor,
-                    "detail": r.detail,
-                }
-                for r in session.scalars(query.order_by(AuditRow.id))
-            ]
+            return [row._asdict() for row in session.execute(query.order_by(AuditRow.id))]
 
     # ----------------------------------------------------------------------------------- watermarks
 
