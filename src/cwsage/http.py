@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -128,19 +129,35 @@ ErrorMapper = Callable[[httpx.Response], CwsageError]
 
 @dataclass
 class RequestStats:
-    """Counts of requests sent, for benchmarks and the run report."""
+    """Counts of requests sent, for benchmarks and the run report (safe to count from several threads)."""
 
     by_method: Counter[str] = field(default_factory=Counter)
     retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def sent(self, method: str) -> None:
+        """Count one request sent."""
+        with self._lock:
+            self.by_method[method] += 1
+
+    def retried(self) -> None:
+        """Count one retry."""
+        with self._lock:
+            self.retries += 1
 
     @property
     def total(self) -> int:
         """All requests sent, retries included."""
-        return sum(self.by_method.values())
+        with self._lock:
+            return sum(self.by_method.values())
 
 
 class ApiSession:
-    """One system's HTTP session: an ``httpx.Client`` plus the retry table, logging and counters."""
+    """One system's HTTP session: an ``httpx.Client`` plus the retry table, logging and counters.
+
+    Safe to use from several threads at once (:mod:`cwsage.concurrency` sends independent reads that way): the
+    ``httpx.Client`` is thread-safe and the counters are kept under a lock.
+    """
 
     def __init__(
         self,
@@ -197,11 +214,11 @@ class ApiSession:
             safe: Whether repeating the request can never create anything twice; defaults by method.
             timeout: Override of the session timeout.
             expect: Non-2xx statuses the caller handles itself (e.g. 404 on a lookup).
-            discard_body: The caller needs nothing of a successful answer: it is read in chunks and dropped, never
-                held whole (Manage answers a batch with the whole export again). An error answer is kept.
+            discard_body: A successful answer's body is read and dropped as it arrives, never held (an answer the
+                caller does not need that can be as large as the request's data); error bodies are read as usual.
 
         Returns:
-            The successful (or expected) response.
+            The successful (or expected) response; without its content when ``discard_body``.
 
         Raises:
             AuthenticationError: 401 or 403.
@@ -228,12 +245,10 @@ class ApiSession:
         attempt = 0
         while True:
             attempt += 1
-            self.stats.by_method[method] += 1
+            self.stats.sent(method)
             started = time.monotonic()
             try:
-                response = self.client.send(request, stream=discard_body)
-                if discard_body:
-                    _drain_or_read(response)
+                response = self._send(request, discard_body)
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
                 raise ConfigurationError(
                     f"{self.system} cannot be reached at {redact_url(request.url.copy_with(query=None))}",
@@ -300,6 +315,23 @@ class ApiSession:
                 continue
             raise error
 
+    def _send(self, request: httpx.Request, discard_body: bool) -> httpx.Response:
+        """Send once. With ``discard_body`` a successful answer is read to its end and dropped as it arrives; a
+        failure while reading it is a transport error like any other (the outcome of a creating call is unknown).
+        """
+        if not discard_body:
+            return self.client.send(request)
+        response = self.client.send(request, stream=True)
+        try:
+            if not 200 <= response.status_code < 300:
+                response.read()  # an error body is small, and the error mapper reads it
+            elif not response.is_stream_consumed:  # a test transport's answer may come read already
+                for _chunk in response.iter_raw():
+                    pass
+        finally:
+            response.close()
+        return response
+
     def _give_up_or_wait(self, attempt: int, label: str, cause: BaseException, delay: float) -> None:
         if attempt >= self.policy.max_attempts:
             remote = cause if isinstance(cause, CwsageError) else None
@@ -310,7 +342,7 @@ class ApiSession:
                 remote_code=remote.remote_code if remote else None,
                 remote_message=remote.remote_message if remote else None,
             ) from cause
-        self.stats.retries += 1
+        self.stats.retried()
         log.info("%s failed (%s); retry %d in %.2fs", label, redact(str(cause))[:200], attempt, delay)
         self.policy.sleep(delay)
 
@@ -345,18 +377,6 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 def request_id_of(response: httpx.Response) -> str | None:
     """The request id a server sent with ``response``, if any."""
     return next((response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers), None)
-
-
-def _drain_or_read(response: httpx.Response) -> None:
-    """A streamed answer: a success is read in chunks and dropped; anything else is read whole (for its error)."""
-    try:
-        if response.is_success and not response.is_stream_consumed:  # a test transport's answer may come read
-            for _chunk in response.iter_raw(1 << 16):
-                pass
-        else:
-            response.read()
-    finally:
-        response.close()
 
 
 def json_of(response: httpx.Response) -> Any:

@@ -101,6 +101,21 @@ _KEY_VALUE = re.compile(
 )
 
 
+_DOTTED_I = str.maketrans({"\u0130": "i", "\u0131": "i"})
+"""The two letters ``(?i)`` takes for ``i`` whose case folding is not ``i``."""
+_FOLDED_NAMES = frozenset(name.replace("_", "") for name in SECRET_NAMES)
+
+
+def _folded(text: str) -> str:
+    """``text`` as the ``(?i)`` patterns compare letters, without ``_`` and ``-`` (the names' optional separators).
+
+    A pattern can match only if its keyword is in this text, so a pattern whose keyword is absent is skipped.
+    """
+    if "\u0130" in text or "\u0131" in text:
+        text = text.translate(_DOTTED_I)
+    return text.casefold().replace("_", "").replace("-", "")
+
+
 def _key_value(match: re.Match[str]) -> str:
     quote_char, name, separator, value = match.group(1), match.group(2), match.group(3), match.group(4)
     masked = f"{value[0]}{MASK}{value[0]}" if value[:1] in {'"', "'"} else MASK
@@ -168,11 +183,18 @@ def redact(text: str) -> str:
     """
     if not text:
         return text
-    text = _AUTHORIZATION.sub(_authorization, text)
-    text = _COOKIE.sub(lambda m: f"{m.group(1)}{MASK}", text)
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", text)
-    text = _QUERY_PARAM.sub(lambda m: f"{m.group(1)}{MASK}", text)
-    text = _KEY_VALUE.sub(_key_value, text)
+    # Each pattern runs only where its keyword occurs: a run's full log is megabytes, mostly without any.
+    folded = _folded(text)
+    if "authorization" in folded:
+        text = _AUTHORIZATION.sub(_authorization, text)
+    if "cookie" in folded:
+        text = _COOKIE.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_PARAM.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    if any(name in folded for name in _FOLDED_NAMES):
+        text = _KEY_VALUE.sub(_key_value, text)
     net = _safety_net()
     if net is not None:
         text = net.sub(MASK, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -304,6 +305,46 @@ def _location_model() -> Any:
     from cwsage.connectwise.models import Location
 
     return Location
+
+
+def _navigable(last: int, size: int, threads: list[str]) -> Callable[[httpx.Request], httpx.Response]:
+    """Locations in ``last`` full pages of ``size``, with Manage's first/prev/next/last links."""
+    base = "https://connectwise.example.com/v4_6_release/apis/3.0/system/locations"
+
+    def url(n: int) -> str:
+        return f"<{base}?orderBy=id%20asc&pageSize={size}&page={n}>"
+
+    def locations(request: httpx.Request) -> httpx.Response:
+        threads.append(threading.current_thread().name)
+        page = int(query(request)["page"])
+        links = [f'{url(1)}; rel="first"', f'{url(last)}; rel="last"']
+        if page < last:
+            links.append(f'{url(page + 1)}; rel="next"')
+        rows = _rows(page * 10, size) if page <= last else []
+        return json_response(rows, headers={"Link": ", ".join(links)})
+
+    return locations
+
+
+def test_navigable_pages_up_to_the_last_link_are_read_a_few_at_a_time_in_order() -> None:
+    fake = FakeManage()
+    threads: list[str] = []
+    fake.route("GET", "system/locations", _navigable(last=12, size=2, threads=threads))
+    client, _ = make_client(fake)
+    ids = [loc.id for loc in client._paginate("system/locations", _location_model(), page_size=2, order_by="id asc")]
+    assert ids == [i for page in range(1, 13) for i in (page * 10, page * 10 + 1)]
+    pages = sorted(int(query(r)["page"]) for r in fake.api_requests())
+    assert pages == list(range(1, 13))  # each page once; the full last page is known to be the last
+    assert threads[0] == "MainThread"
+    assert all(name.startswith("cwsage-read") for name in threads[1:])
+
+
+def test_a_page_with_links_but_no_next_link_is_the_last_one() -> None:
+    fake = FakeManage()
+    fake.route("GET", "system/locations", _navigable(last=1, size=2, threads=[]))
+    client, _ = make_client(fake)
+    assert len(list(client._paginate("system/locations", _location_model(), page_size=2))) == 2
+    assert len(fake.api_requests()) == 1
 
 
 def test_forward_only_pagination_sends_header_and_follows_page_id() -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from cwsage.connectwise import models as cw
+from cwsage.connectwise.export import parse_export
 from cwsage.domain.documents import (
     DocKind,
     InventoryDocument,
@@ -31,8 +32,14 @@ def _numbers(value: Any) -> Any:
 
 
 def run(**export: Any) -> Translation:
-    parsed = cw.GLExport.model_validate(_numbers(export))
-    return translate(parsed, TranslateOptions(ic_default_location="MAIN"))
+    data = _numbers(export)
+    parsed = parse_export(data, source_ref="export T")  # the lean reader, as a run reads an export
+    assert not parsed.unreadable
+    options = TranslateOptions(ic_default_location="MAIN")
+    translation = translate(parsed, options)
+    full = translate(cw.GLExport.model_validate(data), options)  # every field validated, as before issue 14
+    assert (translation.documents, translation.issues) == (full.documents, full.issues)
+    return translation
 
 
 def invoice(total: str, lines: list[str], taxes: list[tuple[str, str]] | None = None, **extra: Any) -> dict[str, Any]:

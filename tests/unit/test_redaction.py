@@ -225,3 +225,39 @@ def test_log_file_and_reports_keep_the_company(tmp_path: Path) -> None:
         assert "CW***" not in text
         assert "cw***" not in text
         assert not _whole(SAGE_PASSWORD).search(text)
+
+
+def _every_pattern(text: str) -> str:
+    """The redaction as it was before the keyword pre-check: every pattern over the whole text."""
+    from cwsage import redaction as r
+
+    text = r._AUTHORIZATION.sub(r._authorization, text)
+    text = r._COOKIE.sub(lambda m: f"{m.group(1)}{r.MASK}", text)
+    text = r._URL_PASSWORD.sub(lambda m: f"{m.group(1)}{r.MASK}@", text)
+    text = r._QUERY_PARAM.sub(lambda m: f"{m.group(1)}{r.MASK}", text)
+    text = r._KEY_VALUE.sub(r._key_value, text)
+    net = r._safety_net()
+    return net.sub(r.MASK, text) if net is not None else text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invoice 10234 — Acme — CAD 12.50",
+        "Client_Secret: abc123 and PASS-WORD=xyz",
+        "Proxy-Authorization: Basic dXNlcjpwYXNz",
+        "set-cookie: session=abc; path=/",
+        "https://user:hunter2@example.com/x?key=K123&sig=S&code=C",
+        "paſsword=abc",  # a long s: (?i) takes it for s
+        "prİvatekey: x1 and prıvate_key = x2",  # the dotted and dotless i: (?i) takes both for i
+        "aPiKeY='quoted value'",
+        "no secret here, only words like passage and tokenism",
+    ],
+)
+def test_skipping_patterns_whose_keyword_is_absent_changes_nothing(text: str) -> None:
+    assert redact(text) == _every_pattern(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("pasword_-=:Tokn İıſK\"'abc1@/?&;")), max_size=60))
+def test_skipping_patterns_changes_nothing_for_any_mix_of_keyword_letters(text: str) -> None:
+    assert redact(text) == _every_pattern(text)

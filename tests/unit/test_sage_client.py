@@ -623,6 +623,21 @@ def test_create_ar_batch_sends_exact_json_and_parses_the_answer() -> None:
     assert created.invoices[1].document_type == "CreditNote"
 
 
+def test_a_created_batchs_answer_is_read_down_to_its_entries_not_their_lines() -> None:
+    answer = json.loads((FIXTURES / "ar_invoice_batch_created.json").read_text(), parse_float=Decimal)
+    for entry in answer["Invoices"]:
+        entry["InvoiceDetails"] = [{"ExtendedAmountWithTIP": "not read"}]  # would not validate as a line
+    fake = FakeSage({("POST", "AR/ARInvoiceBatches"): sage_json(201, answer)})
+    batch = ARInvoiceBatch(invoices=[ARInvoice(customer_number="ACME01", document_number="CW-100234")])
+    with make_client(fake) as client:
+        created = client.create(V.AR_INVOICE_BATCHES, batch)
+    assert created.batch_number == 1187
+    assert [(i.entry_number, i.document_number) for i in created.invoices] == [
+        (e["EntryNumber"], e["DocumentNumber"]) for e in answer["Invoices"]
+    ]
+    assert all(i.invoice_details == [] for i in created.invoices)
+
+
 def test_ready_to_post_bodies_name_the_key_as_dr22_does() -> None:
     fake = FakeSage(
         {

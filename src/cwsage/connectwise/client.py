@@ -22,15 +22,18 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol, TypeVar
+from functools import partial
+from typing import Any, Literal, Protocol, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from cwsage import money
+from cwsage.concurrency import read_all
 from cwsage.connectwise.conditions import C, Condition
 from cwsage.connectwise.export import loads, parse_export
+from cwsage.connectwise.lean import is_lean, read_record
 from cwsage.connectwise.models import (
     AccountingBatch,
     AccountingPackageSetup,
@@ -48,6 +51,7 @@ from cwsage.connectwise.models import (
     Invoice,
     InvoicePayment,
     Location,
+    ManageModel,
     Member,
     MemberToken,
     SystemInfo,
@@ -59,6 +63,7 @@ from cwsage.connectwise.models import (
     UnpostedProcurement,
     Warehouse,
     parse_model,
+    source_data_error,
 )
 from cwsage.dates import Clock, SystemClock, manage_datetime
 from cwsage.errors import (
@@ -78,6 +83,8 @@ log = logging.getLogger("cwsage.connectwise")
 DEFAULT_ACCEPT_VERSION = "2025.1"
 PAGE_SIZE = 1000
 """Manage's maximum page size."""
+MAX_PAGES_AHEAD = 7
+"""Listing pages read ahead of the one being parsed (a few at a time), at most: bounds the pages held in memory."""
 INVOICE_NUMBER_CHUNK = 50
 """Invoice numbers per ``invoiceNumber in (…)`` lookup (keeps the URL short)."""
 INVOICE_RANGE_MIN = 2 * INVOICE_NUMBER_CHUNK
@@ -325,6 +332,20 @@ def _body_excerpt(response: httpx.Response) -> str:
 def _is_unauthenticated(request: httpx.Request) -> bool:
     """Requests that carry their own (or no) credentials: discovery and the token request."""
     return "/login/companyinfo/" in request.url.path or "x-cw-usertype" in request.headers
+
+
+def _read_row(model: type[ModelT], row: Any, ref: str) -> ModelT:
+    """One listing row as ``model``: only the fields cwsage uses when :mod:`cwsage.connectwise.lean` knows the model.
+
+    Raises:
+        SourceDataError: a used field cannot be read (naming the record, the field path and the value).
+    """
+    if isinstance(row, dict) and issubclass(model, ManageModel) and is_lean(model):
+        try:
+            return cast(ModelT, read_record(model, row))
+        except ValidationError as exc:
+            raise source_data_error(exc, row, source_ref=ref) from exc
+    return parse_model(model, row, source_ref=ref)
 
 
 class ApiKeyAuth(httpx.Auth):
@@ -623,8 +644,13 @@ class ManageClient(ApiClient):
         seen_links: set[str] = set()
         previous_ids: list[Any] | None = None
         name = describe or (lambda row: f"{path.strip('/')} row id {row.get('id')}")
+        ahead: list[tuple[dict[str, Any], httpx.Response]] = []  # later pages already read, in order
         while True:
-            response = self._request("GET", path, params=params, headers=headers)
+            if ahead and ahead[0][0] == params:
+                response = ahead.pop(0)[1]
+            else:
+                ahead = []
+                response = self._request("GET", path, params=params, headers=headers)
             rows = self._json(response, path)
             if rows is None:
                 rows = []
@@ -640,7 +666,7 @@ class ManageClient(ApiClient):
             for row in rows:
                 ref = name(row) if isinstance(row, dict) else f"{path.strip('/')} row"
                 try:
-                    yield parse_model(model, row, source_ref=ref)
+                    yield _read_row(model, row, ref)
                 except SourceDataError as exc:
                     if not identity_keys:
                         raise
@@ -657,9 +683,11 @@ class ManageClient(ApiClient):
                     raise BugError(f"Paging {path} was sent to the same next page twice ({redact(next_link)})")
                 seen_links.add(query)
                 params = dict(parse_qsl(query, keep_blank_values=True))
+                if not ahead and not forward_only:
+                    ahead = self._pages_ahead(path, params, headers, response)
                 continue
-            if len(rows) < page_size or not rows:
-                return
+            if response.links or len(rows) < page_size or not rows:
+                return  # Links without a next one: this is the last page
             # A full page without Link header: ask for the next one ourselves.
             if forward_only:
                 last_id = ids[-1]
@@ -668,6 +696,26 @@ class ManageClient(ApiClient):
                 params = {**params, "pageId": last_id}
             else:
                 params = {**params, "page": int(params.get("page", 1)) + 1}
+
+    def _pages_ahead(
+        self, path: str, params: dict[str, Any], headers: Mapping[str, str] | None, response: httpx.Response
+    ) -> list[tuple[dict[str, Any], httpx.Response]]:
+        """The pages from ``params`` (the next page) to the last one the ``Link`` header names, read a few at a time.
+
+        Navigable paging names its last page (``rel="last"``), so the pages in between need not wait for each other
+        (:mod:`cwsage.concurrency`). Each is taken only if the next link of the page before it asks for exactly it;
+        the last page's own links are followed as usual (rows added meanwhile).
+        """
+        last = response.links.get("last", {}).get("url")
+        try:
+            first, final = int(params["page"]), int(dict(parse_qsl(urlsplit(last or "").query))["page"])
+        except (KeyError, ValueError):
+            return []
+        pages = [{**params, "page": str(number)} for number in range(first, min(final, first + MAX_PAGES_AHEAD) + 1)]
+        if len(pages) < 2:
+            return []
+        answers = read_all([partial(self._request, "GET", path, params=page, headers=headers) for page in pages])
+        return list(zip(pages, answers, strict=True))
 
     def _list(self, path: str, model: type[ModelT], **kwargs: Any) -> list[ModelT]:
         return list(self._paginate(path, model, **kwargs))
@@ -792,7 +840,7 @@ class ManageClient(ApiClient):
             json_body=request.to_payload(),
             safe=False,
             timeout=self._long_timeout,
-            discard_body=True,
+            discard_body=True,  # the answer is the batch's whole export: never held in memory
         )
 
     def find_batches(self, batch_identifier: str) -> list[AccountingBatch]:

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from cwsage.connectwise.lean import read_record
 from cwsage.connectwise.models import (
     GLExport,
     GLExportAdjustmentTransaction,
@@ -132,7 +133,7 @@ def _read_record(kind: RecordKind, model: type[ManageModel], position: int, row:
         problem = FieldProblem("", _short(row), "an object (a record)", f"got {_type_name(row)}")
         return UnreadableRecord(kind, position, RecordIdentity(), (problem,))
     try:
-        return model.model_validate(row)
+        return read_record(model, row)
     except ValidationError as exc:
         problems = tuple(_problem(error) for error in exc.errors()[:_MAX_PROBLEMS])
         return UnreadableRecord(kind, position, identity_of(row), problems)

@@ -17,10 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def account_key(account: str) -> str:
-    """Normalise an account for lookup: formatted (``4000-10``) and unformatted (``400010``) match."""
+    """Normalise an account for lookup: formatted (``4000-10``) and unformatted (``400010``) match.
+
+    Cached: a batch names the same few accounts on every line of every document (issue 14).
+    """
     return "".join(ch for ch in account.upper() if ch.isalnum())
 
 

@@ -4,16 +4,17 @@ Why it exists: it is the one place that knows Sage's URL anatomy, its headers (`
 application/json`` on every request, GETs included: DR22 says a server answers 500 otherwise), its error
 envelope and what each error *code* means for us (I20: never the message text), how Sage pages
 (``@odata.nextLink`` or ``odata.nextLink``), which OData dialect a server speaks (read once per connection
-from ``$metadata``), how a process learns its parameters (``('$template')``), and how to prove that a
-document did or did not land after an unclear answer (the ``*_document_locations`` look-ups).
+from ``$metadata``) and how a process learns its parameters (``('$template')``). How each kind of document
+is created, found again and posted is not here: :mod:`cwsage.services.targets` does it with these operations.
 
 Its core is a handful of generic operations over the resources of :mod:`cwsage.sage300.vocabulary` —
 :meth:`~Sage300Client.list_records`, :meth:`~Sage300Client.count`, :meth:`~Sage300Client.get`,
 :meth:`~Sage300Client.create`, :meth:`~Sage300Client.patch`, :meth:`~Sage300Client.template`,
-:meth:`~Sage300Client.process`, :meth:`~Sage300Client.delete` — each of which refuses, before sending, a
+:meth:`~Sage300Client.process`, :meth:`~Sage300Client.delete`, and :meth:`~Sage300Client.list_each` (independent
+reads a few at a time) — each of which refuses, before sending, a
 verb ER22 does not allow on the resource, and any property name (in a filter, ``$select``, key or body) the
-vocabulary does not declare for it. The named methods the services call (``customers()``,
-``create_ar_invoice_batch()``, …) are thin wrappers. Retries, timeouts, ``Retry-After`` and the "never
+vocabulary does not declare for it. The named methods for master data and receipts (``customers()``,
+``create_ar_receipt_batch()``, …) are thin wrappers. Retries, timeouts, ``Retry-After`` and the "never
 resend a creating call blindly" rule come from :class:`cwsage.http.ApiSession`; this module adds no retry
 loop of its own.
 """
@@ -22,16 +23,19 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from cwsage.concurrency import read_all
 from cwsage.errors import (
     AmbiguousOutcome,
     AuthenticationError,
@@ -68,7 +72,7 @@ from cwsage.sage300.models import (
     UnknownMember,
     gl_batch_key,
 )
-from cwsage.sage300.odata import Dialect, F, Query, dialect_from_metadata, quote_string
+from cwsage.sage300.odata import Dialect, Expr, F, Query, dialect_from_metadata, quote_string
 
 log = logging.getLogger("cwsage.sage300")
 
@@ -261,6 +265,25 @@ def _resource_missing(response: httpx.Response) -> bool:
         return False
     code, _ = parse_error_envelope(response)
     return code in (None, V.ErrorCode.RESOURCE_NOT_FOUND)
+
+
+def _without_lines(answer: dict[str, Any]) -> dict[str, Any]:
+    """Sage's answer to a create, down to its entries: the record's own properties and each entry's, no lines.
+
+    Sage answers a created batch with all of it, every line of every entry with the fields it computed (about as
+    large as the payload); reading the lines into models cost more than the POST itself (issue 14). cwsage reads
+    the batch's number and status and each entry's number, document number and dates from the answer, never a
+    line: the lines are what cwsage sent.
+    """
+    return {
+        name: [_own(entry) for entry in value] if isinstance(value, list) else value for name, value in answer.items()
+    }
+
+
+def _own(entry: Any) -> Any:
+    if not isinstance(entry, dict):
+        return entry
+    return {name: value for name, value in entry.items() if not isinstance(value, list)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -538,6 +561,7 @@ class Sage300Client(ApiClient):
         self._md16_names: bool | None = None
         self._templates: dict[str, dict[str, Any] | None] = {}
         self.unknown_members: list[UnknownMember] = []
+        self._members_lock = threading.Lock()  # reads may be parsed in several threads (cwsage.concurrency)
         self.notes: list[str] = []
         self._absent: frozenset[str] = frozenset()
 
@@ -696,8 +720,11 @@ class Sage300Client(ApiClient):
                 hint=PAYLOAD_HINT,
             ) from exc
         for item in found:
-            if item not in self.unknown_members:
-                self.unknown_members.append(item)
+            with self._members_lock:
+                new = item not in self.unknown_members
+                if new:
+                    self.unknown_members.append(item)
+            if new:
                 log.warning("%s", item.describe())
         return parsed
 
@@ -788,9 +815,12 @@ class Sage300Client(ApiClient):
     def list_each(
         self, resource: V.Resource, model: type[M], queries: Iterable[Query], *, missing_ok: bool = False
     ) -> Iterator[list[M]]:
-        """Independent reads of one collection (e.g. one per look-up chunk): the rows of each query, in order."""
-        for query in queries:
-            yield self.list_records(resource, model, query, missing_ok=missing_ok)
+        """Independent reads of one collection (e.g. one per look-up chunk), a few at a time
+        (:func:`~cwsage.concurrency.read_all`): the rows of each query, in order."""
+        wanted = list(queries)
+        if len(wanted) > 1:
+            self._dialect_for(resource, wanted[0])  # learnt once, before reading in threads
+        yield from read_all([partial(self.list_records, resource, model, q, missing_ok=missing_ok) for q in wanted])
 
     def _get_page(
         self, resource: V.Resource, where: str | Callable[[bool], str], missing_ok: bool
@@ -864,7 +894,8 @@ class Sage300Client(ApiClient):
         """POST one record (a batch with its entries counts as one, DR22); never retried blindly.
 
         Returns:
-            Sage's answer parsed into the payload's model.
+            Sage's answer parsed into the payload's model, down to the entries of a batch: their lines are not
+            read (:func:`_without_lines`), so ``invoice_details`` and the like of each entry are empty.
 
         Raises:
             BugError: if the payload is not of ``resource``'s entity or names an undeclared property.
@@ -878,7 +909,7 @@ class Sage300Client(ApiClient):
         self._refuse(resource, resource.entity.undeclared(body), "a record")
         response = self._send(resource, "POST", json_body=body, safe=False, timeout=self._write_timeout)
         try:
-            return self._parse(type(payload), _record_of(response), resource.path)
+            return self._parse(type(payload), _without_lines(_record_of(response)), resource.path)
         except (ValueError, BugError) as exc:
             # Sage said yes (2xx) but what it created cannot be read: it may well exist. Never guess a number;
             # the poster looks for the documents instead (an unclear outcome, like a lost answer).
@@ -1125,11 +1156,19 @@ class Sage300Client(ApiClient):
             if since is not None:
                 query.filter(since)
             return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
-        result: list[ARPostedDocument] = []
-        for expr, chunk in lookups("DocumentNumber", document_numbers):
+        parts = list(lookups("DocumentNumber", document_numbers))
+        if since is not None and parts:
+            self._dialect_for(V.AR_POSTED_DOCUMENTS, Query().filter(since))  # learnt once, before reading in threads
+
+        def lookup(expr: Expr) -> list[ARPostedDocument]:
             query = Query().filter(expr)
             if since is not None:
                 query.filter(since)
-            answer = self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+            return self.list_records(V.AR_POSTED_DOCUMENTS, ARPostedDocument, query)
+
+        result: list[ARPostedDocument] = []
+        for (_expr, chunk), answer in zip(
+            parts, read_all([partial(lookup, expr) for expr, _chunk in parts]), strict=True
+        ):
             result.extend(doc for doc in answer if doc.document_number in chunk)
         return result

@@ -21,8 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol
 
+from cwsage.concurrency import read_all
 from cwsage.errors import ConfigurationError
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.odata import Dialect, dialect_from_metadata
@@ -482,8 +484,8 @@ def discover(source: MetadataSource, *, server: str, company: str, now: datetime
     """
     answers: dict[str, ModuleAnswer] = {}
     stamps: list[str] = [VOCABULARY_STAMP]
-    for module in MODULES:
-        answer, stamp = read_module(source, module)
+    read = read_all([partial(read_module, source, module) for module in MODULES])  # a few modules at a time
+    for module, (answer, stamp) in zip(MODULES, read, strict=True):
         answers[module] = answer
         stamps.append(stamp)
     return assemble(answers, stamps, server=server, company=company, now=now)

@@ -13,6 +13,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from cwsage.concurrency import ReadPool
 from cwsage.domain.master import (
     AccountInfo,
     FiscalPeriod,
@@ -132,21 +133,33 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
     """
     notes: list[str] = []
     currencies = sage.currencies()  # first: every installation has them, so the client learns its names here
-    profile = sage.company_profile()
-    locations = sage.ic_locations_if_activated()  # also tells whether Inventory Control is activated
+    with ReadPool() as pool:  # the other tables do not depend on each other: a few at a time
+        profile_read = pool.read(sage.company_profile)
+        locations_read = pool.read(sage.ic_locations_if_activated)  # also: is Inventory Control activated?
+        rates_read = pool.read(sage.currency_rates)
+        calendars = pool.read(sage.fiscal_calendars)
+        authorities_read = pool.read(sage.tax_authorities)
+        customers = pool.read(sage.customers)
+        vendors = pool.read(sage.vendors)
+        accounts = pool.read(sage.gl_accounts)
+        tax_groups = pool.read(sage.tax_groups)
+        ar_terms = pool.read(sage.ar_terms)
+        ap_terms = pool.read(sage.ap_terms)
+    profile = profile_read.result()
+    locations = locations_read.result()
     inventory_control = locations is not None
-    tables = sage.currency_rates()
-    home = _home_currency(profile, tables, currencies, home_currency, notes)
-    rates, rules = _rates(tables, home, rate_type)
+    rate_tables = rates_read.result()
+    home = _home_currency(profile, rate_tables, currencies, home_currency, notes)
+    rates, rules = _rates(rate_tables, home, rate_type)
     for code, rule in rules.items():
         if rule.problem is not None:
             notes.append(f"Sage 300's {code} rate table cannot be used: {rule.problem} (I4)")
     periods = [
         FiscalPeriod(int(cal.fiscal_year), p.number, p.start_date, p.end_date, p.is_open and cal.active is not False)
-        for cal in sage.fiscal_calendars()
+        for cal in calendars.result()
         for p in cal.periods
     ]
-    authorities = sage.tax_authorities()
+    authorities = authorities_read.result()
     items, item_numbers = _items(sage.items()) if inventory_control else ({}, {})
     decimals = {c.currency_code_key: c.decimals for c in currencies}
     multicurrency = profile.multicurrency if profile is not None and profile.multicurrency is not None else None
@@ -156,18 +169,18 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
         inventory_control=inventory_control,
         customers={
             c.customer_number: PartyInfo(c.customer_number, c.currency_code or home, c.active, c.tax_group or "")
-            for c in sage.customers()
+            for c in customers.result()
         },
         vendors={
             v.vendor_number: PartyInfo(v.vendor_number, v.currency_code or home, v.active, v.tax_group or "")
-            for v in sage.vendors()
+            for v in vendors.result()
         },
-        accounts=_accounts(sage.gl_accounts()),
+        accounts=_accounts(accounts.result()),
         tax_groups={
             (g.tax_group_key, g.transaction_type or "Sales"): TaxGroupInfo(
                 g.tax_group_key, g.transaction_type or "Sales", tuple(g.authorities)
             )
-            for g in sage.tax_groups()
+            for g in tax_groups.result()
         },
         tax_authorities=frozenset(a.tax_authority_key for a in authorities),
         currencies=(frozenset(decimals) | {home}) if decimals else frozenset(),  # no list: not checked
@@ -177,8 +190,8 @@ def load_master(sage: Sage300Client, *, rate_type: str = "SP", home_currency: st
         items=items,
         item_numbers=item_numbers,
         ic_locations=frozenset(loc.location_key for loc in locations or ()),
-        terms=frozenset(t.terms_code for t in sage.ar_terms()),
-        ap_terms=frozenset(t.terms_code for t in sage.ap_terms()),
+        terms=frozenset(t.terms_code for t in ar_terms.result()),
+        ap_terms=frozenset(t.terms_code for t in ap_terms.result()),
         tax_classes=_tax_classes(authorities),
         currency_decimals={code: places for code, places in decimals.items() if places is not None},
         notes=tuple(notes + sage.warnings),

@@ -48,9 +48,9 @@ def _tag_integral_decimals(value: Any) -> Any:
     # money.dumps writes Decimal("12") as the JSON integer 12, which would load back as int 12. To keep
     # the exact type and exponent, integral Decimals (exponent >= 0) are tagged; others stay plain numbers.
     if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent >= 0:
-            return {_DECIMAL_TAG: str(value)}
+        text = str(value)  # its exponent is >= 0 when it has no point, or an exponent with a sign of "+"
+        if value.is_finite() and ("E+" in text or ("." not in text and "E" not in text)):
+            return {_DECIMAL_TAG: text}
         return value
     if isinstance(value, dict):
         return {k: _tag_integral_decimals(v) for k, v in value.items()}
