@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_core import PydanticUndefined
 
 from cwsage.errors import ConfigurationError
 from cwsage.redaction import register_secret
@@ -253,15 +254,25 @@ class Settings(BaseModel):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One connection setting: where it is looked up and when it is required."""
+    """One connection setting: where it is looked up and when it is required.
+
+    Its type and default are those of the settings model (:class:`ManageSettings`, :class:`SageSettings`):
+    declared once, there.
+    """
 
     section: str
     name: str
     env: str | None
     label: str
     secret: bool = False
-    default: Any = None
     required: Callable[[Mapping[str, Any]], bool] | None = None
+
+    @property
+    def default(self) -> Any:
+        """The model's default (``None`` for a setting without one)."""
+        model = ManageSettings if self.section == "manage" else SageSettings
+        value = model.model_fields[self.name].get_default(call_default_factory=True)
+        return None if value is PydanticUndefined else value
 
     @property
     def dotted(self) -> str:
@@ -283,7 +294,7 @@ def _when_auth(mode: str) -> Callable[[Mapping[str, Any]], bool]:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("manage", "url", "CWSAGE_MANAGE_URL", "ConnectWise Manage URL", required=_always),
     FieldSpec("manage", "company", "CWSAGE_MANAGE_COMPANY", "ConnectWise Manage company id", required=_always),
-    FieldSpec("manage", "auth", "CWSAGE_MANAGE_AUTH", "ConnectWise Manage auth mode", default="apikey"),
+    FieldSpec("manage", "auth", "CWSAGE_MANAGE_AUTH", "ConnectWise Manage auth mode"),
     FieldSpec(
         "manage",
         "public_key",
@@ -324,15 +335,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         "ConnectWise Manage member to impersonate",
         required=_when_auth("impersonation"),
     ),
-    FieldSpec("manage", "accept_version", "CWSAGE_MANAGE_ACCEPT_VERSION", "Manage API version", default="2025.1"),
-    FieldSpec("manage", "verify_tls", "CWSAGE_MANAGE_VERIFY_TLS", "Manage TLS verification", default=True),
-    FieldSpec("manage", "timeout_seconds", "CWSAGE_MANAGE_TIMEOUT", "Manage request timeout (s)", default=30.0),
+    FieldSpec("manage", "accept_version", "CWSAGE_MANAGE_ACCEPT_VERSION", "Manage API version"),
+    FieldSpec("manage", "verify_tls", "CWSAGE_MANAGE_VERIFY_TLS", "Manage TLS verification"),
+    FieldSpec("manage", "timeout_seconds", "CWSAGE_MANAGE_TIMEOUT", "Manage request timeout (s)"),
     FieldSpec("sage", "url", "CWSAGE_SAGE_URL", "Sage 300 Web API URL", required=_always),
     FieldSpec("sage", "company", "CWSAGE_SAGE_COMPANY", "Sage 300 company", required=_always),
     FieldSpec("sage", "user", "CWSAGE_SAGE_USER", "Sage 300 user", required=_always),
     FieldSpec("sage", "password", "CWSAGE_SAGE_PASSWORD", "Sage 300 password", secret=True, required=_always),
-    FieldSpec("sage", "verify_tls", "CWSAGE_SAGE_VERIFY_TLS", "Sage TLS verification", default=True),
-    FieldSpec("sage", "timeout_seconds", "CWSAGE_SAGE_TIMEOUT", "Sage request timeout (s)", default=60.0),
+    FieldSpec("sage", "verify_tls", "CWSAGE_SAGE_VERIFY_TLS", "Sage TLS verification"),
+    FieldSpec("sage", "timeout_seconds", "CWSAGE_SAGE_TIMEOUT", "Sage request timeout (s)"),
 )
 """Every connection setting, in display order."""
 

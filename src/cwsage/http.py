@@ -87,6 +87,17 @@ def action_for(status: int) -> Action:
     return STATUS_ACTIONS.get(status, Action.FAIL)
 
 
+def transient_status(status: int) -> bool:
+    """Whether a failed answer means "try again later": a status of :data:`STATUS_ACTIONS`, or any other 5xx
+    (the server failing). The one place both clients' error mappers ask."""
+    return action_for(status) in (Action.RETRY, Action.RETRY_IF_SAFE) or status >= 500
+
+
+def rate_limited(status: int) -> bool:
+    """Whether a failed answer says "not now" without the server having processed anything (408, 429)."""
+    return action_for(status) is Action.RETRY
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to wait between attempts.

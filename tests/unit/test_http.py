@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from cwsage.errors import AmbiguousOutcome, AuthenticationError, ConfigurationError, CwsageError, TransientError
-from cwsage.http import Action, ApiSession, RetryPolicy, action_for
+from cwsage.http import Action, ApiSession, RetryPolicy, action_for, rate_limited, transient_status
 
 
 def _session(handler: httpx.MockTransport, waits: list[float]) -> ApiSession:
@@ -125,3 +125,22 @@ def test_a_discarded_answer_is_read_in_chunks_and_never_kept_but_an_error_answer
     with pytest.raises(CwsageError):
         session.request("POST", "batches", json_body={}, safe=False, discard_body=True)
     assert mapped == ['{"message":"closed period"}'], "an error keeps its words"
+
+
+@pytest.mark.parametrize(
+    ("status", "transient", "limited"),
+    [
+        (408, True, True),
+        (429, True, True),
+        (500, True, False),
+        (503, True, False),
+        (507, True, False),
+        (400, False, False),
+        (401, False, False),
+        (404, False, False),
+        (409, False, False),
+    ],
+)
+def test_one_status_table_says_what_is_temporary(status: int, transient: bool, limited: bool) -> None:
+    """Issue 12: both clients' error mappers read the retry table instead of listing statuses of their own."""
+    assert (transient_status(status), rate_limited(status)) == (transient, limited)

@@ -75,7 +75,7 @@ from cwsage.errors import (
     SourceDataError,
     TransientError,
 )
-from cwsage.http import ApiClient, ApiSession, RetryPolicy, request_id_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, request_id_of, transient_status
 from cwsage.redaction import redact, register_secret
 
 log = logging.getLogger("cwsage.connectwise")
@@ -292,7 +292,7 @@ def map_manage_error(response: httpx.Response) -> CwsageError:
             field_errors=field_errors,
             **common,
         )
-    if status in (408, 429, 500, 502, 503, 504):
+    if transient_status(status):
         return TransientError(f"ConnectWise Manage is busy or failing ({status}): {text}", **common)
     return CwsageError(f"ConnectWise Manage answered {status}: {text}", **common)
 
@@ -452,7 +452,7 @@ class ManageClient(ApiClient):
         register_secret(_reveal(settings.public_key))
         self._root, self._api_prefix = split_site_url(settings.url)
         self._clock = clock or SystemClock()
-        timeout = float(settings.timeout_seconds or 30.0)
+        timeout = float(settings.timeout_seconds)
         self._long_timeout = httpx.Timeout(max(timeout * 4, 120.0), connect=10.0)
         auth = self._make_auth(settings)
         accept_version = (getattr(settings, "accept_version", None) or DEFAULT_ACCEPT_VERSION).strip()

@@ -46,7 +46,7 @@ from cwsage.errors import (
     RemoteRejection,
     TransientError,
 )
-from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of, request_id_of
+from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of, rate_limited, request_id_of, transient_status
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.lookups import as_int, lookups
@@ -387,8 +387,8 @@ def map_error(response: httpx.Response) -> CwsageError:
 
 def _code_for_status(status: int) -> V.ErrorCode | None:
     """What an answer without a code cwsage knows most likely means, from its status alone."""
-    if status in (408, 429) or status >= 500:
-        return V.ErrorCode.TOO_MANY_REQUESTS if status in (408, 429) else V.ErrorCode.INTERNAL_SERVER_ERROR
+    if transient_status(status):
+        return V.ErrorCode.TOO_MANY_REQUESTS if rate_limited(status) else V.ErrorCode.INTERNAL_SERVER_ERROR
     return {
         401: V.ErrorCode.UNAUTHORIZED,
         403: V.ErrorCode.FORBIDDEN,
@@ -542,7 +542,7 @@ class Sage300Client(ApiClient):
         register_secret(base64.b64encode(f"{user}:{password}".encode()).decode())
         self.api_url = f"{self.root}/{V.API_ROOT}/{V.API_VERSION}"
         self.base_url = f"{self.api_url}/{V.TENANT}/{self.company}/"
-        seconds = float(settings.timeout_seconds or 30.0)
+        seconds = float(settings.timeout_seconds)
         connect = min(CONNECT_TIMEOUT_SECONDS, seconds)
         self._read_timeout = httpx.Timeout(seconds, connect=connect)
         self._write_timeout = httpx.Timeout(max(WRITE_TIMEOUT_SECONDS, seconds), connect=connect)
