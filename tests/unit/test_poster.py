@@ -237,3 +237,34 @@ def test_after_a_crash_documents_in_flight_are_resolved_by_looking(store: StateS
     assert [i.key for i in absent] == ["K2"]
     assert _states(store, run_id) == {"K1": DocState.POSTED, "K2": DocState.VALIDATED}
     assert poster.outcome.posted["K1"].batch_number == "batch 9"
+
+
+@pytest.mark.parametrize(("size", "count"), [(40, 130), (1, 7), (50, 50), (60, 61)])
+def test_stored_documents_are_read_in_whole_sage_batches(store: StateStore, size: int, count: int) -> None:
+    """Posting reads the stored payloads a page at a time; a page never cuts a Sage batch in two."""
+    from types import SimpleNamespace
+
+    from cwsage.services.job import BatchJob
+
+    items = _items(count)
+    for item in items:
+        item.payload = sg.ARInvoice(customer_number="ACME", document_number=item.document_number)
+    _, run_id = _poster(store, FakeTarget(), [])
+    for item in items:
+        store.put_document(
+            run_id,
+            item.key,
+            kind="ar_invoice",
+            source_type="invoice",
+            source_id=item.key,
+            document_number=item.document_number,
+            state=DocState.VALIDATED,
+            content_hash="",
+            gl_entry_ids=[],
+            payload=item.stored(),
+        )
+    job = BatchJob(SimpleNamespace(store=store), kind="run", batch_number="B-1")  # type: ignore[arg-type]
+    run = store.get_run(run_id)
+    chunks = list(job._stored_items(run, [i.key for i in items], size))  # type: ignore[arg-type]
+    assert [len(c) for c in chunks] == [min(size, count - n) for n in range(0, count, size)]
+    assert [i.key for c in chunks for i in c] == [i.key for i in items]

@@ -114,7 +114,10 @@ class _Collector:
 
 
 def validate(
-    documents: Iterable[Document], master: SageMasterData, options: ValidateOptions | None = None
+    documents: Iterable[Document],
+    master: SageMasterData,
+    options: ValidateOptions | None = None,
+    seen: dict[str, str] | None = None,
 ) -> list[Issue]:
     """Every issue of every document, in document order.
 
@@ -122,13 +125,15 @@ def validate(
         documents: The translated documents.
         master: Sage master data read once for this run.
         options: See :class:`ValidateOptions`.
+        seen: The documents of the selection validated before these (a selection validated part by part passes
+            the same dict each time, so a duplicate across parts is still found); updated in place.
 
     Returns:
         All issues found (errors block their document; warnings do not).
     """
     opts = options or ValidateOptions()
     found: list[Issue] = []
-    seen_numbers: dict[str, str] = {}
+    seen_numbers: dict[str, str] = {} if seen is None else seen
     for doc in documents:
         out = _Collector(doc)
         _common(out, master, opts, seen_numbers)

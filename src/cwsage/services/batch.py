@@ -21,8 +21,8 @@ from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.mapping.validate import blocking_keys
 from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.context import BatchSettings, Context
-from cwsage.services.create_missing import create_missing
-from cwsage.services.exporting import translate_selection
+from cwsage.services.create_missing import MissingRecords, create_missing, defaults_of
+from cwsage.services.exporting import translate_parts, translate_selection
 from cwsage.services.job import BatchJob
 from cwsage.services.locks import write_lock
 from cwsage.services.outcome import finish, replay
@@ -42,7 +42,7 @@ from cwsage.services.selection import (
     selected_ids,
 )
 from cwsage.services.write_back import write_back
-from cwsage.state.store import RunKind, RunPhase, RunStatus
+from cwsage.state.store import RunKind, RunPhase, RunRecord, RunStatus
 
 __all__ = [
     "DETAIL_LEVELS",
@@ -163,20 +163,16 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
                 "procurement": len(selection.procurement),
             },
         )
-        translation = translate_selection(ctx, request, selection)
-        prepared = job.prepare(translation, create_missing=request.create_missing, conflicts_are_errors=True)
-        blocked = blocking_keys(prepared.issues)
-        postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
+        blocked, postable, missing = _prepare_in_parts(job, run, request, selection)
+        del selection  # stored now: from here the run reads the state store
         if blocked and (not request.skip_invalid or not postable):
             # With --skip-invalid and nothing valid left there is nothing to post: the same outcome.
-            return fail_before_posting(job, run, prepared)
-        job.persist(run, prepared, skip={})
+            return fail_before_posting(job, run)
         if request.create_missing:
-            create_missing(job, run, prepared)
+            create_missing(job, run, missing)
         store.set_phase(run.id, RunPhase.PREPARED)
-        del prepared, postable  # all stored now: posting reads the state store, chunk by chunk
     else:
-        kinds = {r.source_type for r in store.documents(run.id)}
+        kinds = {r.source_type for r in store.documents(run.id, payloads=False)}
         flags = {
             "invoices": "invoice" in kinds,
             "expenses": "expense" in kinds,
@@ -195,3 +191,34 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
             if not run.reached(RunPhase.WRITTEN_BACK):
                 store.set_phase(run.id, RunPhase.WRITTEN_BACK)
     return finish(job, run, poster, error=error, manage_batch=manage_batch, written_back=True)
+
+
+def _prepare_in_parts(
+    job: BatchJob, run: RunRecord, request: RunRequest, selection: Selection
+) -> tuple[int, int, MissingRecords]:
+    """Export, translate, prepare and store the selection one export part at a time (memory holds one part).
+
+    Returns:
+        How many documents are blocked by a problem, how many would post, and what ``--create-missing`` would
+        create for the latter.
+    """
+    master = job.load_master()
+    seen: dict[str, str] = {}
+    current: set[str] = set()
+    blocked = postable = 0
+    missing = MissingRecords()
+    defaults = defaults_of(job)
+    for translation in translate_parts(job.ctx, request, selection):
+        prepared = job.prepare(
+            translation, create_missing=request.create_missing, conflicts_are_errors=True, master=master, seen=seen
+        )
+        stopped = blocking_keys(prepared.issues)
+        keys = {doc.key for doc in prepared.documents}
+        blocked += len(keys & stopped)
+        postable += sum(1 for key in keys - stopped if key in prepared.items)
+        current |= keys
+        job.persist(run, prepared, skip={})
+        if request.create_missing:
+            missing.collect(prepared, defaults)
+    job.drop_unselected(run, current)
+    return blocked, postable, missing

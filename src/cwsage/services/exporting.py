@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -59,11 +60,20 @@ before the next one is asked for, so memory does not grow with the whole selecti
 
 
 def translate_selection(ctx: Context, request: RunRequest, selection: Selection) -> Translation:
-    """Export the selected records from Manage in parts and translate each part as it arrives.
+    """The whole selection exported and translated (see :func:`translate_parts`), as one translation."""
+    translation = Translation()
+    for part in translate_parts(ctx, request, selection):
+        translation.extend(part)
+    return translation
+
+
+def translate_parts(ctx: Context, request: RunRequest, selection: Selection) -> Iterator[Translation]:
+    """Export the selected records from Manage in parts and translate each part as it is asked for.
 
     Invoices are independent records of the export, so they are taken :data:`EXPORT_CHUNK` at a time; expenses
     and procurement come with the last part (Manage may combine several of them into one bill or adjustment),
-    which keeps the documents in the order of one whole export.
+    which keeps the documents in the order of one whole export. A run prepares and stores each part before the
+    next is exported, so memory holds one part, not the selection.
     """
     starts = range(0, max(len(selection.invoices), 1), EXPORT_CHUNK)
     parts = [
@@ -75,11 +85,9 @@ def translate_selection(ctx: Context, request: RunRequest, selection: Selection)
         )
         for start in starts
     ]
-    translation = Translation()
     for part in parts:
         if not part.empty:
-            translation.extend(translate_export(ctx, export_selection(ctx, request, part)))
-    return translation
+            yield translate_export(ctx, export_selection(ctx, request, part))
 
 
 def to_datetime(day: date) -> datetime:

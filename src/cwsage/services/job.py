@@ -9,7 +9,7 @@ finish) have their own modules; :mod:`cwsage.services.batch` strings them togeth
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from cwsage.domain.location import DocumentLocation
 from cwsage.domain.master import SageMasterData
 from cwsage.errors import CwsageError, MappingError, SourceDataError
 from cwsage.mapping import to_sage
-from cwsage.mapping.dispatch import destination, sage_document
+from cwsage.mapping.dispatch import Target, destination, sage_document
 from cwsage.mapping.from_manage import Translation
 from cwsage.mapping.validate import ValidateOptions, blocking_keys, validate
 from cwsage.services.context import Context
@@ -31,7 +31,10 @@ from cwsage.services.posting import Poster, PostSettings
 from cwsage.services.progress import checkpoint
 from cwsage.services.results import DocumentRow, document_party, document_total
 from cwsage.services.targets import PostItem, locate
-from cwsage.state.store import DocState, NewDocument, RunRecord, StateChange
+from cwsage.state.store import DocState, DocumentRecord, NewDocument, RunRecord, StateChange
+
+READ_PAGE = 50
+"""Stored documents read per query while posting (IC documents go one per call, but are read 50 at a time)."""
 
 DATA_PROBLEMS = (ValidationError, money.MoneyError, MappingError, SourceDataError)
 """What building a Sage payload raises when the *document* cannot be expressed in Sage (a problem to fix in
@@ -68,6 +71,24 @@ def row(
     )
 
 
+def stored_row(record: DocumentRecord, state: str, messages: list[str]) -> DocumentRow:
+    """The report row of a stored document (its ``report`` column, its location in words)."""
+    data = record.report
+    return DocumentRow(
+        key=record.key,
+        kind=data.get("kind", record.kind),
+        label=data.get("label", record.key),
+        document_number=record.document_number,
+        party=data.get("party", ""),
+        date=data.get("date", ""),
+        currency=data.get("currency", ""),
+        total=money.D(data.get("total", 0)),
+        state=state,
+        where=record.where,
+        messages=messages,
+    )
+
+
 @dataclass
 class Prepared:
     """Translated, located and validated documents of a batch."""
@@ -99,14 +120,36 @@ class BatchJob:
 
     # -- preparation (no writes anywhere) --------------------------------------------------------------
 
-    def prepare(self, translation: Translation, *, create_missing: bool, conflicts_are_errors: bool) -> Prepared:
-        """Read Sage master data once, build the Sage documents, look for those already in Sage, validate."""
+    def load_master(self) -> SageMasterData:
+        """Sage master data, read once per run (its notes become the run's first warnings)."""
         ctx = self.ctx
         ctx.progress.stage("Reading Sage 300 master data")
         master = load_master(
             ctx.sage, rate_type=ctx.settings.posting.rate_type, home_currency=ctx.settings.home_currency or None
         )
         self.sage_notes = list(master.notes)
+        return master
+
+    def prepare(
+        self,
+        translation: Translation,
+        *,
+        create_missing: bool,
+        conflicts_are_errors: bool,
+        master: SageMasterData | None = None,
+        seen: dict[str, str] | None = None,
+    ) -> Prepared:
+        """Build the Sage documents, look for those already in Sage, validate.
+
+        Args:
+            translation: The documents (of the whole selection, or of one part of it).
+            create_missing: Missing customers, vendors and items will be created (not problems then).
+            conflicts_are_errors: A document Sage has that an earlier cwsage run did not put there is a problem.
+            master: Sage master data (read here when not given).
+            seen: Shared by the parts of one selection, so a duplicate across parts is found (see ``validate``).
+        """
+        ctx = self.ctx
+        master = master or self.load_master()
         checkpoint("during-validation")
         items: dict[str, PostItem] = {}
         for doc in translation.readable_documents:  # an unreadable record is reported, never built or validated
@@ -146,6 +189,7 @@ class BatchJob:
                     "item": ctx.settings.item_account_set,
                 },
             ),
+            seen,
         )
         return Prepared(translation.documents, items, issues, in_sage, master)
 
@@ -156,17 +200,18 @@ class BatchJob:
 
     # -- execution ---------------------------------------------------------------------------------------
 
-    def persist(self, run: RunRecord, prepared: Prepared, *, skip: Mapping[str, DocumentLocation]) -> None:
-        """Record every document with its state, payload and issues before anything is posted."""
-        blocked = blocking_keys(prepared.issues)
-        current = {doc.key for doc in prepared.documents}
+    def drop_unselected(self, run: RunRecord, current: set[str]) -> None:
+        """Documents stored by an attempt that stopped before it was prepared, and no longer selected: skipped."""
         gone = [
-            # Stored by an attempt that stopped before it was prepared, and no longer selected.
             StateChange(record.key, DocState.SKIPPED, "no longer in the selection")
-            for record in self.ctx.store.documents(run.id, state=DocState.VALIDATED)
+            for record in self.ctx.store.documents(run.id, state=DocState.VALIDATED, payloads=False)
             if record.key not in current
         ]
         self.ctx.store.set_states(run.id, gone)
+
+    def persist(self, run: RunRecord, prepared: Prepared, *, skip: Mapping[str, DocumentLocation]) -> None:
+        """Record every document with its state, payload and issues before anything is posted."""
+        blocked = blocking_keys(prepared.issues)
         issues_by_key: dict[str, list[dict[str, Any]]] = {}
         for issue in prepared.issues:
             issues_by_key.setdefault(issue.document_key, []).append(issue.as_dict())
@@ -193,6 +238,7 @@ class BatchJob:
                     content_hash=content_hash(item) if item else "",
                     gl_entry_ids=list(doc.gl_entry_ids),
                     payload=item.stored() if item else None,
+                    target=str(item.target) if item else None,
                     report=row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
                     issues=issues_by_key.get(doc.key, []),
                 )
@@ -202,6 +248,15 @@ class BatchJob:
                 found.append(StateChange(doc.key, state, "found in Sage 300", location=where))
         self.ctx.store.put_documents(run.id, documents)
         self.ctx.store.set_states(run.id, found)
+
+    def _stored_items(self, run: RunRecord, keys: list[str], size: int) -> Iterator[list[PostItem]]:
+        """The stored documents with ``keys``, ``size`` at a time, read from the state store as they are asked for."""
+        page = size * -(-READ_PAGE // size)  # whole chunks per read: a Sage batch never straddles two reads
+        for start in range(0, len(keys), page):
+            records = self.ctx.store.documents_by_key(run.id, keys[start : start + page])
+            items = [PostItem.from_stored(r.key, r.document_number, r.payload or {}) for r in records]
+            del records
+            yield from (items[i : i + size] for i in range(0, len(items), size))
 
     def post(self, run: RunRecord) -> tuple[Poster, CwsageError | None]:
         """Post what is ``validated`` (after resolving what a crash left ``posting``); the error that stopped it."""
@@ -218,12 +273,11 @@ class BatchJob:
             for r in store.documents(run.id, state=DocState.POSTING)
         ]
         poster.resolve_in_flight(in_flight)
-        ready = [
-            PostItem.from_stored(r.key, r.document_number, r.payload or {})
-            for r in store.documents(run.id, state=DocState.VALIDATED)
-        ]
         try:
-            poster.post(ready)
+            for kind in Target:
+                keys = store.document_keys(run.id, state=DocState.VALIDATED, target=kind)
+                if keys:
+                    poster.post_target(kind, len(keys), self._stored_items(run, keys, poster.chunk_size(kind)))
         except CwsageError as exc:
             store.audit(run.id, "posting-interrupted", {"error": exc.user_message, "detail": exc.detail})
             return poster, exc

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cwsage import money
 from cwsage.domain.issues import Issue
 from cwsage.errors import Actor, CwsageError
-from cwsage.services.job import BatchJob
+from cwsage.services.job import BatchJob, stored_row
 from cwsage.services.posting import Poster
 from cwsage.services.progress import checkpoint
 from cwsage.services.reports import write_reports
@@ -88,24 +87,9 @@ def finish(
     counts: Counter[DocState] = Counter()
     for record in records:
         counts[record.state] += 1
-        row_data = record.report
         record_issues = [Issue.from_dict(i) for i in record.issues]
         issues.extend(record_issues)
-        rows.append(
-            DocumentRow(
-                key=record.key,
-                kind=row_data.get("kind", record.kind),
-                label=row_data.get("label", record.key),
-                document_number=record.document_number,
-                party=row_data.get("party", ""),
-                date=row_data.get("date", ""),
-                currency=row_data.get("currency", ""),
-                total=money.D(row_data.get("total", 0)),
-                state=str(record.state),
-                where=record.where,
-                messages=[i.line() for i in record_issues],
-            )
-        )
+        rows.append(stored_row(record, str(record.state), [i.line() for i in record_issues]))
     outcome, status, message = _decide(job, counts, error, written_back)
     sage_batches = [batch.key for batch in store.sage_batches(run.id)]
     result = RunResult(

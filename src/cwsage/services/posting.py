@@ -29,7 +29,7 @@ the posting process runs with the parameters the server's template names (I12, I
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -139,16 +139,23 @@ class Poster:
     def post(self, items: Sequence[PostItem]) -> PostOutcome:
         """Post every item, grouped by target and chunked; see the module docstring for the rules."""
         for kind, group in by_target(items).items():
-            target = self.targets[kind]
-            size = self.settings.chunk_size if target.batched else 1
-            chunks = [group[i : i + size] for i in range(0, len(group), size)]
-            self.progress.stage(f"Posting {target.doc_kind.label}s", len(group))
-            for index, chunk in enumerate(chunks, start=1):
-                description = batch_description(
-                    self.settings.batch_number, target.doc_kind, index, len(chunks), self.run_id
-                )
-                self._post_group(target, chunk, description, attempt=1)
+            size = self.chunk_size(kind)
+            self.post_target(kind, len(group), (group[i : i + size] for i in range(0, len(group), size)))
         return self.outcome
+
+    def chunk_size(self, kind: Target) -> int:
+        """Documents per creating call for ``kind``: a Sage batch of the setting's size, or one IC document."""
+        return self.settings.chunk_size if self.targets[kind].batched else 1
+
+    def post_target(self, kind: Target, total: int, chunks: Iterable[list[PostItem]]) -> None:
+        """Post ``total`` documents of one target, :meth:`chunk_size` at a time, as ``chunks`` yields them (they may
+        be read from the state store one chunk at a time, so a run never holds every payload at once)."""
+        target = self.targets[kind]
+        count = -(-total // self.chunk_size(kind))
+        self.progress.stage(f"Posting {target.doc_kind.label}s", total)
+        for index, chunk in enumerate(chunks, start=1):
+            description = batch_description(self.settings.batch_number, target.doc_kind, index, count, self.run_id)
+            self._post_group(target, chunk, description, attempt=1)
 
     def _post_group(self, target: SageTarget, items: list[PostItem], description: str, *, attempt: int) -> None:
         self._set_all(items, DocState.POSTING, f"sending to Sage ({description})")

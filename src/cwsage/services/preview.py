@@ -4,12 +4,12 @@ batch whose validation failed (nothing sent anywhere)."""
 from __future__ import annotations
 
 from cwsage.domain.documents import Document
-from cwsage.domain.issues import Severity
+from cwsage.domain.issues import Issue, Severity
 from cwsage.mapping.dispatch import destination
 from cwsage.mapping.validate import blocking_keys
-from cwsage.services.job import BatchJob, Prepared, row
+from cwsage.services.job import BatchJob, Prepared, row, stored_row
 from cwsage.services.reports import write_reports
-from cwsage.services.results import Outcome, PreviewState, RunResult, build_preview
+from cwsage.services.results import DocumentRow, Outcome, PreviewState, RunResult, build_preview
 from cwsage.services.selection import RunRequest
 from cwsage.state.store import DocState, RunRecord, RunStatus
 
@@ -66,18 +66,35 @@ def preview_message(request: RunRequest, prepared: Prepared) -> str:
     return f"{head}: {len(postable)} document(s) would be posted; {bad} with problems would be left out. {tail}"
 
 
-def fail_before_posting(job: BatchJob, run: RunRecord, prepared: Prepared) -> RunResult:
-    """The guide's first outcome: validation failed, nothing was posted, nothing was marked."""
-    errors = [i for i in prepared.issues if i.severity is Severity.ERROR]
+def fail_before_posting(job: BatchJob, run: RunRecord) -> RunResult:
+    """The guide's first outcome: validation failed, nothing was posted, nothing was marked.
+
+    Read from the state store (the run's documents were stored part by part as they were prepared): each
+    document with its problems, those without a blocking one shown as what they would have done.
+    """
+    rows: list[DocumentRow] = []
+    issues: list[Issue] = []
+    for record in job.ctx.store.documents(run.id, payloads=False):
+        record_issues = [Issue.from_dict(i) for i in record.issues]
+        issues.extend(record_issues)
+        state = DocState.INVALID if record.state is DocState.INVALID else PreviewState.WOULD_POST
+        rows.append(stored_row(record, state, [i.line() for i in record_issues]))
+    errors = [i for i in issues if i.severity is Severity.ERROR]
     docs = len({i.document_key for i in errors})
-    result = preview(job, prepared, "", skip_in_sage=False)
-    result.outcome = Outcome.FAILED_BEFORE_POSTING
-    result.run_id = run.id
-    result.preview = None
-    result.message = (
-        f"Batch {job.batch_number} failed before posting: {len(errors)} problem(s) on {docs} document(s) must "
-        "be fixed first. Nothing was sent to Sage 300 and nothing was marked in Manage. Fix them and run again, "
-        "or use --skip-invalid to post the others."
+    result = RunResult(
+        kind=job.kind,
+        batch_number=job.batch_number,
+        outcome=Outcome.FAILED_BEFORE_POSTING,
+        message=(
+            f"Batch {job.batch_number} failed before posting: {len(errors)} problem(s) on {docs} document(s) must "
+            "be fixed first. Nothing was sent to Sage 300 and nothing was marked in Manage. Fix them and run "
+            "again, or use --skip-invalid to post the others."
+        ),
+        run_id=run.id,
+        documents=rows,
+        issues=issues,
+        warnings=job.warnings(),
+        requests=job.requests(),
     )
     job.ctx.store.finish_run(run.id, RunStatus.FAILED, {"outcome": str(result.outcome), "errors": len(errors)})
     result.reports = write_reports(job.ctx.reports_dir, result, job.ctx.store.audit_entries(run.id))

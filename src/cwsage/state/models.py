@@ -145,6 +145,8 @@ class DocumentRow(Base):
     legacy_location: Mapped[str | None] = mapped_column("sage_location", Text)
     """Where Sage had the document, in words, as runs recorded it before migration 0003 (read, never written)."""
     payload: Mapped[Any] = mapped_column(ExactJSON, nullable=True)
+    target: Mapped[str | None] = mapped_column(String(16))
+    """The kind of Sage document it is posted as (``mapping.dispatch.Target``); ``None`` when it cannot be."""
     report: Mapped[Any] = mapped_column(ExactJSON, nullable=True)
     """What reports show of the document (kind it becomes, label, party, date, currency, total): read without
     the payload, which is by far the largest column."""

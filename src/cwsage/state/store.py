@@ -236,6 +236,7 @@ class NewDocument:
     payload: dict[str, Any] | None = None
     issues: list[dict[str, Any]] | None = None
     report: dict[str, Any] | None = None
+    target: str | None = None
 
 
 _T = TypeVar("_T")
@@ -737,6 +738,7 @@ class StateStore:
                         "gl_entry_ids": [int(i) for i in doc.gl_entry_ids],
                         "payload": doc.payload,
                         "report": doc.report,
+                        "target": doc.target,
                         "issues": doc.issues or [],
                         "updated_at": stamp,
                     }
@@ -846,6 +848,23 @@ class StateStore:
             query = query.options(defer(DocumentRow.payload))
         with self._sessions() as session:
             return [_document_record(r, payload=payloads) for r in session.scalars(query.order_by(DocumentRow.id))]
+
+    def document_keys(self, run_id: str, *, state: DocState, target: str) -> list[str]:
+        """The keys of the run's documents in ``state`` posted as ``target``, in insertion order."""
+        query = select(DocumentRow.doc_key).where(
+            DocumentRow.run_id == run_id, DocumentRow.state == DocState(state).value, DocumentRow.target == target
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query.order_by(DocumentRow.id)))
+
+    def documents_by_key(self, run_id: str, keys: Sequence[str]) -> list[DocumentRecord]:
+        """The run's documents with these keys, in the order of ``keys`` (absent keys are left out)."""
+        found: dict[str, DocumentRecord] = {}
+        with self._sessions() as session:
+            for part in _parts(keys):
+                query = select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(part))
+                found.update((row.doc_key, _document_record(row)) for row in session.scalars(query))
+        return [found[key] for key in keys if key in found]
 
     def gl_entries(self, run_id: str, *, state: DocState) -> dict[str, list[int]]:
         """The Manage GL entry ids of each of the run's documents in ``state`` (by key), without the rest."""

@@ -31,6 +31,7 @@ LOCATION_COLUMNS = (
     ("sage_party", sa.String(64)),
     ("sage_ic_kind", sa.String(16)),
     ("report", ExactJSON()),
+    ("target", sa.String(16)),
 )
 """Where Sage has a document, as columns, and what reports show of it (``report``, read without the payload);
 ``sage_location`` keeps the words older runs recorded, and older payloads their ``row`` (both read only)."""
@@ -65,9 +66,14 @@ def upgrade() -> None:
 
 
 def _move_report_rows_out_of_payloads() -> None:
-    """Older payloads carried the report row as ``payload["row"]``: it moves to ``report``."""
+    """Older payloads carried the report row as ``payload["row"]``: it moves to ``report``, and the payload's
+    target is copied to ``target`` (what posting reads to take documents a batch at a time)."""
     documents = sa.table(
-        "documents", sa.column("id", sa.Integer()), sa.column("payload", ExactJSON()), sa.column("report", ExactJSON())
+        "documents",
+        sa.column("id", sa.Integer()),
+        sa.column("payload", ExactJSON()),
+        sa.column("report", ExactJSON()),
+        sa.column("target", sa.String(16)),
     )
     bind = op.get_bind()
     after = 0
@@ -77,7 +83,7 @@ def _move_report_rows_out_of_payloads() -> None:
         for ident, payload in rows:
             if isinstance(payload, dict) and "row" in payload:
                 report = payload.pop("row")
-                values = {"report": report, "payload": payload or None}
+                values = {"report": report, "payload": payload or None, "target": payload.get("target")}
                 bind.execute(sa.update(documents).where(documents.c.id == ident).values(values))
         if len(rows) < 1000:
             return
