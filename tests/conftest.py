@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from cwsage.sandbox.runner import Sandbox, start_sandbox
 
 TEST_SECRETS_KEY = "dGVzdC1rZXktb2YtY3dzYWdlLXRlc3RzLTMyLWJ5dGU="
 """32 bytes in base64: the secret file's key in tests (``CWSAGE_SECRETS_KEY``)."""
@@ -99,3 +103,70 @@ class JsonContract:
 def json_contract() -> JsonContract:
     """The validator of ``--json`` output (one object, no floats, the command kind's JSON Schema)."""
     return JsonContract()
+
+
+class SandboxPool:
+    """Emulator pairs served over real HTTP on 127.0.0.1, started once per session (per xdist worker) and reset
+    before each use.
+
+    Why: starting and stopping two uvicorn servers per test cost more than the tests themselves. A pair is
+    kept per set of :func:`~cwsage.sandbox.runner.start_sandbox` options (the dialect: ``sage_version="2016"``,
+    ``inventory_control=False``, ``transfer_expenses_as_bill=False`` …), since those are fixed when an emulator
+    is built. :meth:`fresh` hands out a pair no other holder is using — a test that needs two independent
+    pairs of the same dialect gets two — after ``POST /_sandbox/reset`` on both, and checks that the reset
+    really brought back the state the pair started with (``GET /_sandbox/state``), so no test sees another's
+    leftovers.
+    """
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._free: dict[tuple[tuple[str, Any], ...], list[Sandbox]] = {}
+        self._pristine: dict[int, tuple[Any, Any]] = {}
+        self.started = 0
+        self.resets = 0
+
+    def _reset(self, box: Sandbox) -> tuple[Any, Any]:
+        """``POST /_sandbox/reset`` on both; what they then say of themselves (Sage's reset answers its state)."""
+        sage = httpx.post(f"{box.sage_server.url}/_sandbox/reset", json={"forget_snapshots": True}, timeout=30)
+        sage.raise_for_status()
+        httpx.post(f"{box.manage_server.url}/_sandbox/reset", timeout=30).raise_for_status()
+        manage = httpx.get(f"{box.manage_server.url}/_sandbox/state", timeout=30)
+        manage.raise_for_status()
+        self.resets += 1
+        return manage.json(), sage.json()
+
+    @contextlib.contextmanager
+    def fresh(self, **options: Any) -> Iterator[Sandbox]:
+        """A pair of emulators in their factory state for ``options`` (as ``start_sandbox``), held for the block."""
+        key = tuple(sorted(options.items()))
+        free = self._free.setdefault(key, [])
+        if free:
+            box = free.pop()
+            state, pristine = self._reset(box), self._pristine[id(box)]
+            differ = [
+                f"{name} {key}: {first.get(key)!r} → {now.get(key)!r}"
+                for name, first, now in zip(("Manage", "Sage"), pristine, state, strict=True)
+                for key in sorted(set(first) | set(now))
+                if first.get(key) != now.get(key)
+            ]
+            assert not differ, f"the emulators' reset did not bring back their first state: {differ}"
+        else:
+            box = self._stack.enter_context(start_sandbox(**options))
+            self._pristine[id(box)] = self._reset(box)
+            self.started += 1
+        try:
+            yield box
+        finally:
+            free.append(box)
+
+    def close(self) -> None:
+        """Stop every server."""
+        self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def sandboxes() -> Iterator[SandboxPool]:
+    """The session's :class:`SandboxPool`; ``with sandboxes.fresh(sage_version="2016") as box:`` in a test."""
+    pool = SandboxPool()
+    yield pool
+    pool.close()

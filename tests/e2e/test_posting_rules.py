@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from cwsage.config import RunDefaults
 from cwsage.errors import RunConflict
 from cwsage.sandbox.faults import Fault
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import RunRequest, run_batch
 from cwsage.services.locks import write_lock
 from cwsage.services.results import Outcome
@@ -25,11 +26,14 @@ from cwsage.state.store import DocState, StateStore
 
 from .conftest import ar_copies, gl_headers, gl_key
 
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
+
 
 @pytest.fixture
-def journal_sandbox() -> Iterator[Sandbox]:
+def journal_sandbox(sandboxes: SandboxPool) -> Iterator[Sandbox]:
     """Expenses as GL journal entries ("Transfer Expense as Bill" off)."""
-    with start_sandbox(transfer_expenses_as_bill=False) as box:
+    with sandboxes.fresh(transfer_expenses_as_bill=False) as box:
         yield box
 
 
