@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,22 @@ from cwsage.sandbox.runner import Sandbox, start_sandbox
 
 TEST_SECRETS_KEY = "dGVzdC1rZXktb2YtY3dzYWdlLXRlc3RzLTMyLWJ5dGU="
 """32 bytes in base64: the secret file's key in tests (``CWSAGE_SECRETS_KEY``)."""
+
+
+LONGEST_FIRST = ("e2e/test_benchmark_smoke.py", "chaos/", "browser/", "e2e/", "contract/")
+"""Where the slow files are, slowest first: with ``-n`` they are handed out first, so no worker is left running one
+alone at the end while the other idles (the fast unit and emulator tests fill in)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the files by :data:`LONGEST_FIRST` (a stable sort: each file's tests keep their order)."""
+    root = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        where = Path(str(item.fspath)).relative_to(root).as_posix()
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if where.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
 
 
 @pytest.fixture
@@ -119,7 +136,7 @@ class SandboxPool:
     """
 
     def __init__(self) -> None:
-        self._stack = contextlib.ExitStack()
+        self._stacks: list[contextlib.ExitStack] = []
         self._free: dict[tuple[tuple[str, Any], ...], list[Sandbox]] = {}
         self._pristine: dict[int, tuple[Any, Any]] = {}
         self.started = 0
@@ -151,7 +168,9 @@ class SandboxPool:
             ]
             assert not differ, f"the emulators' reset did not bring back their first state: {differ}"
         else:
-            box = self._stack.enter_context(start_sandbox(**options))
+            stack = contextlib.ExitStack()
+            self._stacks.append(stack)
+            box = stack.enter_context(start_sandbox(**options))
             self._pristine[id(box)] = self._reset(box)
             self.started += 1
         try:
@@ -160,8 +179,12 @@ class SandboxPool:
             free.append(box)
 
     def close(self) -> None:
-        """Stop every server."""
-        self._stack.close()
+        """Stop every server, all at once (each waits for uvicorn to wind down)."""
+        stopping = [threading.Thread(target=stack.close) for stack in self._stacks]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
 
 
 @pytest.fixture(scope="session")
