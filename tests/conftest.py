@@ -137,6 +137,7 @@ class SandboxPool:
 
     def __init__(self) -> None:
         self._stacks: list[contextlib.ExitStack] = []
+        self._http = httpx.Client(timeout=30)
         self._free: dict[tuple[tuple[str, Any], ...], list[Sandbox]] = {}
         self._pristine: dict[int, tuple[Any, Any]] = {}
         self.started = 0
@@ -144,10 +145,10 @@ class SandboxPool:
 
     def _reset(self, box: Sandbox) -> tuple[Any, Any]:
         """``POST /_sandbox/reset`` on both; what they then say of themselves (Sage's reset answers its state)."""
-        sage = httpx.post(f"{box.sage_server.url}/_sandbox/reset", json={"forget_snapshots": True}, timeout=30)
+        sage = self._http.post(f"{box.sage_server.url}/_sandbox/reset", json={"forget_snapshots": True})
         sage.raise_for_status()
-        httpx.post(f"{box.manage_server.url}/_sandbox/reset", timeout=30).raise_for_status()
-        manage = httpx.get(f"{box.manage_server.url}/_sandbox/state", timeout=30)
+        self._http.post(f"{box.manage_server.url}/_sandbox/reset").raise_for_status()
+        manage = self._http.get(f"{box.manage_server.url}/_sandbox/state")
         manage.raise_for_status()
         self.resets += 1
         return manage.json(), sage.json()
@@ -180,6 +181,7 @@ class SandboxPool:
 
     def close(self) -> None:
         """Stop every server, all at once (each waits for uvicorn to wind down)."""
+        self._http.close()
         stopping = [threading.Thread(target=stack.close) for stack in self._stacks]
         for thread in stopping:
             thread.start()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
+
+import certifi
 import httpx
 import pytest
 
 from cwsage.errors import AmbiguousOutcome, AuthenticationError, ConfigurationError, CwsageError, TransientError
-from cwsage.http import Action, ApiSession, RetryPolicy, action_for
+from cwsage.http import Action, ApiSession, RetryPolicy, action_for, tls_verification
 
 
 def _session(handler: httpx.MockTransport, waits: list[float]) -> ApiSession:
@@ -95,3 +98,17 @@ def test_retries_end_in_a_transient_error_and_401_in_an_authentication_error() -
     denied = httpx.MockTransport(lambda request: httpx.Response(401, json={}))
     with pytest.raises(AuthenticationError):
         _session(denied, []).request("GET", "things")
+
+
+def test_one_default_tls_context_per_process_and_trust_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client verifying with the defaults shares one context (the CA bundle is loaded once); a switch off or a
+    CA bundle path goes to httpx unchanged; another SSL_CERT_FILE is another context."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    first, second = tls_verification(True), tls_verification(True)
+    assert isinstance(first, ssl.SSLContext) and first is second
+    assert first.verify_mode is ssl.CERT_REQUIRED and first.check_hostname
+    assert tls_verification(False) is False
+    assert tls_verification("/etc/ssl/certs/ca.pem") == "/etc/ssl/certs/ca.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    assert tls_verification(True) is not first
