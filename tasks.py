@@ -92,7 +92,17 @@ def main(argv: list[str]) -> int:
     ):
         if (code := run(*step)) != 0:
             return code
-    return run("pytest", *extra)
+    return run("pytest", *_parallel(extra), *extra)
+
+
+def _parallel(extra: list[str]) -> list[str]:
+    """pytest-xdist: one worker per core, each test file on one worker (``--dist loadfile``): the browser tests build
+    on each other in order, and a module's expensive fixture (the crash tests' uninterrupted reference run, a chaos
+    family's emulators) is made once. Files are handed out in collection order, which ``tests/conftest.py`` makes
+    slowest first (``--no-loadscope-reorder``: xdist would otherwise put the files with the most tests first, and
+    the one-test benchmark smoke last, alone). Not when the arguments already choose (``-n 0``, ``-p no:xdist``)."""
+    chosen = any(arg == "no:xdist" or arg.startswith(("-n", "--numprocesses")) for arg in extra)
+    return [] if chosen else ["-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 if __name__ == "__main__":

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from cwsage.sandbox.runner import Sandbox, start_sandbox
 
 TEST_SECRETS_KEY = "dGVzdC1rZXktb2YtY3dzYWdlLXRlc3RzLTMyLWJ5dGU="
 """32 bytes in base64: the secret file's key in tests (``CWSAGE_SECRETS_KEY``)."""
+
+
+LONGEST_FIRST = ("e2e/test_benchmark_smoke.py", "chaos/", "browser/", "e2e/", "contract/")
+"""Where the slow files are, slowest first: with ``-n`` they are handed out first, so no worker is left running one
+alone at the end while the other idles (the fast unit and emulator tests fill in)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the files by :data:`LONGEST_FIRST` (a stable sort: each file's tests keep their order)."""
+    root = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        where = Path(str(item.fspath)).relative_to(root).as_posix()
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if where.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
 
 
 @pytest.fixture
@@ -99,3 +120,78 @@ class JsonContract:
 def json_contract() -> JsonContract:
     """The validator of ``--json`` output (one object, no floats, the command kind's JSON Schema)."""
     return JsonContract()
+
+
+class SandboxPool:
+    """Emulator pairs served over real HTTP on 127.0.0.1, started once per session (per xdist worker) and reset
+    before each use.
+
+    Why: starting and stopping two uvicorn servers per test cost more than the tests themselves. A pair is
+    kept per set of :func:`~cwsage.sandbox.runner.start_sandbox` options (the dialect: ``sage_version="2016"``,
+    ``inventory_control=False``, ``transfer_expenses_as_bill=False`` …), since those are fixed when an emulator
+    is built. :meth:`fresh` hands out a pair no other holder is using — a test that needs two independent
+    pairs of the same dialect gets two — after ``POST /_sandbox/reset`` on both, and checks that the reset
+    really brought back the state the pair started with (``GET /_sandbox/state``), so no test sees another's
+    leftovers.
+    """
+
+    def __init__(self) -> None:
+        self._stacks: list[contextlib.ExitStack] = []
+        self._http = httpx.Client(timeout=30)
+        self._free: dict[tuple[tuple[str, Any], ...], list[Sandbox]] = {}
+        self._pristine: dict[int, tuple[Any, Any]] = {}
+        self.started = 0
+        self.resets = 0
+
+    def _reset(self, box: Sandbox) -> tuple[Any, Any]:
+        """``POST /_sandbox/reset`` on both; what they then say of themselves (Sage's reset answers its state)."""
+        sage = self._http.post(f"{box.sage_server.url}/_sandbox/reset", json={"forget_snapshots": True})
+        sage.raise_for_status()
+        self._http.post(f"{box.manage_server.url}/_sandbox/reset").raise_for_status()
+        manage = self._http.get(f"{box.manage_server.url}/_sandbox/state")
+        manage.raise_for_status()
+        self.resets += 1
+        return manage.json(), sage.json()
+
+    @contextlib.contextmanager
+    def fresh(self, **options: Any) -> Iterator[Sandbox]:
+        """A pair of emulators in their factory state for ``options`` (as ``start_sandbox``), held for the block."""
+        key = tuple(sorted(options.items()))
+        free = self._free.setdefault(key, [])
+        if free:
+            box = free.pop()
+            state, pristine = self._reset(box), self._pristine[id(box)]
+            differ = [
+                f"{name} {key}: {first.get(key)!r} → {now.get(key)!r}"
+                for name, first, now in zip(("Manage", "Sage"), pristine, state, strict=True)
+                for key in sorted(set(first) | set(now))
+                if first.get(key) != now.get(key)
+            ]
+            assert not differ, f"the emulators' reset did not bring back their first state: {differ}"
+        else:
+            stack = contextlib.ExitStack()
+            self._stacks.append(stack)
+            box = stack.enter_context(start_sandbox(**options))
+            self._pristine[id(box)] = self._reset(box)
+            self.started += 1
+        try:
+            yield box
+        finally:
+            free.append(box)
+
+    def close(self) -> None:
+        """Stop every server, all at once (each waits for uvicorn to wind down)."""
+        self._http.close()
+        stopping = [threading.Thread(target=stack.close) for stack in self._stacks]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
+
+
+@pytest.fixture(scope="session")
+def sandboxes() -> Iterator[SandboxPool]:
+    """The session's :class:`SandboxPool`; ``with sandboxes.fresh(sage_version="2016") as box:`` in a test."""
+    pool = SandboxPool()
+    yield pool
+    pool.close()

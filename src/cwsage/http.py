@@ -26,8 +26,11 @@ a :class:`ConfigurationError`: retrying would not help.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import random
+import ssl
 import threading
 import time
 from collections import Counter
@@ -163,6 +166,25 @@ class RequestStats:
             return sum(self.by_method.values())
 
 
+def tls_verification(verify: bool | str) -> bool | str | ssl.SSLContext:
+    """What ``httpx.Client(verify=...)`` gets: for ``True``, one shared default context per process.
+
+    Why: httpx builds a context and loads the whole CA bundle for every client (tens of milliseconds each), and
+    cwsage makes a client per system per command — many per run in the web UI, hundreds in the tests. The shared
+    context is the one httpx would build (certifi's bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set; a
+    change of those is honoured). ``False`` and a CA bundle path are passed through unchanged.
+    """
+    if verify is not True:
+        return verify
+    return _default_tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _default_tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's own default context for these trust settings (the arguments key the cache; httpx reads them)."""
+    return httpx.create_ssl_context(verify=True)
+
+
 class ApiSession:
     """One system's HTTP session: an ``httpx.Client`` plus the retry table, logging and counters.
 
@@ -193,7 +215,7 @@ class ApiSession:
             headers=dict(headers or {}),
             timeout=timeout,
             transport=transport,
-            verify=verify,
+            verify=tls_verification(verify),
             follow_redirects=False,
         )
 

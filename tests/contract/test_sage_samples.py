@@ -20,7 +20,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -30,8 +30,10 @@ from cwsage import money
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.models import RESOURCE_MODELS, SageModel
 from cwsage.sandbox.demo import run_demo
-from cwsage.sandbox.runner import start_sandbox
 from cwsage.sandbox.sage300.app import NO_CONTENT_TYPE, SageEmulator
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "sage300" / "samples"
 FIXTURES = sorted(p.stem for p in SAMPLES.glob("*.json"))
@@ -251,11 +253,13 @@ def test_the_emulator_accepts_sages_sample_and_the_client_reads_its_answer(
     assert sage_emu.state()["refusals"] == {}
 
 
-def test_the_whole_demo_completes_against_the_strict_emulator_without_a_refused_payload(tmp_path: Path) -> None:
+def test_the_whole_demo_completes_against_the_strict_emulator_without_a_refused_payload(
+    sandboxes: SandboxPool, tmp_path: Path
+) -> None:
     """``cwsage demo`` end to end: exit 0, and the emulator answered no 500 for a missing Content-Type and no
     ``InvalidPayload`` — cwsage never sends a name or a JSON type a real Sage 300 would refuse."""
     output = io.StringIO()
-    with start_sandbox() as box:
+    with sandboxes.fresh() as box:
         code = run_demo(Console(file=output, width=160), home=tmp_path, sandbox=box)
         state = httpx.get(f"{box.sage_server.url}/_sandbox/state").json()
     text = output.getvalue()

@@ -5,26 +5,34 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cwsage.config import RunDefaults, Settings
 from cwsage.dates import FixedClock
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import Context
+from cwsage.services.progress import KILL_ENV
 from cwsage.services.session import connect
 from cwsage.state.store import StateStore
 
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
+
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """Fresh emulators (demo company, Inventory Control on, expenses as bills) for one test."""
-    with start_sandbox() as box:
+def sandbox(sandboxes: SandboxPool) -> Iterator[Sandbox]:
+    """Emulators in their factory state (demo company, Inventory Control on, expenses as bills) for one test.
+
+    Served once per session and reset before the test (:class:`tests.conftest.SandboxPool`).
+    """
+    with sandboxes.fresh() as box:
         yield box
 
 
@@ -57,17 +65,53 @@ def context(settings: Settings, store: StateStore) -> Iterator[Context]:
 
 
 def run_cli(
-    sandbox: Sandbox, home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240
+    sandbox: Sandbox,
+    home: Path,
+    *args: str,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 240,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``cwsage ARGS`` in a subprocess against the sandbox, with its own home."""
-    return subprocess.run(
-        [sys.executable, "-m", "cwsage", *args],
-        env=cli_env(sandbox, home, extra_env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run ``cwsage ARGS`` against the sandbox with its own home; its exit code, stdout and stderr.
+
+    In this process (:func:`invoke_cli`) unless ``process``: a separate ``python -m cwsage`` then, for what only a
+    real process shows — being killed (``CWSAGE_TEST_KILL_AT``), the entry point itself.
+    """
+    env = cli_env(sandbox, home, extra_env)
+    if process or KILL_ENV in env:
+        return subprocess.run(
+            [sys.executable, "-m", "cwsage", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    return invoke_cli(env, *args)
+
+
+def invoke_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``cwsage ARGS`` run in this process with exactly ``env`` as its environment (Typer's ``CliRunner``).
+
+    The same command object ``python -m cwsage`` runs (``--json`` errors included), with stdout and stderr apart;
+    an exception the command let escape is on stderr as its traceback with exit code 1, as Python would print it.
+    Logging is reset afterwards, as a process ending would.
+    """
+    from typer.testing import CliRunner
+
+    from cwsage.cli import app
+    from cwsage.logging_setup import reset_logging
+
+    changes: dict[str, str | None] = {name: None for name in os.environ if name not in env}
+    changes.update(env)
+    try:
+        result = CliRunner().invoke(app, list(args), env=changes, prog_name="cwsage")
+    finally:
+        reset_logging()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["cwsage", *args], result.exit_code, result.stdout, stderr)
 
 
 def cli_env(sandbox: Sandbox, home: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:

@@ -11,24 +11,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 
 from .conftest import run_cli, write_defaults
 from .test_run import assert_no_duplicates, manage_state, sage_documents
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 BATCH = "20261125QA-K"
 ARGS = ("run", "--batch-number", BATCH, "--skip-invalid", "--json")
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def reference(sandboxes: SandboxPool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """The end state of one uninterrupted run on its own fresh sandbox."""
     home = tmp_path_factory.mktemp("reference-home")
     write_defaults(home, chunk_size=25)
-    with start_sandbox() as box:
+    with sandboxes.fresh() as box:
         done = run_cli(box, home, *ARGS)
         assert done.returncode == 3, done.stderr
         yield {

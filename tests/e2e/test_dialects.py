@@ -11,17 +11,16 @@ from rich.console import Console
 from cwsage.sage300 import vocabulary as V
 from cwsage.sandbox.demo import DemoReport, _demo
 from cwsage.sandbox.faults import Fault
-from cwsage.sandbox.runner import start_sandbox
 from cwsage.services.doctor import DoctorReport, doctor
 
 from .conftest import run_cli
 
 if TYPE_CHECKING:
-    from tests.conftest import JsonContract
+    from tests.conftest import JsonContract, SandboxPool
 
 
-def _both(tmp_path: Path, **dialect: Any) -> tuple[DoctorReport, DemoReport]:
-    with start_sandbox(**dialect) as box:
+def _both(sandboxes: SandboxPool, tmp_path: Path, **dialect: Any) -> tuple[DoctorReport, DemoReport]:
+    with sandboxes.fresh(**dialect) as box:
         report = doctor(box.settings(tmp_path / "doctor"), None)
         demo = _demo(Console(file=open(tmp_path / "demo.txt", "w", encoding="utf-8")), box, tmp_path / "demo")  # noqa: SIM115
     return report, demo
@@ -37,9 +36,9 @@ def _completed(demo: DemoReport) -> None:
 
 
 def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(
-    tmp_path: Path, json_contract: JsonContract
+    sandboxes: SandboxPool, tmp_path: Path, json_contract: JsonContract
 ) -> None:
-    with start_sandbox() as box:
+    with sandboxes.fresh() as box:
         home = tmp_path / "home"
         home.mkdir()
         done = run_cli(box, home, "doctor", "--json")
@@ -60,8 +59,8 @@ def test_doctor_json_on_the_sandbox_lists_every_resource_and_property_all_found(
     assert segments["used"] == [1, 2] and segments["types"] == {"1": "Account", "2": "Account"}
 
 
-def test_doctor_names_a_gl_segment_that_is_not_of_type_account(tmp_path: Path) -> None:
-    with start_sandbox() as box:
+def test_doctor_names_a_gl_segment_that_is_not_of_type_account(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    with sandboxes.fresh() as box:
         box.manage.store.doc["settings"]["glSegmentTypes"] = ["Account", "Class"]
         classed = doctor(box.settings(tmp_path / "class"), None)
         box.manage.store.doc["settings"]["glSegmentTypes"] = ["Account", "Other"]
@@ -72,8 +71,8 @@ def test_doctor_names_a_gl_segment_that_is_not_of_type_account(tmp_path: Path) -
     assert [p for p in other.problems if "GL segment 2" in p and "'Other', not 'Account'" in p]
 
 
-def test_doctor_names_the_manage_endpoints_the_api_member_may_not_read(tmp_path: Path) -> None:
-    with start_sandbox() as box:
+def test_doctor_names_the_manage_endpoints_the_api_member_may_not_read(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    with sandboxes.fresh() as box:
         for path in ("procurement/warehouses", "finance/accounting/unpostedinvoices"):
             box.manage.faults.add(Fault(kind="status", method="GET", path=path, status=403, times=5))
         report = doctor(box.settings(tmp_path), None)
@@ -84,8 +83,8 @@ def test_doctor_names_the_manage_endpoints_the_api_member_may_not_read(tmp_path:
     assert [w for w in report.warnings if "warehouses is forbidden" in w and "IC location" in w]
 
 
-def test_2016_names_and_odata_v3(tmp_path: Path) -> None:
-    report, demo = _both(tmp_path, sage_version="2016")
+def test_2016_names_and_odata_v3(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    report, demo = _both(sandboxes, tmp_path, sage_version="2016")
     assert report.exit_code == 0 and report.sage["dialect"] == "v3" and report.sage["version"] == "1.0"
     renamed = [line for line in report.sage["differences"] if "served as" in line]
     assert len(renamed) == len(report.sage["differences"])  # nothing missing, only renamed
@@ -94,8 +93,8 @@ def test_2016_names_and_odata_v3(tmp_path: Path) -> None:
     _completed(demo)
 
 
-def test_a_company_without_inventory_control(tmp_path: Path) -> None:
-    report, demo = _both(tmp_path, inventory_control=False)
+def test_a_company_without_inventory_control(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    report, demo = _both(sandboxes, tmp_path, inventory_control=False)
     assert report.exit_code == 0 and report.sage["rights"]["IC"] == "missing"
     assert sorted(report.sage["differences"]) == sorted(
         f"{r.path}: missing (the module is not activated in this company)" for r in V.RESOURCES if r.module == "IC"
@@ -104,23 +103,25 @@ def test_a_company_without_inventory_control(tmp_path: Path) -> None:
     assert any("IC/ICAdjustments is missing" in w and "GL journal entries" in w for w in _run_warnings(demo))
 
 
-def test_a_user_without_rights_to_inventory_control(tmp_path: Path) -> None:
-    report, demo = _both(tmp_path, sage_forbidden_modules=("IC",))
+def test_a_user_without_rights_to_inventory_control(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    report, demo = _both(sandboxes, tmp_path, sage_forbidden_modules=("IC",))
     assert report.exit_code == 0 and report.sage["rights"]["IC"] == "forbidden"
     assert all("forbidden" in line for line in report.sage["differences"])
     _completed(demo)
     assert any("IC/ICItems is forbidden" in w for w in _run_warnings(demo))
 
 
-def test_a_user_without_rights_to_a_required_module_is_stopped_by_doctor(tmp_path: Path) -> None:
-    with start_sandbox(sage_forbidden_modules=("TX",)) as box:
+def test_a_user_without_rights_to_a_required_module_is_stopped_by_doctor(
+    sandboxes: SandboxPool, tmp_path: Path
+) -> None:
+    with sandboxes.fresh(sage_forbidden_modules=("TX",)) as box:
         report = doctor(box.settings(tmp_path), None)
     assert report.exit_code == 1
     assert any("TX/TXTaxGroups is forbidden" in p and "rights to TX" in p for p in report.problems)
 
 
-def test_a_site_without_the_company_profile(tmp_path: Path) -> None:
-    report, demo = _both(tmp_path, sage_company_profile=False)
+def test_a_site_without_the_company_profile(sandboxes: SandboxPool, tmp_path: Path) -> None:
+    report, demo = _both(sandboxes, tmp_path, sage_company_profile=False)
     assert report.exit_code == 0
     assert report.sage["differences"] == ["CS/CSCompanyProfile: missing (CS/$metadata has no such entity set)"]
     _completed(demo)

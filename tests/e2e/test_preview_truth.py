@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cwsage.config import RunDefaults
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import Context, RunRequest, check, run_batch
 from cwsage.services.session import connect
 from cwsage.state.store import StateStore
 
 from .conftest import replace, run_cli, write_defaults
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 INVOICES_ONLY = {"invoices": True, "expenses": False, "inventory": False}
 
@@ -69,9 +73,9 @@ def test_dry_run_cli_and_json_tell_the_same(sandbox: Sandbox, home: Path) -> Non
     assert "cwsage config set customer_group CODE" in "".join(table.stdout.split("\n"))
 
 
-def test_without_inventory_control_the_preview_names_journal_entries(home: Path) -> None:
+def test_without_inventory_control_the_preview_names_journal_entries(sandboxes: SandboxPool, home: Path) -> None:
     """No IC in Sage: adjustments and transfers are posted as GL journal entries, and the preview says so."""
-    with start_sandbox(inventory_control=False) as box:
+    with sandboxes.fresh(inventory_control=False) as box:
         settings = box.settings(home, RunDefaults(ic_default_location="MAIN", chunk_size=25))
         with StateStore.open(settings.database_url) as store, connect(settings, store) as ctx:
             request = RunRequest("PT-N", invoices=False, expenses=False, dry_run=True)

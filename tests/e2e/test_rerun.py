@@ -11,13 +11,14 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cwsage.config import RunDefaults, Settings
 from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.services.batch import Context, RunRequest, rerun_batch, run_batch
 from cwsage.services.progress import SilentProgress
 from cwsage.services.results import Outcome, RunResult
@@ -25,6 +26,9 @@ from cwsage.services.session import connect
 from cwsage.state.store import RunStatus, StateStore
 
 from .conftest import ar_copies, gl_headers, gl_key, run_cli, write_defaults
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 INVOICES = ("10101", "10102", "10104", "10105", "10106", "10112", "10138")
 FIRST_CHUNK = {"AR:10101", "AR:10102", "AR:10104"}  # chunk size 3: the first Sage batch
@@ -233,9 +237,9 @@ def test_cli_rerun_json_table_and_unknown_batch(sandbox: Sandbox, context: Conte
 
 
 @pytest.fixture
-def gl_context(tmp_path: Path) -> Iterator[tuple[Sandbox, Context]]:
+def gl_context(sandboxes: SandboxPool, tmp_path: Path) -> Iterator[tuple[Sandbox, Context]]:
     """A sandbox whose Manage sends expenses as GL journal entries, and a context against it."""
-    with start_sandbox(transfer_expenses_as_bill=False) as box:
+    with sandboxes.fresh(transfer_expenses_as_bill=False) as box:
         # the emulator's seed document carries the flag (True) and wins over the constructor argument on reset
         box.manage.store.set_transfer_expenses_as_bill(False)
         home = tmp_path / "gl-home"

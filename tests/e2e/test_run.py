@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cwsage.config import RunDefaults
 from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.services import exporting as batch_module
 from cwsage.services.batch import Context, RunRequest, check, run_batch
 from cwsage.services.results import Outcome, RunResult
@@ -28,6 +28,9 @@ from cwsage.services.session import connect
 from cwsage.state.store import StateStore
 
 from .conftest import gl_headers, gl_key, run_cli, write_defaults
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 CENT = Decimal("0.01")
 
@@ -98,9 +101,9 @@ def gl_ids_of(box: Sandbox, kind: str, record_ids: set[int]) -> set[int]:
 
 
 @pytest.fixture
-def fresh() -> Iterator[Sandbox]:
+def fresh(sandboxes: SandboxPool) -> Iterator[Sandbox]:
     """A second, independent sandbox (same seeds) for reference runs."""
-    with start_sandbox() as box:
+    with sandboxes.fresh() as box:
         yield box
 
 
@@ -332,9 +335,9 @@ def test_create_missing_refused_by_sage_leaves_those_documents_invalid(sandbox: 
     )
 
 
-def test_company_without_inventory_control_gets_balanced_journals(home: Path) -> None:
+def test_company_without_inventory_control_gets_balanced_journals(sandboxes: SandboxPool, home: Path) -> None:
     """No Inventory Control in Sage: adjustments and transfers become balanced GL journal entries."""
-    with start_sandbox(inventory_control=False) as box:
+    with sandboxes.fresh(inventory_control=False) as box:
         result = run_in(box, home, RunRequest(batch_number="20261125QA-N", invoices=False, expenses=False))
         assert result.outcome is Outcome.SUCCEEDED
         assert box.sage.store.ic_adjustments() == [] and box.sage.store.ic_transfers() == []
@@ -355,11 +358,11 @@ def test_company_without_inventory_control_gets_balanced_journals(home: Path) ->
         assert manage_state(box)["procurement"] == []
 
 
-def test_what_cwsage_assumes_about_sage_is_in_the_run_report(tmp_path: Path) -> None:
+def test_what_cwsage_assumes_about_sage_is_in_the_run_report(sandboxes: SandboxPool, tmp_path: Path) -> None:
     """A Sage without a company profile (I2): the home currency cwsage assumed is in the result and errors.txt;
     the ``home_currency`` setting stands in for the profile, and says so too."""
     request = RunRequest(batch_number="20261125QA-W", location="Toronto", expenses=False, inventory=False)
-    with start_sandbox(sage_company_profile=False) as box:
+    with sandboxes.fresh(sage_company_profile=False) as box:
         preview = run_in(box, tmp_path / "set", replace(request, dry_run=True), home_currency="USD")
         assert preview.outcome is Outcome.PREVIEW, preview.message
         assert preview.warnings == ["Sage 300 has no company profile: the home currency is USD, as set (I2)"]

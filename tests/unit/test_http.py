@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 
+import certifi
 import httpx
 import pytest
 
 from cwsage.errors import AmbiguousOutcome, AuthenticationError, ConfigurationError, CwsageError, TransientError
-from cwsage.http import Action, ApiSession, RetryPolicy, action_for, rate_limited, transient_status
+from cwsage.http import Action, ApiSession, RetryPolicy, action_for, rate_limited, tls_verification, transient_status
 
 
 def _session(handler: httpx.MockTransport, waits: list[float]) -> ApiSession:
@@ -144,3 +146,17 @@ def test_a_discarded_answer_is_read_in_chunks_and_never_kept_but_an_error_answer
 def test_one_status_table_says_what_is_temporary(status: int, transient: bool, limited: bool) -> None:
     """Issue 12: both clients' error mappers read the retry table instead of listing statuses of their own."""
     assert (transient_status(status), rate_limited(status)) == (transient, limited)
+
+
+def test_one_default_tls_context_per_process_and_trust_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client verifying with the defaults shares one context (the CA bundle is loaded once); a switch off or a
+    CA bundle path goes to httpx unchanged; another SSL_CERT_FILE is another context."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    first, second = tls_verification(True), tls_verification(True)
+    assert isinstance(first, ssl.SSLContext) and first is second
+    assert first.verify_mode is ssl.CERT_REQUIRED and first.check_hostname
+    assert tls_verification(False) is False
+    assert tls_verification("/etc/ssl/certs/ca.pem") == "/etc/ssl/certs/ca.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    assert tls_verification(True) is not first

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import SecretStr
@@ -16,7 +17,9 @@ from cwsage.config import SageSettings
 from cwsage.errors import ConfigurationError, CwsageError
 from cwsage.http import RetryPolicy
 from cwsage.sage300.client import Sage300Client
-from cwsage.sandbox.runner import start_sandbox
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 
 def _settings(url: str) -> SageSettings:
@@ -62,8 +65,8 @@ def test_an_unknown_server_name_is_a_dns_error_without_retries() -> None:
     _never_run_again(err)
 
 
-def test_https_against_a_plain_http_server_says_so() -> None:
-    with start_sandbox() as box:
+def test_https_against_a_plain_http_server_says_so(sandboxes: SandboxPool) -> None:
+    with sandboxes.fresh() as box:
         url = box.sage_server.url.replace("http://", "https://")
         waits: list[float] = []
         err = _fail(url, waits)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from markupsafe import escape
@@ -17,10 +18,13 @@ from openpyxl import load_workbook
 from browser.support import Browser, make_browser
 from cwsage.config import RunDefaults, SageSettings, load_settings
 from cwsage.sandbox import demo_company as dc
-from cwsage.sandbox.runner import Sandbox, start_sandbox
+from cwsage.sandbox.runner import Sandbox
 from cwsage.secrets import SecretStore
 from cwsage.web.demo import prepare_home
 from cwsage.web.jobs import JobState
+
+if TYPE_CHECKING:
+    from tests.conftest import SandboxPool
 
 SECRETS = (dc.SAGE_PASSWORD, dc.MANAGE_PRIVATE_KEY, dc.MANAGE_CLIENT_ID)
 
@@ -31,8 +35,8 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with start_sandbox() as box:
+def sandbox(sandboxes: SandboxPool) -> Iterator[Sandbox]:
+    with sandboxes.fresh() as box:
         yield box
 
 
@@ -74,8 +78,8 @@ def test_sage_company_is_typed_when_the_server_lists_none(browser: Browser) -> N
     assert f'<input type="text" id="sage-company" name="sage.company" value="{dc.SAGE_COMPANY}"' in field
 
 
-def test_sage_company_is_picked_from_the_list_the_server_gives(cwsage_home: Path) -> None:
-    with start_sandbox(sage_companies_list=True) as box:
+def test_sage_company_is_picked_from_the_list_the_server_gives(sandboxes: SandboxPool, cwsage_home: Path) -> None:
+    with sandboxes.fresh(sage_companies_list=True) as box:
         browser = make_browser(prepare_home(box, cwsage_home))
         field = browser.post("/connect/companies", {}).text  # type: ignore[attr-defined]
         assert '<select id="sage-company" name="sage.company"' in field and 'type="text"' not in field

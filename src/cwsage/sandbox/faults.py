@@ -73,9 +73,10 @@ class FaultInjector:
         return fault
 
     def clear(self) -> None:
-        """Remove every rule."""
+        """Remove every rule; the next one added is number 1 again, as on a server just started."""
         with self._lock:
             self._rules.clear()
+            self._ids = itertools.count(1)
 
     def rules(self) -> list[dict[str, Any]]:
         """The rules as JSON-able dicts (for the control API)."""

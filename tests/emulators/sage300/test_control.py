@@ -55,6 +55,27 @@ def test_state_reset_and_the_new_table_names(client: httpx.Client, control: http
     assert full["data"]["format"] == "cwsage-sage300-seed" and "AR/ARCustomers" in full["data"]["tables"]
 
 
+def test_reset_as_a_server_just_started(client: httpx.Client, control: httpx.Client, server: ServerThread) -> None:
+    """What a test suite serving one emulator to many tests relies on: a reset forgets sessions and fault rules; with
+    ``forget_snapshots`` also the snapshots (and the undo journal they keep), numbering them from ``s1`` again."""
+    cookie = client.get("/AR/ARTerms").cookies[SESSION_COOKIE]
+    assert control.post("/faults", json={"kind": "status", "status": 503, "path": "NOSUCH"}).json()["id"] == 1
+    assert control.post("/snapshot").json()["snapshot"] == "s1"
+    assert client.post("/AR/ARInvoiceBatches", json=ar_batch(invoice())).status_code == 201
+    kept = control.post("/reset").json()
+    assert kept["snapshots"] == ["s1"] and kept["batches"]["AR/ARInvoiceBatches"] == {"Posted": 1}, kept
+    assert control.get("/faults").json()["faults"] == []
+    with httpx.Client(base_url=server.url + BASE, headers=JSON, cookies={SESSION_COOKIE: cookie}) as stale:
+        assert error_of(stale.get("/AR/ARTerms"))[:2] == (401, "Unauthorized")
+    assert error_of(control.post("/reset", json={"forget_snapshots": "yes"}))[:2] == (400, "InvalidParameters")
+    assert error_of(control.post("/reset", json={"other": True}))[:2] == (400, "InvalidParameters")
+    forgot = control.post("/reset", json={"forget_snapshots": True}).json()
+    assert forgot["snapshots"] == [] and forgot["batches"]["AR/ARInvoiceBatches"] == {"Posted": 1}
+    assert error_of(control.post("/restore", json={"snapshot": "s1"}))[:2] == (404, "RecordNotFound")
+    assert control.post("/faults", json={"kind": "status", "status": 503, "path": "NOSUCH"}).json()["id"] == 1
+    assert control.post("/snapshot").json()["snapshot"] == "s1"
+
+
 def test_state_counts_refused_answers_per_error_code(
     client: httpx.Client, control: httpx.Client, server: ServerThread
 ) -> None:

@@ -556,10 +556,24 @@ def test_every_sage_sample_body_is_accepted(client: httpx.Client, sample: str) -
         assert client.post(f"/{setup_path}", json=wire(setup_body)).status_code == 201
     created = client.post(f"/{path}", json=wire(body))
     assert created.status_code == 201, created.text
-    answer = decoded(created)
-    for name, value in body.items():  # what was sent is what the record holds (assigned numbers aside)
-        if not isinstance(value, list) and name not in ("BatchNumber", "SequenceNumber", "NumberOfEntries"):
-            assert answer[name] == value, name
+    assert_holds(decoded(created), body, sample)
+
+
+ASSIGNED = frozenset({"BatchNumber", "SequenceNumber", "NumberOfEntries"})
+"""Numbers Sage assigns whatever was sent (batch, entry sequence, entry count)."""
+
+
+def assert_holds(answer: dict[str, Any], sent: dict[str, Any], where: str) -> None:
+    """What was sent is what the record holds, detail lines and their own lines included (assigned numbers aside)."""
+    for name, value in sent.items():
+        if name in ASSIGNED:
+            continue
+        if isinstance(value, list):
+            assert len(answer[name]) == len(value), f"{where}.{name}"
+            for index, (held, line) in enumerate(zip(answer[name], value, strict=True)):
+                assert_holds(held, line, f"{where}.{name}[{index}]")
+        else:
+            assert answer[name] == value, f"{where}.{name}"
 
 
 def test_a_sample_sent_twice_is_a_duplicate(client: httpx.Client) -> None:

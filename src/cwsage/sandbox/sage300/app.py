@@ -149,12 +149,23 @@ class SageEmulator:
         self.app = self.faults
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Back to the demo company and the factory switches; fault rules cleared (snapshots kept)."""
+    def reset(self, *, forget_snapshots: bool = False) -> None:
+        """Back to the demo company and the factory switches, as a server just started: fault rules, sessions and
+        the ``work`` and ``refusals`` counters cleared.
+
+        Snapshots are kept (a backup taken before the reset can still be restored) unless ``forget_snapshots``:
+        then they are dropped too, with the undo journal they kept, and the emulator is as if just started — what
+        a test suite that serves one emulator to many tests asks for (``POST /_sandbox/reset``
+        ``{"forget_snapshots": true}``).
+        """
+        if forget_snapshots:
+            self.store.store.forget_snapshots()
         self.store.replace_all(seed.cached(self.demo))
+        self.store.store.work = 0
         self.store.day_end_locked = False
         self.inventory_control = self._default_inventory_control
         self.refusals.clear()
+        self._sessions.clear()
         if hasattr(self, "faults"):
             self.faults.clear()
 
@@ -486,7 +497,19 @@ class SageEmulator:
         return json_response(self.state())
 
     async def _reset(self, request: Request) -> Response:
-        self.reset()
+        forget = False
+        if (await request.body()).strip():
+            try:
+                body = await self._body(request)
+            except SageError as error:
+                return error_response(error)
+            if not isinstance(body, dict) or set(body) - {"forget_snapshots"}:
+                return error_response(bad_query('Send nothing, or {"forget_snapshots": true|false}.'))
+            value = body.get("forget_snapshots", False)
+            if not isinstance(value, bool):
+                return error_response(bad_query('Send nothing, or {"forget_snapshots": true|false}.'))
+            forget = value
+        self.reset(forget_snapshots=forget)
         return json_response(self.state())
 
     async def _load(self, request: Request) -> Response:

@@ -392,6 +392,14 @@ class Store:
             self._undo_to(position)
             self._snapshots = {k: v for k, v in self._snapshots.items() if v <= position}
 
+    def forget_snapshots(self) -> None:
+        """Drop every snapshot and the undo journal they kept; the next snapshot is ``s1`` again."""
+        with self.lock:
+            self._snapshots.clear()
+            if not self._depth:
+                self._journal.clear()
+            self._snapshot_ids = itertools.count(1)
+
     def snapshot_ids(self) -> list[str]:
         """The snapshots that can still be restored."""
         with self.lock:
