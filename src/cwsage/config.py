@@ -28,6 +28,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_core import PydanticUndefined
 
+from cwsage import money
 from cwsage.errors import ConfigurationError
 from cwsage.redaction import register_secret
 
@@ -201,13 +202,13 @@ class RunDefaults(BaseModel):
         ),
     )
     max_document_amount: Decimal = Field(
-        default=Decimal(10_000_000),
+        default=money.D(10_000_000),
         gt=0,
         description="Largest document total cwsage posts (in the document's currency); a larger one is reported "
         "as a problem of that document instead of being posted. Sage 300 itself holds at most 16 integer digits.",
     )
     max_line_amount: Decimal = Field(
-        default=Decimal(10_000_000),
+        default=money.D(10_000_000),
         gt=0,
         description="Largest single line (revenue, expense, tax, journal line or inventory cost) cwsage posts; a "
         "larger one is reported as a problem of its document instead of being posted.",

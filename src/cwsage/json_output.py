@@ -15,7 +15,6 @@ datetime in a payload is a bug of cwsage and is refused rather than written appr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from typing import Any, Protocol, cast
 import typer
 from typer.core import TyperGroup
 
+from cwsage import money
 from cwsage.errors import Actor, BugError, CwsageError
 from cwsage.redaction import redact
 
@@ -64,7 +64,7 @@ def schema_names() -> frozenset[str]:
 def load_schema(name: str) -> dict[str, Any]:
     """The schema ``name`` (a command kind, ``error`` or ``common``) as a dict."""
     text = (resources.files("cwsage") / "schemas" / f"{name}{SCHEMA_SUFFIX}").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = money.loads(text)
     return schema
 
 
@@ -236,7 +236,7 @@ def document(kind: str, exit_code: int, payload: Mapping[str, Any] | None = None
 
 
 def _write(obj: Mapping[str, Any]) -> None:
-    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+    typer.echo(money.dumps(obj, indent=2, ensure_ascii=False))
 
 
 def emit(kind: str, exit_code: int, payload: Mapping[str, Any]) -> None:

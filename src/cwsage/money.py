@@ -1,10 +1,17 @@
-"""The one home of money: construction, parsing, quantization, rounding and balancing.
+"""The one home of money and of JSON: construction, parsing, quantization, rounding, balancing, the JSON codec.
 
 Why a module of its own: an accounting integration that lets a ``float`` near an amount will sooner or
 later post a document that is off by a cent. Every amount in cwsage is a :class:`decimal.Decimal` made
 here, parsed from JSON without ever passing through ``float`` (:func:`loads`), and rounded by exactly one
 rule (:data:`ROUNDING`, half-up, as Sage 300 and ConnectWise Manage round invoice totals) only at the
 edges, to the number of decimals of its currency (:func:`quantize`).
+
+It is also the one JSON codec of cwsage (:func:`loads`, :func:`dumps`): JSON is where amounts enter and leave,
+so the codec lives with the money rules rather than in a module of its own, and every JSON text cwsage reads or
+writes — API bodies, the state store's JSON columns, reports, ``--json`` output, the secret file — goes through
+it. ``tests/unit/test_money_rule.py`` and ruff's banned-api (``json.loads``/``json.dumps``) keep it that way;
+the emulators under :mod:`cwsage.sandbox` are exempt on purpose: they stand in for foreign servers and are
+written independently of the client's code (``docs/sage300-inferred.md``).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ ROUNDING = ROUND_HALF_UP
 """The single rounding rule used anywhere an amount is rounded."""
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 CENT = Decimal("0.01")
 
 # Decimals per ISO currency where it is not 2. Manage also sends ``numberOfDecimals`` per currency,
@@ -30,11 +38,15 @@ class MoneyError(ValueError):
     """A value that should be an amount is not one (bad text, NaN, infinity, a float)."""
 
 
-def D(value: object) -> Decimal:
+def D(value: object, *, allow_non_finite: bool = False) -> Decimal:
     """Make a Decimal from an int, str or Decimal; refuse floats, bools, NaN and infinities.
+
+    The one constructor of Decimals from values that come from outside (a test walks ``src/`` for others).
 
     Args:
         value: ``int``, ``str`` (``"12.50"``, ``" -3 "``) or ``Decimal``. ``None`` and ``""`` are zero.
+        allow_non_finite: Keep ``NaN``/``Infinity`` as non-finite Decimals instead of refusing them (for parsers
+            that leave the refusal to a field's validator, which can name the field).
 
     Returns:
         The exact Decimal.
@@ -57,7 +69,7 @@ def D(value: object) -> Decimal:
             raise MoneyError(f"{value!r} is not an amount") from exc
     else:
         raise MoneyError(f"cannot make money from {type(value).__name__}")
-    if not result.is_finite():
+    if not result.is_finite() and not allow_non_finite:
         raise MoneyError(f"{value!r} is not a finite amount")
     return result
 
@@ -93,22 +105,79 @@ def imbalance(amounts: Iterable[Decimal], currency: str | None = None) -> Decima
     return quantize(total(amounts), currency)
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse JSON with every non-integer number as Decimal, never as float."""
-    return json.loads(text, parse_float=Decimal)
+LONG_INTEGER_DIGITS = 1000
+"""With ``lenient=True``, integers with more digits than this are read as Decimal (Python refuses to convert very
+long digit strings to int)."""
+
+
+def _long_int(text: str) -> int | Decimal:
+    return Decimal(text) if len(text) > LONG_INTEGER_DIGITS else int(text)
+
+
+def _non_finite(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def loads(text: str | bytes, *, lenient: bool = False, keep_exponent: bool = False) -> Any:
+    """Parse JSON with every non-integer number as Decimal, never as float.
+
+    Args:
+        text: The JSON text.
+        lenient: Also read ``NaN``/``Infinity`` (which .NET can write) as non-finite Decimals and very long integers
+            as Decimals, so that a model refuses them field by field instead of the whole text being unreadable.
+        keep_exponent: Read back what :func:`dumps` wrote with ``keep_exponent=True`` (integral Decimals).
+    """
+    return json.loads(
+        text,
+        parse_float=Decimal,
+        parse_int=_long_int if lenient else None,
+        parse_constant=_non_finite if lenient else None,
+        object_hook=_untag if keep_exponent else None,
+    )
 
 
 _TOKEN = "\u0000cwsage-decimal:"  # noqa: S105 - a marker, not a password
 _TOKEN_RE = re.compile(r'"\\u0000cwsage-decimal:(-?[0-9]+(?:\.[0-9]+)?)"')
 
 
-def dumps(value: Any, **kwargs: Any) -> str:
+def dumps(value: Any, *, keep_exponent: bool = False, **kwargs: Any) -> str:
     """Serialise to JSON writing Decimals as exact JSON numbers (``Decimal("12.50")`` -> ``12.50``).
 
     The standard encoder would go through ``float``; instead each Decimal becomes a marked string that is
     then replaced by its exact digits, so no amount ever passes through binary floating point.
+
+    Args:
+        value: What to write.
+        keep_exponent: Write integral Decimals (``Decimal("12")``, which would load back as the int 12) tagged, so
+            that ``loads(..., keep_exponent=True)`` gives back the same type and exponent (the state store).
+        **kwargs: Passed to :func:`json.dumps` (``indent``, ``sort_keys``, ``ensure_ascii`` …).
     """
+    if keep_exponent:
+        value = _tag_integral_decimals(value)
     return _TOKEN_RE.sub(r"\1", json.dumps(_convert(value), **kwargs))
+
+
+_DECIMAL_TAG = "$decimal"
+"""The key of a tagged integral Decimal (``{"$decimal": "12"}``); stored in state databases, never change it."""
+
+
+def _tag_integral_decimals(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        text = str(value)  # its exponent is >= 0 when it has no point, or an exponent with a sign of "+"
+        if value.is_finite() and ("E+" in text or ("." not in text and "E" not in text)):
+            return {_DECIMAL_TAG: text}
+        return value
+    if isinstance(value, dict):
+        return {k: _tag_integral_decimals(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tag_integral_decimals(v) for v in value]
+    return value
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DECIMAL_TAG in obj and isinstance(obj[_DECIMAL_TAG], str):
+        return Decimal(obj[_DECIMAL_TAG])
+    return obj
 
 
 def _convert(value: Any) -> Any:

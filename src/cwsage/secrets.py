@@ -35,7 +35,6 @@ import base64
 import binascii
 import contextlib
 import getpass
-import json
 import logging
 import os
 import re
@@ -49,6 +48,7 @@ from typing import Any, Literal
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from cwsage import money
 from cwsage.errors import BugError, ConfigurationError
 from cwsage.private_files import ensure_private_dir, write_private
 from cwsage.redaction import register_secret
@@ -358,7 +358,7 @@ class _Envelope:
         if self.kdf is not None:
             body["kdf"] = self.kdf
         body["data"] = self.token.decode("ascii")
-        return (json.dumps(body, indent=1) + "\n").encode("utf-8")
+        return (money.dumps(body, indent=1) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -634,7 +634,7 @@ class SecretStore:
         if text.startswith(b"gAAAAA"):
             return None
         try:
-            body = json.loads(text)
+            body = money.loads(text)
             if body.get("format") != FILE_FORMAT or body.get("protection") not in ("key", "passphrase"):
                 raise ValueError("not a cwsage secret file")  # noqa: TRY301 - one message for every damaged shape
             kdf = body.get("kdf")
@@ -650,7 +650,7 @@ class SecretStore:
             ) from None
 
     def _seal(self, data: dict[str, str], source: KeySource, kdf: dict[str, Any] | None) -> _Envelope:
-        token = self._fernet(source, kdf).encrypt(json.dumps(data, sort_keys=True).encode("utf-8"))
+        token = self._fernet(source, kdf).encrypt(money.dumps(data, sort_keys=True).encode("utf-8"))
         return _Envelope(source.protection, kdf, token)
 
     def _open_with(self, raw: bytes, source: KeySource) -> dict[str, str]:
@@ -775,5 +775,5 @@ class SecretStore:
 
 
 def _decode_data(plain: bytes) -> dict[str, str]:
-    loaded = json.loads(plain)
+    loaded = money.loads(plain)
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}

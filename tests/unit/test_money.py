@@ -92,3 +92,27 @@ def test_d_accepts_text_and_decimal(value: Decimal) -> None:
     assert money.D(format(value, "f")) == value
     assert money.D(value) is value
     assert money.D(None) == 0
+
+
+def test_lenient_loads_keeps_nan_and_long_integers_for_the_fields_to_refuse() -> None:
+    data = money.loads('{"a": NaN, "b": ' + "9" * 1001 + ', "c": 12, "d": 1.50}', lenient=True)
+    assert isinstance(data["a"], Decimal) and data["a"].is_nan()
+    assert data["b"] == Decimal("9" * 1001)
+    assert data["c"] == 12 and isinstance(data["c"], int)
+    assert data["d"] == Decimal("1.50") and str(data["d"]) == "1.50"
+
+
+def test_keep_exponent_round_trips_integral_decimals_with_their_type() -> None:
+    value = {"n": Decimal("12"), "m": Decimal("1E+2"), "x": Decimal("1.50"), "i": 7}
+    text = money.dumps(value, keep_exponent=True)
+    assert '{"$decimal": "12"}' in text
+    back = money.loads(text, keep_exponent=True)
+    assert back == value
+    assert [type(v) for v in back.values()] == [Decimal, Decimal, Decimal, int]
+    assert str(back["m"]) == "1E+2"
+
+
+def test_d_keeps_non_finite_values_only_when_asked() -> None:
+    with pytest.raises(money.MoneyError):
+        money.D("NaN")
+    assert money.D(Decimal("Infinity"), allow_non_finite=True).is_infinite()

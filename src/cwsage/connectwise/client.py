@@ -1115,7 +1115,7 @@ def _check_kind(kind: str) -> str:
 def _amount(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"payment amounts must be Decimal, not {type(value).__name__}")
-    amount = Decimal(value)
+    amount = money.D(value, allow_non_finite=True)
     if not amount.is_finite():
         raise ValueError(f"payment amount {value!r} is not finite")
     return amount

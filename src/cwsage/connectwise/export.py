@@ -15,7 +15,6 @@ the second).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from cwsage import money
 from cwsage.connectwise.lean import read_record
 from cwsage.connectwise.models import (
     GLExport,
@@ -64,12 +64,6 @@ _FIELD_OF_KIND = {
     RecordKind.TRANSFER: "inventory_transfers",
 }
 _MAX_PROBLEMS = 10
-_LONG_INTEGER = 1000
-"""Integers with more digits than this are read as Decimal (Python refuses to convert very long digit strings)."""
-
-
-def _parse_int(text: str) -> int | Decimal:
-    return Decimal(text) if len(text) > _LONG_INTEGER else int(text)
 
 
 def loads(content: str | bytes) -> Any:
@@ -79,7 +73,7 @@ def loads(content: str | bytes) -> Any:
     with the field's name, instead of floats; a very long integer becomes a Decimal the models refuse as too large,
     instead of an error that would make the whole response unreadable.
     """
-    return json.loads(content, parse_float=Decimal, parse_int=_parse_int, parse_constant=Decimal)
+    return money.loads(content, lenient=True)
 
 
 def parse_export(data: Any, *, source_ref: str) -> GLExport:

@@ -31,6 +31,7 @@ from typing import Any, Final, Generic, TypeVar
 from pydantic import AfterValidator, BeforeValidator
 from pydantic.fields import FieldInfo
 
+from cwsage import money
 from cwsage.connectwise import models as cw
 from cwsage.dates import parse_datetime
 
@@ -165,7 +166,7 @@ def _amount(value: Any) -> Decimal | None:
                 return typing.cast(Decimal, value)
         raise _Slow
     if kind is int and -_MAX_AMOUNT < value < _MAX_AMOUNT:
-        return Decimal(value)
+        return money.D(value)
     if value is None:
         return None
     raise _Slow

@@ -41,6 +41,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
+from cwsage import money
 from cwsage.connectwise.records import UnreadableRecord
 from cwsage.dates import manage_datetime, parse_datetime
 from cwsage.errors import SourceDataError
@@ -75,7 +76,7 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, float):
         raise ValueError("expected an exact number, got a float (parse with cwsage.money.loads)")  # noqa: TRY004
     if isinstance(value, int):
-        value = Decimal(value)
+        value = money.D(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite number, got {value}")

@@ -19,6 +19,8 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from cwsage import money
+
 
 @lru_cache(maxsize=4096)
 def account_key(account: str) -> str:
@@ -146,7 +148,7 @@ class SageMasterData:
         rules are unknown (:meth:`rate_problem`).
         """
         if currency == self.home_currency:
-            return (day, Decimal(1))
+            return (day, money.ONE)
         rule = self.rate_rule(currency)
         if rule.problem is not None:
             return None

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from cwsage import money
 from cwsage.connectwise import models as cw
 
 ADJUSTMENT = "Adjustment"
@@ -40,7 +41,7 @@ def warehouse_locations(warehouses: Iterable[cw.Warehouse]) -> dict[int, str]:
 
 
 def _total(adjustment: cw.GLExportAdjustmentTransaction) -> Decimal:
-    return sum((detail.total or Decimal(0) for detail in adjustment.adjustment_detail), Decimal(0))
+    return sum((detail.total or money.ZERO for detail in adjustment.adjustment_detail), money.ZERO)
 
 
 def adjustment_locations(

@@ -45,12 +45,12 @@ SAGE_INTEGER_DIGITS = 16
 SAGE_QUANTITY_DECIMALS = 4
 SAGE_QUANTITY_INTEGER_DIGITS = 15
 """Digits before the decimal point of Sage's quantity fields (BCD 10.4: 19 digits, 4 decimals; I28)."""
-SAGE_LIMIT = Decimal(10) ** SAGE_INTEGER_DIGITS
+SAGE_LIMIT = money.D(10) ** SAGE_INTEGER_DIGITS
 """The first value with 17 integer digits: amounts and prices must stay below it."""
-SAGE_QUANTITY_LIMIT = Decimal(10) ** SAGE_QUANTITY_INTEGER_DIGITS
+SAGE_QUANTITY_LIMIT = money.D(10) ** SAGE_QUANTITY_INTEGER_DIGITS
 """The first value with 16 integer digits: quantities must stay below it."""
-DEFAULT_MAX_DOCUMENT_AMOUNT = Decimal(10_000_000)
-DEFAULT_MAX_LINE_AMOUNT = Decimal(10_000_000)
+DEFAULT_MAX_DOCUMENT_AMOUNT = money.D(10_000_000)
+DEFAULT_MAX_LINE_AMOUNT = money.D(10_000_000)
 
 
 @dataclass(frozen=True)

@@ -234,12 +234,12 @@ def gl_header(
     currency = doc.currency or master.home_currency
     home = master.home_currency
     rate_info = master.rate_for(currency, doc.document_date) if currency != home else None
-    rate = rate_info[1] if rate_info else Decimal(1)
+    rate = rate_info[1] if rate_info else money.ONE
     divide = currency != home and master.rate_rule(currency).operation == DIVIDE
     amounts = home_amounts(lines, rate, home, divide=divide)
     foreign = rate_info is not None
     # The source amounts, rounded in the source currency with the same rule (they balance there too).
-    sources = home_amounts(lines, Decimal(1), currency) if foreign else amounts
+    sources = home_amounts(lines, money.ONE, currency) if foreign else amounts
     details = [
         sg.GLJournalDetail(
             account_number=account(master, line.account),

@@ -8,7 +8,6 @@ Everything passes through the redaction filter before it is written; the folders
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ def full_log_lines(result: RunResult, audit: Iterable[dict[str, Any]]) -> Iterat
         "",
         f"Sage 300 batches: {', '.join(result.sage_batches) or 'none'}",
         f"Manage batch: {result.manage_batch or 'none'}",
-        f"HTTP requests: {json.dumps(result.requests)}",
+        f"HTTP requests: {money.dumps(result.requests)}",
         "",
         "Documents:",
     ]

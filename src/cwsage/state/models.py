@@ -10,7 +10,6 @@ so Decimal amounts survive exactly instead of passing through the database's flo
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -18,8 +17,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from cwsage import money
-
-_DECIMAL_TAG = "$decimal"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,37 +41,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _tag_integral_decimals(value: Any) -> Any:
-    # money.dumps writes Decimal("12") as the JSON integer 12, which would load back as int 12. To keep
-    # the exact type and exponent, integral Decimals (exponent >= 0) are tagged; others stay plain numbers.
-    if isinstance(value, Decimal):
-        text = str(value)  # its exponent is >= 0 when it has no point, or an exponent with a sign of "+"
-        if value.is_finite() and ("E+" in text or ("." not in text and "E" not in text)):
-            return {_DECIMAL_TAG: text}
-        return value
-    if isinstance(value, dict):
-        return {k: _tag_integral_decimals(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_tag_integral_decimals(v) for v in value]
-    return value
-
-
-def _untag(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and _DECIMAL_TAG in obj and isinstance(obj[_DECIMAL_TAG], str):
-        return Decimal(obj[_DECIMAL_TAG])
-    return obj
-
-
 def dumps_exact(value: Any) -> str:
-    """JSON text with every Decimal exact (see :class:`ExactJSON`)."""
-    return money.dumps(_tag_integral_decimals(value), ensure_ascii=False)
+    """JSON text with every Decimal exact and integral Decimals tagged (see :func:`cwsage.money.dumps`)."""
+    return money.dumps(value, keep_exponent=True, ensure_ascii=False)
 
 
 def loads_exact(text: str) -> Any:
     """Inverse of :func:`dumps_exact`: non-integers come back as Decimal, never float."""
-    import json
-
-    return json.loads(text, parse_float=Decimal, object_hook=_untag)
+    return money.loads(text, keep_exponent=True)
 
 
 class ExactJSON(TypeDecorator[Any]):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from cwsage import money
 from cwsage.redaction import redact
 from cwsage.services.batch import RunRequest
 from cwsage.services.payments import SyncResult
@@ -61,7 +61,7 @@ def job_page(request: Request, job_id: str, session: SessionDep) -> Response:
 
 
 def _sse(event_id: int, name: str, data: dict[str, Any]) -> str:
-    return f"id: {event_id}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
+    return f"id: {event_id}\nevent: {name}\ndata: {money.dumps(data)}\n\n"
 
 
 @router.get("/jobs/{job_id}/events")
