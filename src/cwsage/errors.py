@@ -20,6 +20,7 @@ return lists of :class:`cwsage.domain.issues.Issue`; an exception means a run-le
     │   └── AmbiguousOutcome [ambiguous_outcome]  a creating call may have landed: look before retrying
     ├── RunConflict [run_conflict]      another run holds the lock
     └── BugError [bug]                  an invariant of cwsage itself broke: report it
+        └── PagingLoop [paging_loop]    a server sent the same page or next link again (named resource)
 
 Subclasses elsewhere: ``SecretKeyMissing`` [secret_key_missing], ``LegacySecretFile`` [legacy_secret_file]
 (:mod:`cwsage.secrets`), ``SageNotFound`` [sage_not_found], ``ManageRejection`` [manage_rejection],
@@ -165,3 +166,12 @@ class BugError(CwsageError):
 
     error_code = "bug"
     actor = Actor.BUG
+
+
+class PagingLoop(BugError):
+    """A listing would never end: the server sent the same next link or the same page again, or too many pages.
+
+    Raised by :class:`cwsage.paging.PageGuard`; the message names the system and the resource being listed.
+    """
+
+    error_code = "paging_loop"

@@ -68,7 +68,6 @@ from cwsage.connectwise.models import (
 from cwsage.dates import Clock, SystemClock, manage_datetime
 from cwsage.errors import (
     AuthenticationError,
-    BugError,
     ConfigurationError,
     CwsageError,
     RemoteRejection,
@@ -76,6 +75,7 @@ from cwsage.errors import (
     TransientError,
 )
 from cwsage.http import ApiClient, ApiSession, RetryPolicy, request_id_of, transient_status
+from cwsage.paging import PageGuard
 from cwsage.redaction import redact, register_secret
 
 log = logging.getLogger("cwsage.connectwise")
@@ -626,7 +626,7 @@ class ManageClient(ApiClient):
         until a page holds fewer than ``page_size`` rows.
 
         Raises:
-            BugError: the server sends the same next link twice, or the same page again (a paging loop).
+            PagingLoop: the server sends the same next link twice, or the same page again (a paging loop).
             SourceDataError: a row does not fit ``model``, or the answer is not a list.
         """
         if forward_only and order_by:
@@ -641,8 +641,7 @@ class ManageClient(ApiClient):
         headers = {"pagination-type": "forward-only"} if forward_only else None
         if not forward_only:
             params["page"] = 1
-        seen_links: set[str] = set()
-        previous_ids: list[Any] | None = None
+        guard = PageGuard("ConnectWise Manage", path.strip("/"))
         name = describe or (lambda row: f"{path.strip('/')} row id {row.get('id')}")
         ahead: list[tuple[dict[str, Any], httpx.Response]] = []  # later pages already read, in order
         while True:
@@ -660,9 +659,7 @@ class ManageClient(ApiClient):
                     detail=redact(_body_excerpt(response)[:300]),
                 )
             ids = [row.get("id") if isinstance(row, dict) else None for row in rows]
-            if rows and previous_ids is not None and ids == previous_ids:
-                raise BugError(f"Paging {path} returned the same page twice; stopping to avoid a loop")
-            previous_ids = ids
+            guard.page(ids)
             for row in rows:
                 ref = name(row) if isinstance(row, dict) else f"{path.strip('/')} row"
                 try:
@@ -679,9 +676,7 @@ class ManageClient(ApiClient):
             next_link = response.links.get("next", {}).get("url")
             if next_link:
                 query = urlsplit(next_link).query
-                if query in seen_links:
-                    raise BugError(f"Paging {path} was sent to the same next page twice ({redact(next_link)})")
-                seen_links.add(query)
+                guard.link(query)
                 params = dict(parse_qsl(query, keep_blank_values=True))
                 if not ahead and not forward_only:
                     ahead = self._pages_ahead(path, params, headers, response)

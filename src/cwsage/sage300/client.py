@@ -47,6 +47,7 @@ from cwsage.errors import (
     TransientError,
 )
 from cwsage.http import ApiClient, ApiSession, RetryPolicy, json_of, rate_limited, request_id_of, transient_status
+from cwsage.paging import PageGuard
 from cwsage.redaction import redact, register_secret
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.lookups import as_int, lookups
@@ -785,32 +786,29 @@ class Sage300Client(ApiClient):
             missing_ok: Return ``[]`` when Sage answers 404 (a module that is not activated).
 
         Raises:
-            BugError: an undeclared name, an answer without a ``value`` list, or endless paging.
+            BugError: an undeclared name, or an answer without a ``value`` list.
+            PagingLoop: a next link already read, or more than :data:`MAX_PAGES` pages.
         """
         self._require(resource, V.Verb.GET)
         if resource.path in self._absent:
             return []
         tail = self._query_tail(resource, query)
-        seen: set[str] = set()
+        guard = PageGuard("Sage 300", resource, max_pages=MAX_PAGES)
         rows: list[M] = []
         url: str | None = None  # the first page is addressed by name; later ones by Sage's own next link
-        for _ in range(MAX_PAGES):
+        while True:
+            guard.page()  # Sage pages are told apart by their links (below); this stops at MAX_PAGES
             page = self._get_page(resource, tail if url is None else url, missing_ok)
             if page is None:
                 return rows
             response, body = page
-            seen.add(str(response.request.url))
+            guard.read(str(response.request.url))
             rows.extend(self._parse(model, row, resource.path) for row in body[V.VALUE_KEY])
             link = next((body[k] for k in V.NEXT_LINK_KEYS if body.get(k)), None)
             if not link:
                 return rows
             url = self._next_url(response, str(link))
-            if url in seen:
-                raise BugError(
-                    f"Sage 300 paging of {resource} went round in a loop",
-                    detail=redact(f"next link {url} was already read"),
-                )
-        raise BugError(f"Sage 300 paging of {resource} did not end after {MAX_PAGES} pages")
+            guard.link(url)
 
     def list_each(
         self, resource: V.Resource, model: type[M], queries: Iterable[Query], *, missing_ok: bool = False
