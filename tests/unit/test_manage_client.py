@@ -24,9 +24,9 @@ from cwsage.dates import FixedClock
 from cwsage.errors import (
     AmbiguousOutcome,
     AuthenticationError,
-    BugError,
     ConfigurationError,
     CwsageError,
+    PagingLoop,
     SourceDataError,
 )
 from cwsage.http import RetryPolicy
@@ -407,13 +407,13 @@ def test_pagination_loop_is_detected() -> None:
         "GET", "system/locations", lambda r: json_response(_rows(int(query(r)["page"]), 2), headers={"Link": link})
     )
     client, _ = make_client(fake)
-    with pytest.raises(BugError, match="same next page"):
+    with pytest.raises(PagingLoop, match="Manage paging of system/locations was sent to the same next page"):
         list(client._paginate("system/locations", _location_model(), page_size=2))
 
     fake2 = FakeManage()
     fake2.route("GET", "system/locations", lambda _r: json_response(_rows(1, 2)))  # ignores page=
     client2, _ = make_client(fake2)
-    with pytest.raises(BugError, match="same page twice"):
+    with pytest.raises(PagingLoop, match="paging of system/locations returned the same page twice"):
         list(client2._paginate("system/locations", _location_model(), page_size=2))
 
 

@@ -25,6 +25,7 @@ from cwsage.errors import (
     ConfigurationError,
     CwsageError,
     DuplicateDocument,
+    PagingLoop,
     RemoteRejection,
     TransientError,
 )
@@ -195,7 +196,7 @@ def test_next_link_paging_in_either_form(link_key: str) -> None:
 def test_next_link_loop_is_detected() -> None:
     loop = page({"LocationKey": "1"}, **{"@odata.nextLink": f"{BASE}IC/ICLocations?$skip=1"})
     fake = FakeSage({("GET", "IC/ICLocations"): loop})
-    with make_client(fake) as client, pytest.raises(BugError, match="loop"):
+    with make_client(fake) as client, pytest.raises(PagingLoop, match=r"Sage 300 paging of .*ICLocations.* loop"):
         client.ic_locations()
     assert len(fake.requests) == 2
 
