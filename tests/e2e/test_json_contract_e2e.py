@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from cwsage.http import RetryPolicy
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox
 
@@ -82,7 +83,12 @@ def test_sync_payments_success_and_stopped_part_way(sandbox: Sandbox, home: Path
     json_contract.check_error(first.stdout, 1, "sync_payments", "configuration_error")
 
 
-def test_wrong_password_and_refused_connection(sandbox: Sandbox, home: Path, json_contract: JsonContract) -> None:
+def test_wrong_password_and_refused_connection(
+    sandbox: Sandbox, home: Path, json_contract: JsonContract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The refused connection is retried with backoff before cwsage gives up (tests/unit/test_http.py proves the
+    # waits); here only the JSON it ends with matters, so the waits are not slept.
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda _self, _attempt: 0.0)
     wrong = run_cli(sandbox, home, "run", "-b", "JSON-3", "--json", extra_env={"CWSAGE_SAGE_PASSWORD": "not-it-42"})
     error = json_contract.check_error(wrong.stdout, 1, "run", "authentication_failed")
     assert error["who_must_act"] == "user_config" and "not-it-42" not in wrong.stdout + wrong.stderr
