@@ -274,3 +274,5 @@ def test_the_whole_demo_completes_against_the_strict_emulator_without_a_refused_
     assert state["batches"]["AR/ARReceiptAndAdjustmentBatches"].get("Posted", 0) == 2
     assert state["tables"]["IC/ICAdjustments"] > 0 and state["tables"]["IC/ICTransfers"] > 0
     assert "HTTP requests:" in text and "payment recorded" in text
+    (per_kind,) = [line for line in text.splitlines() if line.startswith("Posted per kind:")]
+    assert "AR invoice" in per_kind and "ar_invoice" not in per_kind, "people read words, not codes"

@@ -32,7 +32,7 @@ from cwsage.sage300.client import Sage300Client
 from cwsage.sandbox.runner import Sandbox, start_sandbox
 from cwsage.services.batch import RunRequest, check, run_batch
 from cwsage.services.payments import sync_payments
-from cwsage.services.results import RunResult
+from cwsage.services.results import RunResult, kind_label
 from cwsage.services.session import connect
 from cwsage.state.store import DocState, StateStore
 
@@ -250,7 +250,7 @@ def _summary(console: Console, report: DemoReport, home: Path) -> None:
     per_kind: Counter[str] = Counter()
     for run in report.runs:
         posted = [row for row in run.documents if row.state in IN_SAGE]
-        per_kind.update(row.kind for row in posted)
+        per_kind.update(kind_label(row.kind) for row in posted)
         table.add_row(
             run.batch_number,
             str(run.outcome),
