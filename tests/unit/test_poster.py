@@ -88,7 +88,16 @@ def _items(count: int) -> list[PostItem]:
     return [PostItem(f"K{n}", Target.AR, f"N{n}", "ACME", f"invoice N{n}", payload) for n in range(1, count + 1)]
 
 
-def _poster(store: StateStore, fake: FakeTarget, items: list[PostItem], *, chunk: int = 50, auto: bool = False) -> Any:
+def _poster(
+    store: StateStore,
+    fake: FakeTarget,
+    items: list[PostItem],
+    *,
+    chunk: int = 50,
+    auto: bool = False,
+    stored: bool = False,
+) -> Any:
+    """A poster over ``fake`` for a new run holding ``items`` as validated documents (with payloads if ``stored``)."""
     run = store.create_run(kind="run", batch_number="B-1", options={}, actor="test")
     for item in items:
         store.put_document(
@@ -101,6 +110,7 @@ def _poster(store: StateStore, fake: FakeTarget, items: list[PostItem], *, chunk
             state=DocState.VALIDATED,
             content_hash="",
             gl_entry_ids=[],
+            payload=item.stored() if stored else None,
         )
     settings = PostSettings("B-1", chunk, auto, date(2026, 11, 26))
     targets = cast("dict[Target, SageTarget]", {fake.target: fake})
@@ -249,20 +259,7 @@ def test_stored_documents_are_read_in_whole_sage_batches(store: StateStore, size
     items = _items(count)
     for item in items:
         item.payload = sg.ARInvoice(customer_number="ACME", document_number=item.document_number)
-    _, run_id = _poster(store, FakeTarget(), [])
-    for item in items:
-        store.put_document(
-            run_id,
-            item.key,
-            kind="ar_invoice",
-            source_type="invoice",
-            source_id=item.key,
-            document_number=item.document_number,
-            state=DocState.VALIDATED,
-            content_hash="",
-            gl_entry_ids=[],
-            payload=item.stored(),
-        )
+    _, run_id = _poster(store, FakeTarget(), items, stored=True)
     job = BatchJob(SimpleNamespace(store=store), kind="run", batch_number="B-1")  # type: ignore[arg-type]
     run = store.get_run(run_id)
     chunks = list(job._stored_items(run, [i.key for i in items], size))  # type: ignore[arg-type]

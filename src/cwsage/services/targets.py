@@ -144,9 +144,25 @@ class _InvoiceBatches:
     batched = True
     unique_numbers = True
     postable = True
-    system: ClassVar[str]
+    system: ClassVar[System]
     batches: ClassVar[V.Resource]
+    batch_model: ClassVar[type[sg.ARInvoiceBatch] | type[sg.APInvoiceBatch]]
     process: ClassVar[PostingProcess]
+
+    def create(
+        self, sage: Sage300Client, items: Sequence[PostItem], description: str, *, ready: bool, day: date
+    ) -> Created:
+        """One invoice batch with all of ``items``, ``ReadyToPost`` in the creating POST when posting too (DR22)."""
+        batch = self.batch_model(
+            batch_date=day,
+            batch_status=V.BatchStatus.READY_TO_POST.value if ready else None,
+            description=description,
+            invoices=[i.payload for i in items],
+        )
+        answer: sg.ARInvoiceBatch | sg.APInvoiceBatch = sage.create(self.batches, batch)
+        entries = {inv.document_number: inv.entry_number for inv in answer.invoices if inv.document_number}
+        name = f"{self.system} invoice batch {answer.batch_number}"
+        return Created(name, self.system, answer.batch_number, answer.batch_status, entries)
 
     def post(self, sage: Sage300Client, created: Created) -> None:
         if created.number is not None:
@@ -167,7 +183,7 @@ class _InvoiceBatches:
                     number = None if batch.batch_number is None else str(batch.batch_number)
                     party = getattr(invoice, "customer_number", None) or getattr(invoice, "vendor_number", None)
                     where = DocumentLocation(
-                        self.system,  # type: ignore[arg-type]
+                        self.system,
                         invoice.document_number or "",
                         place,
                         number,
@@ -184,22 +200,8 @@ class ARInvoices(_InvoiceBatches):
     doc_kind = DocKind.AR_INVOICE
     system = "AR"
     batches = V.AR_INVOICE_BATCHES
+    batch_model = sg.ARInvoiceBatch
     process = POST_AR_INVOICES
-
-    def create(
-        self, sage: Sage300Client, items: Sequence[PostItem], description: str, *, ready: bool, day: date
-    ) -> Created:
-        batch = sg.ARInvoiceBatch(
-            batch_date=day,
-            batch_status=V.BatchStatus.READY_TO_POST.value if ready else None,
-            description=description,
-            invoices=[i.payload for i in items],
-        )
-        answer = sage.create(self.batches, batch)
-        entries = {inv.document_number: inv.entry_number for inv in answer.invoices if inv.document_number}
-        return Created(
-            f"AR invoice batch {answer.batch_number}", "AR", answer.batch_number, answer.batch_status, entries
-        )
 
     def locate(self, sage: Sage300Client, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
         by_number = self.find(sage, [i.document_number for i in items])
@@ -233,22 +235,8 @@ class APInvoices(_InvoiceBatches):
     doc_kind = DocKind.AP_INVOICE
     system = "AP"
     batches = V.AP_INVOICE_BATCHES
+    batch_model = sg.APInvoiceBatch
     process = POST_AP_INVOICES
-
-    def create(
-        self, sage: Sage300Client, items: Sequence[PostItem], description: str, *, ready: bool, day: date
-    ) -> Created:
-        batch = sg.APInvoiceBatch(
-            batch_date=day,
-            batch_status=V.BatchStatus.READY_TO_POST.value if ready else None,
-            description=description,
-            invoices=[i.payload for i in items],
-        )
-        answer = sage.create(self.batches, batch)
-        entries = {inv.document_number: inv.entry_number for inv in answer.invoices if inv.document_number}
-        return Created(
-            f"AP invoice batch {answer.batch_number}", "AP", answer.batch_number, answer.batch_status, entries
-        )
 
     def locate(self, sage: Sage300Client, items: Sequence[PostItem]) -> dict[str, DocumentLocation]:
         found = self.find(sage, [(i.party, i.document_number) for i in items])
