@@ -9,7 +9,7 @@ finish) have their own modules; :mod:`cwsage.services.batch` strings them togeth
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,20 @@ def row(
     )
 
 
-def stored_row(record: DocumentRecord, state: str, messages: list[str]) -> DocumentRow:
+def stored_rows(
+    records: Iterable[DocumentRecord], state_of: Callable[[DocumentRecord], str]
+) -> tuple[list[DocumentRow], list[Issue]]:
+    """The report rows of stored documents (each in the state ``state_of`` says) and all their issues."""
+    rows: list[DocumentRow] = []
+    issues: list[Issue] = []
+    for record in records:
+        record_issues = [Issue.from_dict(i) for i in record.issues]
+        issues.extend(record_issues)
+        rows.append(_stored_row(record, state_of(record), [i.line() for i in record_issues]))
+    return rows, issues
+
+
+def _stored_row(record: DocumentRecord, state: str, messages: list[str]) -> DocumentRow:
     """The report row of a stored document (its ``report`` column, its location in words)."""
     data = record.report
     return DocumentRow(

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cwsage.domain.issues import Issue
 from cwsage.errors import Actor, CwsageError
-from cwsage.services.job import BatchJob, stored_row
+from cwsage.services.job import BatchJob, stored_rows
 from cwsage.services.posting import Poster
 from cwsage.services.progress import checkpoint
 from cwsage.services.reports import write_reports
-from cwsage.services.results import DocumentRow, Outcome, RunResult
+from cwsage.services.results import Outcome, RunResult
 from cwsage.state.store import DocState, RunKind, RunRecord, RunStatus
 
 _THEN: dict[Actor, str] = {
@@ -82,14 +81,8 @@ def finish(
     """Decide the outcome, store it (unless ``store_outcome`` is false), save the reports, build the result."""
     store = job.ctx.store
     records = store.documents(run.id, payloads=False)
-    rows: list[DocumentRow] = []
-    issues: list[Issue] = []
-    counts: Counter[DocState] = Counter()
-    for record in records:
-        counts[record.state] += 1
-        record_issues = [Issue.from_dict(i) for i in record.issues]
-        issues.extend(record_issues)
-        rows.append(stored_row(record, str(record.state), [i.line() for i in record_issues]))
+    counts: Counter[DocState] = Counter(record.state for record in records)
+    rows, issues = stored_rows(records, lambda record: str(record.state))
     outcome, status, message = _decide(job, counts, error, written_back)
     sage_batches = [batch.key for batch in store.sage_batches(run.id)]
     result = RunResult(

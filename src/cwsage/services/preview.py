@@ -4,12 +4,12 @@ batch whose validation failed (nothing sent anywhere)."""
 from __future__ import annotations
 
 from cwsage.domain.documents import Document
-from cwsage.domain.issues import Issue, Severity
+from cwsage.domain.issues import Severity
 from cwsage.mapping.dispatch import destination
 from cwsage.mapping.validate import blocking_keys
-from cwsage.services.job import BatchJob, Prepared, row, stored_row
+from cwsage.services.job import BatchJob, Prepared, row, stored_rows
 from cwsage.services.reports import write_reports
-from cwsage.services.results import DocumentRow, Outcome, PreviewState, RunResult, build_preview
+from cwsage.services.results import Outcome, PreviewState, RunResult, build_preview
 from cwsage.services.selection import RunRequest
 from cwsage.state.store import DocState, RunRecord, RunStatus
 
@@ -72,13 +72,10 @@ def fail_before_posting(job: BatchJob, run: RunRecord) -> RunResult:
     Read from the state store (the run's documents were stored part by part as they were prepared): each
     document with its problems, those without a blocking one shown as what they would have done.
     """
-    rows: list[DocumentRow] = []
-    issues: list[Issue] = []
-    for record in job.ctx.store.documents(run.id, payloads=False):
-        record_issues = [Issue.from_dict(i) for i in record.issues]
-        issues.extend(record_issues)
-        state = DocState.INVALID if record.state is DocState.INVALID else PreviewState.WOULD_POST
-        rows.append(stored_row(record, state, [i.line() for i in record_issues]))
+    rows, issues = stored_rows(
+        job.ctx.store.documents(run.id, payloads=False),
+        lambda record: DocState.INVALID if record.state is DocState.INVALID else PreviewState.WOULD_POST,
+    )
     errors = [i for i in issues if i.severity is Severity.ERROR]
     docs = len({i.document_key for i in errors})
     result = RunResult(
