@@ -27,6 +27,7 @@ from cwsage.config import (
     resolve_paths,
 )
 from cwsage.errors import ConfigurationError, CwsageError
+from cwsage.gc_policy import settle_imports
 from cwsage.redaction import MASK, redact, redact_url
 
 if TYPE_CHECKING:
@@ -422,6 +423,7 @@ def serve(
 
 def main() -> None:
     """Entry point of the ``cwsage`` command."""
+    settle_imports()
     try:
         app(prog_name="cwsage")
     except KeyboardInterrupt:

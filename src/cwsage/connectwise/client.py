@@ -74,6 +74,7 @@ from cwsage.errors import (
     SourceDataError,
     TransientError,
 )
+from cwsage.gc_policy import acyclic
 from cwsage.http import ApiClient, ApiSession, RetryPolicy, request_id_of, transient_status
 from cwsage.paging import PageGuard
 from cwsage.redaction import redact, register_secret
@@ -817,7 +818,8 @@ class ManageClient(ApiClient):
             "POST", "finance/accounting/export", json_body=request.to_payload(), safe=True, timeout=self._long_timeout
         )
         ref = f"export {request.batch_identifier or ''}".strip()
-        return parse_export(self._json(response, "the export"), source_ref=ref)
+        with acyclic():  # millions of fresh containers, none in a cycle (gc_policy)
+            return parse_export(self._json(response, "the export"), source_ref=ref)
 
     def create_batch(self, request: CreateBatchRequest) -> None:
         """``POST /finance/accounting/batches``: mark the GL entries batched. Creating: never blindly retried.
