@@ -261,7 +261,7 @@ class ApiSession:
         """
         method = method.upper()
         is_safe = (method in SAFE_METHODS) if safe is None else safe
-        content = money.dumps(json_body).encode() if json_body is not None else None
+        content = money.encode(json_body) if json_body is not None else None
         send_headers = dict(headers or {})
         if content is not None:
             send_headers.setdefault("Content-Type", "application/json")

@@ -672,13 +672,13 @@ def test_create_and_update_payment_bodies_are_exact() -> None:
     assert payment.amount == Decimal("500.00")
     assert payment.payment_date == datetime(2024, 4, 15, tzinfo=UTC)
     post, patch = fake.api_requests()[0], None
-    assert post.content == b'{"invoice": {"id": 4711}, "amount": 500.00, "paymentDate": "2024-04-15T00:00:00Z"}'
+    assert post.content == b'{"invoice":{"id":4711},"amount":500.00,"paymentDate":"2024-04-15T00:00:00Z"}'
     client.update_payment(4711, 3120, amount=Decimal("694.99"), payment_date=date(2024, 4, 20))
     patch = fake.api_requests()[1]
     assert patch.method == "PATCH"
     assert patch.content == (
-        b'[{"op": "replace", "path": "amount", "value": 694.99}, '
-        b'{"op": "replace", "path": "paymentDate", "value": "2024-04-20T00:00:00Z"}]'
+        b'[{"op":"replace","path":"amount","value":694.99},'
+        b'{"op":"replace","path":"paymentDate","value":"2024-04-20T00:00:00Z"}]'
     )
     with pytest.raises(TypeError):
         client.create_payment(4711, amount=500.5, payment_date=date(2024, 4, 15))  # type: ignore[arg-type]

@@ -33,6 +33,38 @@ def test_dumps_never_goes_through_float(value: Decimal) -> None:
     assert money.loads(text)[0] == value
 
 
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | any_decimals | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+        max_leaves=20,
+    ),
+    st.booleans(),
+)
+def test_encode_writes_the_same_json_values_as_dumps_compactly(value: object, keep_exponent: bool) -> None:
+    fast = money.encode(value, keep_exponent=keep_exponent)
+    slow = money.dumps(value, keep_exponent=keep_exponent, separators=(",", ":"), ensure_ascii=False)
+    assert fast.decode() == slow  # byte for byte: digits, never an exponent, whichever way it was written
+    sorted_fast = money.encode(value, sort_keys=True, keep_exponent=keep_exponent)
+    assert sorted_fast.decode() == money.dumps(
+        value, keep_exponent=keep_exponent, separators=(",", ":"), ensure_ascii=False, sort_keys=True
+    )
+    assert money.loads(fast, keep_exponent=keep_exponent) == money.loads(slow, keep_exponent=keep_exponent)
+
+
+def test_encode_writes_small_and_large_decimals_without_an_exponent() -> None:
+    assert money.encode([Decimal("1E-7"), Decimal("1E+2"), Decimal("12.50")]) == b"[0.0000001,100,12.50]"
+    assert money.encode({"a": Decimal("12")}, keep_exponent=True) == b'{"a":{"$decimal":"12"}}'
+
+
+def test_loads_reads_what_the_fast_parser_refuses_as_before() -> None:
+    huge = "9" * 5000  # too long for int: the standard parser's lenient path makes it a Decimal
+    assert money.loads("[" + huge + "]", lenient=True) == [Decimal(huge)]
+    assert money.loads('{"a": Infinity}', lenient=True)["a"] == Decimal("Infinity")
+    with pytest.raises(ValueError, match="Expecting"):
+        money.loads('{"a": 1,}')
+
+
 def test_loads_parses_floats_as_decimal() -> None:
     assert money.loads('{"a": 0.1, "b": 3}') == {"a": Decimal("0.1"), "b": 3}
     assert isinstance(money.loads("[0.1]")[0], Decimal)

@@ -614,7 +614,7 @@ def test_create_ar_batch_sends_exact_json_and_parses_the_answer() -> None:
     with make_client(fake) as client:
         created = client.create(V.AR_INVOICE_BATCHES, batch)
     text = fake.requests[0].content.decode()
-    assert '"ExtendedAmountWithTIP": 1234.50' in text
+    assert '"ExtendedAmountWithTIP":1234.50' in text  # exact digits on the wire
     body = json.loads(text)
     assert list(body) == ["BatchDate", "BatchStatus", "Description", "Invoices"]  # PL's order
     assert body["BatchStatus"] == "ReadyToPost"

@@ -49,7 +49,7 @@ def post_item(doc: Document, master: SageMasterData, options: to_sage.PostingOpt
 
 def content_hash(item: PostItem) -> str:
     """Fingerprint of what is sent to Sage (for the audit log)."""
-    return hashlib.sha256(money.dumps(item.payload.to_payload(), sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(money.encode(item.payload.to_payload(), sort_keys=True)).hexdigest()[:16]
 
 
 def row(
@@ -216,9 +216,9 @@ class BatchJob:
     def drop_unselected(self, run: RunRecord, current: set[str]) -> None:
         """Documents stored by an attempt that stopped before it was prepared, and no longer selected: skipped."""
         gone = [
-            StateChange(record.key, DocState.SKIPPED, "no longer in the selection")
-            for record in self.ctx.store.documents(run.id, state=DocState.VALIDATED, payloads=False)
-            if record.key not in current
+            StateChange(key, DocState.SKIPPED, "no longer in the selection")
+            for key in self.ctx.store.document_keys(run.id, state=DocState.VALIDATED)
+            if key not in current
         ]
         self.ctx.store.set_states(run.id, gone)
 

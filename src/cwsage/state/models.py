@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def dumps_exact(value: Any) -> str:
     """JSON text with every Decimal exact and integral Decimals tagged (see :func:`cwsage.money.dumps`)."""
-    return money.dumps(value, keep_exponent=True, ensure_ascii=False)
+    return money.encode(value, keep_exponent=True).decode()
 
 
 def loads_exact(text: str) -> Any:

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from cwsage.dates import now
 from cwsage.domain.location import DocumentLocation, DocumentPlace, System
@@ -286,7 +286,22 @@ def _location_columns(location: DocumentLocation) -> dict[str, Any]:
     }
 
 
-def _document_record(row: DocumentRow, *, payload: bool = True) -> DocumentRecord:
+def _record_columns(*, payload: bool) -> list[Any]:
+    """The columns a :class:`DocumentRecord` is made of, read as plain rows (not ORM objects: 3× less CPU)."""
+    return [
+        getattr(DocumentRow, name).label(name)
+        for name in DocumentRow.__mapper__.column_attrs.keys()  # noqa: SIM118 - a mapper collection, not a dict
+        if payload or name != "payload"
+    ]
+
+
+_AUDIT_TABLE: Final = cast("Table", AuditRow.__table__)
+_AUDIT_COLUMNS: Final = tuple(
+    getattr(AuditRow, name).label(name) for name in ("id", "at", "run_id", "document_key", "event", "actor", "detail")
+)
+
+
+def _document_record(row: Any, *, payload: bool = True) -> DocumentRecord:
     stored = row.payload if payload else None
     return DocumentRecord(
         run_id=row.run_id,
@@ -767,7 +782,7 @@ class StateStore:
                         .values({name: bindparam(name) for name in columns})
                     )
                     connection.execute(statement, updates)
-                session.execute(insert(AuditRow), audits)
+                session.connection().execute(insert(_AUDIT_TABLE), audits)
 
     def set_state(
         self,
@@ -830,7 +845,7 @@ class StateStore:
                         .values({**{name: bindparam(name) for name in columns}, "updated_at": stamp})
                     )
                     session.connection().execute(statement, rows)
-                session.execute(insert(AuditRow), audits)
+                session.connection().execute(insert(_AUDIT_TABLE), audits)
 
     def documents(self, run_id: str, *, state: DocState | None = None, payloads: bool = True) -> list[DocumentRecord]:
         """The run's documents (optionally only those in ``state``), in insertion order.
@@ -841,19 +856,17 @@ class StateStore:
             payloads: Also read each Sage payload (the largest column by far); reports and outcomes do not need
                 it (their records then have ``payload`` ``None``).
         """
-        query = select(DocumentRow).where(DocumentRow.run_id == run_id)
+        query = select(*_record_columns(payload=payloads)).where(DocumentRow.run_id == run_id)
         if state is not None:
             query = query.where(DocumentRow.state == DocState(state).value)
-        if not payloads:
-            query = query.options(defer(DocumentRow.payload))
         with self._sessions() as session:
-            return [_document_record(r, payload=payloads) for r in session.scalars(query.order_by(DocumentRow.id))]
+            return [_document_record(r, payload=payloads) for r in session.execute(query.order_by(DocumentRow.id))]
 
-    def document_keys(self, run_id: str, *, state: DocState, target: str) -> list[str]:
-        """The keys of the run's documents in ``state`` posted as ``target``, in insertion order."""
-        query = select(DocumentRow.doc_key).where(
-            DocumentRow.run_id == run_id, DocumentRow.state == DocState(state).value, DocumentRow.target == target
-        )
+    def document_keys(self, run_id: str, *, state: DocState, target: str | None = None) -> list[str]:
+        """The keys of the run's documents in ``state`` (posted as ``target`` if given), in insertion order."""
+        query = select(DocumentRow.doc_key).where(DocumentRow.run_id == run_id, DocumentRow.state == state.value)
+        if target is not None:
+            query = query.where(DocumentRow.target == target)
         with self._sessions() as session:
             return list(session.scalars(query.order_by(DocumentRow.id)))
 
@@ -862,8 +875,10 @@ class StateStore:
         found: dict[str, DocumentRecord] = {}
         with self._sessions() as session:
             for part in _parts(keys):
-                query = select(DocumentRow).where(DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(part))
-                found.update((row.doc_key, _document_record(row)) for row in session.scalars(query))
+                query = select(*_record_columns(payload=True)).where(
+                    DocumentRow.run_id == run_id, DocumentRow.doc_key.in_(part)
+                )
+                found.update((row.doc_key, _document_record(row)) for row in session.execute(query))
         return [found[key] for key in keys if key in found]
 
     def gl_entries(self, run_id: str, *, state: DocState) -> dict[str, list[int]]:
@@ -967,22 +982,11 @@ class StateStore:
         documents has some 40,000; a report streams them instead of holding them all)."""
         after = 0
         while True:
-            query = select(AuditRow).where(AuditRow.id > after)
+            query = select(*_AUDIT_COLUMNS).where(AuditRow.id > after)
             if run_id is not None:
                 query = query.where(AuditRow.run_id == run_id)
             with self._sessions() as session:
-                rows = [
-                    {
-                        "id": r.id,
-                        "at": r.at,
-                        "run_id": r.run_id,
-                        "document_key": r.document_key,
-                        "event": r.event,
-                        "actor": r.actor,
-                        "detail": r.detail,
-                    }
-                    for r in session.scalars(query.order_by(AuditRow.id).limit(page))
-                ]
+                rows = [r._asdict() for r in session.execute(query.order_by(AuditRow.id).limit(page))]
             yield from rows
             if len(rows) < page:
                 return
