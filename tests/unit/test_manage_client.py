@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 
 from cwsage.connectwise.client import ManageClient, ManageNotFound, ManageRejection, split_site_url
-from cwsage.connectwise.models import CreateBatchRequest, ExportRequest, InvoiceType, SummarizeInvoices
+from cwsage.connectwise.models import CreateBatchRequest, ExportRequest, InvoiceRef, InvoiceType, SummarizeInvoices
 from cwsage.dates import FixedClock
 from cwsage.errors import (
     AmbiguousOutcome,
@@ -624,6 +624,23 @@ def test_unposted_invoices_filter_and_unknown_enum(caplog: pytest.LogCaptureFixt
     assert "invoice 10235" in caplog.text
     assert "left out" in caplog.text
     assert "conditions" not in query(fake.api_requests()[-1])
+
+
+def test_invoice_refs_ask_for_ids_and_numbers_only_and_keep_just_them() -> None:
+    fake = FakeManage()
+    rows = [
+        {"id": 4711, "invoiceNumber": "10234"},
+        {"id": 4712, "invoiceNumber": "10235", "total": Decimal("9.00"), "company": {"id": 1}},  # fields ignored
+        {"id": "not-an-id", "invoiceNumber": "10236"},  # unreadable id: left out, as from the whole listing
+    ]
+    fake.route("GET", "finance/accounting/unpostedinvoices", lambda _r: json_response(rows))
+    client, _ = make_client(fake)
+    refs = client.unposted_invoice_refs(location_id=2, through=date(2024, 3, 31))
+    assert refs == [InvoiceRef(4711, "10234"), InvoiceRef(4712, "10235")]
+    q = query(fake.api_requests()[0])
+    assert q["fields"] == "id,invoiceNumber"
+    assert q["conditions"] == "locationId=2 and invoiceDate<=[2024-03-31T23:59:59Z]"
+    assert q["orderBy"] == "id asc"
 
 
 def test_unposted_expenses_and_procurement_filters() -> None:

@@ -49,6 +49,7 @@ from cwsage.connectwise.models import (
     GLCaption,
     GLExport,
     Invoice,
+    InvoiceRef,
     InvoicePayment,
     Location,
     ManageModel,
@@ -768,6 +769,26 @@ class ManageClient(ApiClient):
             describe=lambda r: f"invoice {r.get('invoiceNumber') or '(id ' + str(r.get('id')) + ')'}",
             identity_keys=("id", "invoiceNumber"),
         )
+
+    def unposted_invoice_refs(
+        self, *, location_id: int | None = None, through: date | None = None
+    ) -> list[InvoiceRef]:
+        """The id and number of each invoice :meth:`unposted_invoices` lists, all a batch selects invoices by.
+
+        Asked for with ``fields=id,invoiceNumber`` and kept as :class:`InvoiceRef` row by row, so a selection of
+        50,000 invoices holds 50,000 small pairs instead of 50,000 listing records (a server that ignores
+        ``fields`` sends whole rows, which are read and dropped the same way).
+        """
+        rows = self._paginate(
+            "finance/accounting/unpostedinvoices",
+            UnpostedInvoice,
+            conditions=self._unposted_conditions("invoiceDate", location_id, through),
+            order_by="id asc",
+            fields=("id", "invoiceNumber"),
+            describe=lambda r: f"invoice {r.get('invoiceNumber') or '(id ' + str(r.get('id')) + ')'}",
+            identity_keys=("id", "invoiceNumber"),
+        )
+        return [InvoiceRef(row.id, row.invoice_number) for row in rows]
 
     def unposted_expenses(
         self, *, location_id: int | None = None, through: date | None = None

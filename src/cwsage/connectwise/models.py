@@ -20,6 +20,7 @@ ones carry an explicit alias (``info`` for ``_info``, ``ar_payment_account`` for
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -457,6 +458,14 @@ class _TaxLevelAmounts(_WithInfo):
     level_six_tax_xref: Text = None
     level_six_tax_amount: Amount = None
     date_closed: ManageDateTime = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRef:
+    """What a batch selects an unposted invoice by: its id and its number (``cwsage run --include``)."""
+
+    id: int | None
+    invoice_number: str | None
 
 
 class UnpostedInvoice(_TaxLevelAmounts):

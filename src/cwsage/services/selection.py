@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from cwsage.connectwise import models as cw
 from cwsage.connectwise.client import ManageClient
@@ -48,11 +48,21 @@ class RunRequest:
         return data
 
 
+class SelectedInvoice(Protocol):
+    """An invoice of a selection: a listing record, or only its id and number (:class:`cw.InvoiceRef`)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def invoice_number(self) -> str | None: ...
+
+
 @dataclass
 class Selection:
     """The unposted records picked for a batch."""
 
-    invoices: list[cw.UnpostedInvoice] = field(default_factory=list)
+    invoices: Sequence[SelectedInvoice] = field(default_factory=list)
     expenses: list[cw.UnpostedExpense] = field(default_factory=list)
     procurement: list[cw.UnpostedProcurement] = field(default_factory=list)
     location_id: int | None = None
@@ -111,7 +121,7 @@ def select(ctx: Context, request: RunRequest, *, strict: bool = False) -> Select
             return False
         return not (request.exclude and _matches(request.exclude, kind, record_id, number))
 
-    invoices = ctx.manage.unposted_invoices(**kw) if request.invoices else []
+    invoices = ctx.manage.unposted_invoice_refs(**kw) if request.invoices else []
     expenses = ctx.manage.unposted_expenses(**kw) if request.expenses else []
     procurement = ctx.manage.unposted_procurement(**kw) if request.inventory else []
     candidates = _candidates(invoices, expenses, procurement)
@@ -126,7 +136,7 @@ def select(ctx: Context, request: RunRequest, *, strict: bool = False) -> Select
 
 
 def _candidates(
-    invoices: Sequence[cw.UnpostedInvoice],
+    invoices: Sequence[SelectedInvoice],
     expenses: Sequence[cw.UnpostedExpense],
     procurement: Sequence[cw.UnpostedProcurement],
 ) -> list[tuple[str, str, str]]:
@@ -158,7 +168,7 @@ def _refuse_unmatched(ctx: Context, request: RunRequest, candidates: Sequence[tu
             continue
         if anywhere is None:
             anywhere = _candidates(
-                ctx.manage.unposted_invoices(), ctx.manage.unposted_expenses(), ctx.manage.unposted_procurement()
+                ctx.manage.unposted_invoice_refs(), ctx.manage.unposted_expenses(), ctx.manage.unposted_procurement()
             )
         if any(_matches([token], *c) for c in anywhere):
             reasons.append(f"{option} {token}: unposted, but left out by the kinds, --location or --through chosen")
