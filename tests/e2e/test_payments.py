@@ -783,3 +783,31 @@ def test_one_invoices_failed_read_fails_only_that_invoice(
     assert rows(again)["10104"].action is PaymentAction.UNCHANGED
     [pay] = manage_payments(sandbox, "10104")
     assert pay["amount"] == Decimal("150.00")
+
+
+def test_a_refused_create_looks_again_before_it_fails(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a group another writer may settle an invoice first; Manage then refuses our row (above the balance)."""
+    record_payments(posted.sage)
+    seen = recorder(monkeypatch, posted)
+    seen.twin_before_ours = {"10101"}  # paid in full: the other machine's row leaves no balance for ours
+    ids = {n: inv.id for n, inv in posted.manage.find_invoices_by_number(INVOICES).items()}
+    sandbox.manage.faults.add(
+        Fault(kind="status", status=400, method="POST", path=rf"/finance/invoices/{ids['10102']}/payments$")
+    )
+    result = sync(posted, store, "past-month")
+    by_number = rows(result)
+
+    settled = by_number["10101"]
+    assert settled.action is PaymentAction.UNCHANGED  # the other writer's row already says what Sage shows
+    [pay] = manage_payments(sandbox, "10101")
+    assert pay["id"] == seen.twins["10101"] and pay["amount"] == Decimal("745.80")
+    assert [kind for kind, n in seen.events if n == "10101"] == ["read", "post", "read"]  # looked again, no twins
+
+    refused = by_number["10102"]  # refused with nothing there: the refusal stands
+    assert refused.action is PaymentAction.FAILED
+    assert "400" in refused.message
+    assert manage_payments(sandbox, "10102") == []
+    assert [kind for kind, n in seen.events if n == "10102"] == ["read", "post", "read"]
+    assert result.exit_code == 3 and not result.watermark_moved

@@ -46,7 +46,7 @@ from cwsage.concurrency import read_all
 from cwsage.connectwise.client import ManageClient
 from cwsage.connectwise.models import Invoice, InvoicePayment
 from cwsage.dates import Clock, DateParseError, SystemClock, parse_date, same_day_previous_month
-from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
+from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, RemoteRejection
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
 from cwsage.services.locks import write_lock
@@ -379,22 +379,32 @@ def _settle_group(manage: ManageClient, group: Sequence[_Settling], *, dry_run: 
     """Read the group's payment rows (a few at a time), settle and write each in order, then converge new rows.
 
     Another writer (a second machine, a person) may have written since Manage's totals were listed, so each write is
-    decided on rows read a moment before it, never on the listing alone. Writes stay in this thread, in plan order.
-    A preview (``dry_run``) reads and settles, and writes nothing.
+    decided on rows read a moment before it, never on the listing alone; a create Manage refuses is looked at again
+    (:func:`_settled_elsewhere`), since within a group another writer has a little longer to get there first. Writes
+    stay in this thread, in plan order. A preview (``dry_run``) reads and settles, and writes nothing.
     """
     for work, before in zip(group, _read_rows(manage, [w.invoice_id for w in group]), strict=True):
         if isinstance(before, CwsageError):
             work.fail(before)
             continue
         work.before = before
+        settled = settle(work.doc, work.invoice, before, today=today)
+        work.outcome = settled
+        if settled.write is None or dry_run:
+            continue
         try:
-            work.outcome = settled = settle(work.doc, work.invoice, before, today=today)
-            if settled.write is not None and not dry_run:
-                _write(manage, settled.write, before)
-                if settled.write.creates:
-                    work.created = settled.write
+            _write(manage, settled.write, before)
+        except RemoteRejection as exc:
+            elsewhere = _settled_elsewhere(manage, work, today) if settled.write.creates else None
+            if elsewhere is None:
+                work.fail(exc)
+            else:
+                work.outcome = elsewhere
         except CwsageError as exc:
             work.fail(exc)
+        else:
+            if settled.write.creates:
+                work.created = settled.write
     created = [work for work in group if work.created is not None]
     for work, after in zip(created, _read_rows(manage, [w.invoice_id for w in created]), strict=True):
         assert work.created is not None
@@ -404,6 +414,24 @@ def _settle_group(manage: ManageClient, group: Sequence[_Settling], *, dry_run: 
             _converge(manage, work.created, work.before, after)
         except CwsageError as exc:
             work.fail(exc)
+
+
+def _settled_elsewhere(manage: ManageClient, work: _Settling, today: date) -> PaymentStep | None:
+    """After Manage refused to create the row: whether another writer settled the invoice since its rows were read.
+
+    Manage refuses a payment above the invoice's balance, which is what a second machine's row of the same moment
+    leaves. The rows are read again: if they now leave nothing to write (and nothing wrong), that is the outcome;
+    otherwise (``None``) the refusal stands.
+    """
+    try:
+        rows = manage.invoice_payments(work.invoice_id)
+    except CwsageError:
+        return None
+    step = settle(work.doc, work.invoice, rows, today=today)
+    if step.write is not None or step.action in ERROR_ACTIONS:
+        return None
+    log.info("invoice id %s was settled by another writer since its payments were read", work.invoice_id)
+    return step
 
 
 def _read_rows(manage: ManageClient, invoice_ids: Sequence[int]) -> list[list[InvoicePayment] | CwsageError]:
