@@ -408,9 +408,10 @@ def _settle_group(manage: ManageClient, group: Sequence[_Settling], *, dry_run: 
     created = [work for work in group if work.created is not None]
     for work, after in zip(created, _read_rows(manage, [w.invoice_id for w in created]), strict=True):
         assert work.created is not None
+        if isinstance(after, CwsageError):
+            work.fail(after)
+            continue
         try:
-            if isinstance(after, CwsageError):
-                raise after
             _converge(manage, work.created, work.before, after)
         except CwsageError as exc:
             work.fail(exc)
