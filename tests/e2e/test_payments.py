@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,14 +20,18 @@ import httpx
 import pytest
 
 from cwsage import money
+from cwsage.concurrency import READERS
 from cwsage.config import RunDefaults, Settings
+from cwsage.connectwise.client import ManageClient
+from cwsage.connectwise.models import InvoicePayment
 from cwsage.dates import FixedClock
-from cwsage.errors import ConfigurationError
+from cwsage.errors import ConfigurationError, TransientError
 from cwsage.sage300 import models as sg
 from cwsage.sage300 import vocabulary as V
 from cwsage.sage300.client import Sage300Client
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox
+from cwsage.services import payments
 from cwsage.services.batch import Context, RunRequest, run_batch
 from cwsage.services.payments import WATERMARK_SCOPE, PaymentAction, SyncResult, sync_payments, who_and_where
 from cwsage.services.results import Outcome
@@ -584,3 +590,224 @@ def test_invoices_unchanged_in_both_systems_cost_no_payment_reads(
     assert {r.action for r in again.rows} == {PaymentAction.UNCHANGED, PaymentAction.CREDIT_NOTE}
     assert posted.manage.stats.total - before == 1, "one invoice-number look-up, no payment-row reads"
     assert all_payments(sandbox) == snapshot
+
+
+# --------------------------------------------------------------------------------------------------------
+# Groups (issue 14): the reads of a group go a few at a time, the writes one by one in plan order
+# --------------------------------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Wraps the Manage client's payment calls: what was sent in which order, from which thread, how many at once.
+
+    Each read waits a little (a slow network), so reads asked for together are seen overlapping.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, manage: ManageClient, numbers: dict[int, str]) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.write_threads: set[int] = set()
+        self.most = 0
+        self.fail_second_read: set[str] = set()
+        """Invoice numbers whose second payment-row read (the twin check) fails."""
+        self.twin_before_ours: set[str] = set()
+        """Invoice numbers on which another writer's identical row lands just before ours."""
+        self.twins: dict[str, int | None] = {}
+        """The id of the other writer's row, by invoice number."""
+        self._numbers = numbers
+        self._lock = threading.Lock()
+        self._running = 0
+        read, create, delete = manage.invoice_payments, manage.create_payment, manage.delete_payment
+
+        def invoice_payments(invoice_id: int) -> list[InvoicePayment]:
+            number = numbers[invoice_id]
+            with self._lock:
+                reads = sum(1 for kind, n in self.events if kind == "read" and n == number)
+                self.events.append(("read", number))
+                self._running += 1
+                self.most = max(self.most, self._running)
+            try:
+                time.sleep(0.05)
+                if number in self.fail_second_read and reads == 1:
+                    raise TransientError("ConnectWise Manage did not answer in time (injected)")
+                return read(invoice_id)
+            finally:
+                with self._lock:
+                    self._running -= 1
+
+        def create_payment(invoice_id: int, *, amount: Decimal, payment_date: date) -> InvoicePayment:
+            self._written("post", invoice_id)
+            number = numbers[invoice_id]
+            if number in self.twin_before_ours:
+                other = create(invoice_id, amount=amount, payment_date=payment_date)  # the other machine's row
+                self.twins[number] = other.id
+            return create(invoice_id, amount=amount, payment_date=payment_date)
+
+        def delete_payment(invoice_id: int, payment_id: int) -> bool:
+            self._written("delete", invoice_id)
+            return delete(invoice_id, payment_id)
+
+        monkeypatch.setattr(manage, "invoice_payments", invoice_payments)
+        monkeypatch.setattr(manage, "create_payment", create_payment)
+        monkeypatch.setattr(manage, "delete_payment", delete_payment)
+
+    def _written(self, kind: str, invoice_id: int) -> None:
+        with self._lock:
+            self.events.append((kind, self._numbers[invoice_id]))
+            self.write_threads.add(threading.get_ident())
+
+
+def recorder(monkeypatch: pytest.MonkeyPatch, ctx: Context) -> Recorder:
+    """A :class:`Recorder` on the context's Manage client, knowing the invoices of :data:`INVOICES` by id."""
+    found = ctx.manage.find_invoices_by_number(INVOICES)
+    return Recorder(monkeypatch, ctx.manage, {inv.id: n for n, inv in found.items() if inv.id is not None})
+
+
+@pytest.mark.parametrize("group", [2, 16])
+def test_reads_of_a_group_go_together_and_writes_stay_in_plan_order(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch, group: int
+) -> None:
+    record_payments(posted.sage)
+    monkeypatch.setattr(payments, "GROUP", group)
+    seen = recorder(monkeypatch, posted)
+    result = sync(posted, store, "past-month")
+    assert result.exit_code == 0
+    written = [row.document_number for row in result.rows if row.action is PaymentAction.CREATED]
+    assert sorted(written) == ["10101", "10102", "10104", "10138"]
+    # Per group: its reads (in whatever order the pool sent them), its posts one by one in plan order, its reads again.
+    expected: list[tuple[str, set[str] | str]] = []
+    for start in range(0, len(written), group):
+        chunk = written[start : start + group]
+        expected += [("read", set(chunk)), *[("post", n) for n in chunk], ("read", set(chunk))]
+    phases: list[tuple[str, set[str] | str]] = []
+    events = iter(seen.events)
+    for _kind, want in expected:
+        if isinstance(want, set):
+            reads = [next(events) for _ in want]
+            assert {k for k, _n in reads} == {"read"}, reads
+            phases.append(("read", {n for _k, n in reads}))
+        else:
+            phases.append(next(events))
+    assert phases == expected
+    assert len(seen.events) == 3 * len(written)  # each read once before and once after, each write once
+    assert seen.write_threads == {threading.get_ident()}  # every write from the sync's own thread
+    assert 2 <= seen.most <= READERS  # the reads of a group overlapped, never more than the pool at once
+    for number in written:
+        assert len(manage_payments(sandbox, number)) == 1
+
+
+def test_twins_and_unclear_answers_converge_in_the_grouped_flow(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's identical row is deleted down to the lowest id; a lost answer is looked up, never reposted."""
+    record_payments(posted.sage)
+    monkeypatch.setattr(payments, "GROUP", 2)
+    seen = recorder(monkeypatch, posted)
+    seen.twin_before_ours = {"10102"}
+    ids = {n: inv.id for n, inv in posted.manage.find_invoices_by_number(INVOICES).items()}
+    sandbox.manage.faults.add(Fault(kind="drop", method="POST", path=rf"/finance/invoices/{ids['10104']}/payments$"))
+    sandbox.manage.faults.add(
+        Fault(kind="status", status=500, method="POST", path=rf"/finance/invoices/{ids['10138']}/payments$")
+    )
+    result = sync(posted, store, "past-month")
+    by_number = rows(result)
+
+    assert by_number["10102"].action is PaymentAction.CREATED
+    [kept] = manage_payments(sandbox, "10102")
+    assert kept["amount"] == Decimal("520.00")
+    assert ("delete", "10102") in seen.events
+    assert [kind for kind, n in seen.events if n == "10102"] == ["read", "post", "read", "delete"]
+
+    assert by_number["10104"].action is PaymentAction.CREATED  # the dropped answer: looked up, it had landed
+    [pay] = manage_payments(sandbox, "10104")
+    assert pay["amount"] == Decimal("150.00")
+    assert [kind for kind, n in seen.events if n == "10104"] == ["read", "post", "read", "read"]
+
+    unclear = by_number["10138"]  # a 500 on the POST: looked up, not there, so the invoice fails
+    assert unclear.action is PaymentAction.FAILED
+    assert "may have been applied" in unclear.message
+    assert manage_payments(sandbox, "10138") == []
+    assert [kind for kind, n in seen.events if n == "10138"] == ["read", "post", "read"]  # no twin check
+    assert by_number["10101"].action is PaymentAction.CREATED
+    assert result.exit_code == 3 and not result.watermark_moved
+
+    again = sync(posted, store, "past-month", at=datetime(2026, 12, 10, 16, 0, tzinfo=UTC))
+    assert again.exit_code == 0
+    assert rows(again)["10138"].action is PaymentAction.CREATED
+    assert {rows(again)[n].action for n in ("10101", "10102", "10104")} == {PaymentAction.UNCHANGED}
+    for number in ("10101", "10102", "10104", "10138"):
+        assert len(manage_payments(sandbox, number)) == 1, number
+
+
+def test_the_other_writers_row_with_the_lower_id_is_the_one_that_stays(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receipt(posted.sage, "LOOPCPA", "10102", "520.00", date(2026, 12, 1), "CHK-2")
+    seen = recorder(monkeypatch, posted)
+    seen.twin_before_ours = {"10102"}
+    result = sync(posted, store, "past-month")
+    assert result.exit_code == 0 and rows(result)["10102"].action is PaymentAction.CREATED
+    [kept] = manage_payments(sandbox, "10102")
+    assert kept["id"] == seen.twins["10102"]  # the other machine's row (posted first, lower id) stays; ours went
+    assert kept["amount"] == Decimal("520.00")
+    assert seen.events == [("read", "10102"), ("post", "10102"), ("read", "10102"), ("delete", "10102")]
+
+
+def test_one_invoices_failed_read_fails_only_that_invoice(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed read before the write, or in the twin check after it, fails that invoice; its group goes on."""
+    record_payments(posted.sage)
+    seen = recorder(monkeypatch, posted)
+    ids = {n: inv.id for n, inv in posted.manage.find_invoices_by_number(INVOICES).items()}
+    sandbox.manage.faults.add(
+        Fault(kind="status", status=400, method="GET", path=rf"/finance/invoices/{ids['10102']}/payments$")
+    )
+    seen.fail_second_read = {"10104"}
+    result = sync(posted, store, "past-month")
+    by_number = rows(result)
+
+    assert by_number["10102"].action is PaymentAction.FAILED  # its rows could not be read: nothing written
+    assert by_number["10102"].message
+    assert ("post", "10102") not in seen.events
+    assert manage_payments(sandbox, "10102") == []
+    assert by_number["10104"].action is PaymentAction.FAILED  # written, but the twin check could not read
+    assert "did not answer in time" in by_number["10104"].message
+    assert len(manage_payments(sandbox, "10104")) == 1
+    assert by_number["10101"].action is PaymentAction.CREATED
+    assert by_number["10138"].action is PaymentAction.CREATED
+    assert result.exit_code == 3 and not result.watermark_moved
+
+    again = sync(posted, store, "past-month", at=datetime(2026, 12, 10, 16, 0, tzinfo=UTC))
+    assert again.exit_code == 0
+    assert rows(again)["10102"].action is PaymentAction.CREATED
+    assert rows(again)["10104"].action is PaymentAction.UNCHANGED
+    [pay] = manage_payments(sandbox, "10104")
+    assert pay["amount"] == Decimal("150.00")
+
+
+def test_a_refused_create_looks_again_before_it_fails(
+    sandbox: Sandbox, posted: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a group another writer may settle an invoice first; Manage then refuses our row (above the balance)."""
+    record_payments(posted.sage)
+    seen = recorder(monkeypatch, posted)
+    seen.twin_before_ours = {"10101"}  # paid in full: the other machine's row leaves no balance for ours
+    ids = {n: inv.id for n, inv in posted.manage.find_invoices_by_number(INVOICES).items()}
+    sandbox.manage.faults.add(
+        Fault(kind="status", status=400, method="POST", path=rf"/finance/invoices/{ids['10102']}/payments$")
+    )
+    result = sync(posted, store, "past-month")
+    by_number = rows(result)
+
+    settled = by_number["10101"]
+    assert settled.action is PaymentAction.UNCHANGED  # the other writer's row already says what Sage shows
+    [pay] = manage_payments(sandbox, "10101")
+    assert pay["id"] == seen.twins["10101"] and pay["amount"] == Decimal("745.80")
+    assert [kind for kind, n in seen.events if n == "10101"] == ["read", "post", "read"]  # looked again, no twins
+
+    refused = by_number["10102"]  # refused with nothing there: the refusal stands
+    assert refused.action is PaymentAction.FAILED
+    assert "400" in refused.message
+    assert manage_payments(sandbox, "10102") == []
+    assert [kind for kind, n in seen.events if n == "10102"] == ["read", "post", "read"]
+    assert result.exit_code == 3 and not result.watermark_moved

@@ -19,6 +19,13 @@ Plan, then execute (issue 12): the rule itself is pure (:mod:`cwsage.services.pa
 what it needs (Sage's changed documents, Manage's invoices by number), asks the plan, reads an invoice's payment
 rows just before writing to it (two machines syncing at once converge on what they read then), writes, and records
 the outcome. Invoices whose Manage totals already agree with Sage cost no request beyond the invoice listing.
+
+In groups (issue 14): an invoice to write costs three requests — its rows before, the write, its rows after (the
+twin check) — and Manage has no bulk read of payment rows. The reads of :data:`GROUP` invoices do not depend on each
+other, so they go a few at a time (:func:`cwsage.concurrency.read_all`): the group's rows before, then each write in
+plan order in this thread, then the rows after of the invoices that got a new row. The write is still decided on
+rows read a moment before it (a group is a fraction of a second at real latency, not minutes), and one invoice's
+failure fails that invoice alone.
 """
 
 from __future__ import annotations
@@ -27,16 +34,19 @@ import getpass
 import logging
 import socket
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, Final
 
 from cwsage import money
+from cwsage.concurrency import read_all
 from cwsage.connectwise.client import ManageClient
 from cwsage.connectwise.models import Invoice, InvoicePayment
 from cwsage.dates import Clock, DateParseError, SystemClock, parse_date, same_day_previous_month
-from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError
+from cwsage.errors import AmbiguousOutcome, ConfigurationError, CwsageError, RemoteRejection
 from cwsage.sage300.client import Sage300Client
 from cwsage.sage300.models import ARPostedDocument
 from cwsage.services.locks import write_lock
@@ -60,6 +70,8 @@ SYNC_RUN_KIND = "sync-payments"
 """Each sync is recorded as a run (``cwsage history`` lists it) whose summary keeps the invoices that still
 need attention, so that the next ``last-run`` sync looks at them again."""
 SINCE_CHOICES = ("last-run", "past-week", "past-two-weeks", "past-month")
+GROUP: Final = 16
+"""Invoices to write whose payment rows are read together (four rounds of the read pool) before each is written."""
 
 
 @dataclass
@@ -264,10 +276,7 @@ def _sync(
         # writing (they cost a request per invoice, Manage has no bulk read of them).
         plan = plan_payments(documents, invoices, {}, today=today)
         progress.stage("Updating payments in Manage", len(plan))
-        for doc, planned in zip(documents, plan, strict=True):
-            step = planned
-            if planned.needs_rows or planned.write is not None:
-                step = _settle_against_rows(manage, doc, invoices[doc.document_number], planned, dry_run, today)
+        for step in _settled(manage, documents, invoices, plan, dry_run=dry_run, today=today):
             result.rows.append(PaymentRow.of(step, preview=dry_run))
             progress.advance()
     except CwsageError as exc:
@@ -308,23 +317,135 @@ def _needing_attention(store: StateStore, actor: str) -> set[str]:
     return pending
 
 
-def _settle_against_rows(
-    manage: ManageClient, doc: ARPostedDocument, invoice: Invoice, step: PaymentStep, dry_run: bool, today: date
-) -> PaymentStep:
-    """Read the invoice's payment rows just before writing, settle the step on them, and write what it says.
+@dataclass
+class _Settling:
+    """One invoice of a group on its way: rows read before, the write, the twin check after."""
 
-    Another writer (a second machine, a person) may have written since Manage's totals were listed, so the write
-    is decided on rows read a moment before it, never on the listing alone.
+    doc: ARPostedDocument
+    invoice_id: int
+    invoice: Invoice
+    planned: PaymentStep
+    outcome: PaymentStep | None = None
+    """The step once settled on the rows (or failed)."""
+    before: list[InvoicePayment] = field(default_factory=list)
+    created: PaymentWrite | None = None
+    """The row this sync POSTed (and that landed): its twins are looked for once the group's writes are done."""
+
+    def fail(self, exc: CwsageError) -> None:
+        """The invoice failed: nothing more is sent for it, and its row says why."""
+        self.outcome = replace(self.planned, action=PaymentAction.FAILED, write=None, problem=exc.user_message)
+        self.created = None
+
+    def result(self) -> PaymentStep:
+        """The step to report."""
+        return self.outcome or self.planned
+
+
+def _settled(
+    manage: ManageClient,
+    documents: Sequence[ARPostedDocument],
+    invoices: Mapping[str, Invoice],
+    plan: Sequence[PaymentStep],
+    *,
+    dry_run: bool,
+    today: date,
+) -> Iterator[PaymentStep]:
+    """Each step of ``plan`` as it ends, in plan order; the steps that need rows or a write are settled by group.
+
+    A step the invoice totals decided without a write is final at once; the others are gathered :data:`GROUP` at a
+    time and settled by :func:`_settle_group`. Steps come out in the order of ``plan`` as soon as their group is done.
     """
-    assert invoice.id is not None
+    held: list[PaymentStep | _Settling] = []
+    group: list[_Settling] = []
+    for doc, planned in zip(documents, plan, strict=True):
+        if planned.needs_rows or planned.write is not None:
+            invoice = invoices[doc.document_number]
+            assert invoice.id is not None  # the plan asks for rows or a write only of an invoice Manage has
+            work = _Settling(doc, invoice.id, invoice, planned)
+            group.append(work)
+            held.append(work)
+        else:
+            held.append(planned)
+        if len(group) == GROUP:
+            _settle_group(manage, group, dry_run=dry_run, today=today)
+            yield from (item.result() if isinstance(item, _Settling) else item for item in held)
+            held, group = [], []
+    if group:
+        _settle_group(manage, group, dry_run=dry_run, today=today)
+    yield from (item.result() if isinstance(item, _Settling) else item for item in held)
+
+
+def _settle_group(manage: ManageClient, group: Sequence[_Settling], *, dry_run: bool, today: date) -> None:
+    """Read the group's payment rows (a few at a time), settle and write each in order, then converge new rows.
+
+    Another writer (a second machine, a person) may have written since Manage's totals were listed, so each write is
+    decided on rows read a moment before it, never on the listing alone; a create Manage refuses is looked at again
+    (:func:`_settled_elsewhere`), since within a group another writer has a little longer to get there first. Writes
+    stay in this thread, in plan order. A preview (``dry_run``) reads and settles, and writes nothing.
+    """
+    for work, before in zip(group, _read_rows(manage, [w.invoice_id for w in group]), strict=True):
+        if isinstance(before, CwsageError):
+            work.fail(before)
+            continue
+        work.before = before
+        settled = settle(work.doc, work.invoice, before, today=today)
+        work.outcome = settled
+        if settled.write is None or dry_run:
+            continue
+        try:
+            _write(manage, settled.write, before)
+        except RemoteRejection as exc:
+            elsewhere = _settled_elsewhere(manage, work, today) if settled.write.creates else None
+            if elsewhere is None:
+                work.fail(exc)
+            else:
+                work.outcome = elsewhere
+        except CwsageError as exc:
+            work.fail(exc)
+        else:
+            if settled.write.creates:
+                work.created = settled.write
+    created = [work for work in group if work.created is not None]
+    for work, after in zip(created, _read_rows(manage, [w.invoice_id for w in created]), strict=True):
+        assert work.created is not None
+        if isinstance(after, CwsageError):
+            work.fail(after)
+            continue
+        try:
+            _converge(manage, work.created, work.before, after)
+        except CwsageError as exc:
+            work.fail(exc)
+
+
+def _settled_elsewhere(manage: ManageClient, work: _Settling, today: date) -> PaymentStep | None:
+    """After Manage refused to create the row: whether another writer settled the invoice since its rows were read.
+
+    Manage refuses a payment above the invoice's balance, which is what a second machine's row of the same moment
+    leaves. The rows are read again: if they now leave nothing to write (and nothing wrong), that is the outcome;
+    otherwise (``None``) the refusal stands.
+    """
     try:
-        rows = manage.invoice_payments(invoice.id)
-        settled = settle(doc, invoice, rows, today=today)
-        if settled.write is not None and not dry_run:
-            _write(manage, settled.write, rows)
-        return settled
+        rows = manage.invoice_payments(work.invoice_id)
+    except CwsageError:
+        return None
+    step = settle(work.doc, work.invoice, rows, today=today)
+    if step.write is not None or step.action in ERROR_ACTIONS:
+        return None
+    log.info("invoice id %s was settled by another writer since its payments were read", work.invoice_id)
+    return step
+
+
+def _read_rows(manage: ManageClient, invoice_ids: Sequence[int]) -> list[list[InvoicePayment] | CwsageError]:
+    """The payment rows of each invoice, read a few at a time; an invoice whose read failed has its error instead."""
+    return read_all([partial(_rows_or_error, manage, invoice_id) for invoice_id in invoice_ids])
+
+
+def _rows_or_error(manage: ManageClient, invoice_id: int) -> list[InvoicePayment] | CwsageError:
+    """One invoice's payment rows, or why Manage did not give them (that invoice fails, not its group)."""
+    try:
+        return manage.invoice_payments(invoice_id)
     except CwsageError as exc:
-        return replace(step, action=PaymentAction.FAILED, write=None, problem=exc.user_message)
+        return exc
 
 
 def _write(manage: ManageClient, write: PaymentWrite, before: list[InvoicePayment]) -> None:
@@ -336,13 +457,10 @@ def _write(manage: ManageClient, write: PaymentWrite, before: list[InvoicePaymen
 
 
 def _create(manage: ManageClient, invoice_id: int, before: list[InvoicePayment], amount: Decimal, when: date) -> None:
-    """POST the payment row, then converge with any other writer of the same moment.
+    """POST the payment row; after an unclear answer, look before concluding anything (never post twice).
 
-    After an unclear answer, look before concluding anything (never post twice). After the write, read the
-    rows again: rows that were not there before (``before``) and carry the same amount and date were written
-    for this settlement — ours, and any that another cwsage (another machine, its own state store) wrote at the
-    same moment. The lowest payment id stays and the others are deleted; every writer applies the same rule, so
-    the end state holds the payment once whichever finishes first.
+    Raises:
+        AmbiguousOutcome: the answer was lost and the row is not there.
     """
     try:
         manage.create_payment(invoice_id, amount=amount, payment_date=when)
@@ -351,10 +469,23 @@ def _create(manage: ManageClient, invoice_id: int, before: list[InvoicePayment],
         if not any((p.amount or money.ZERO) == amount for p in landed):
             raise
         log.info("payment on invoice id %s landed despite the unclear answer", invoice_id)
+
+
+def _converge(
+    manage: ManageClient, write: PaymentWrite, before: Sequence[InvoicePayment], after: Sequence[InvoicePayment]
+) -> None:
+    """Converge with any other writer of the same moment, on the rows read after the write (``after``).
+
+    Rows that were not there before (``before``) and carry the same amount and date were written for this
+    settlement — ours, and any that another cwsage (another machine, its own state store) wrote at the same moment.
+    The lowest payment id stays and the others are deleted; every writer applies the same rule, so the end state
+    holds the payment once whichever finishes first.
+    """
+    invoice_id, amount, when = write.invoice_id, write.amount, write.payment_date
     known = {p.id for p in before}
     twins = sorted(
         p.id
-        for p in manage.invoice_payments(invoice_id)
+        for p in after
         if p.id is not None
         and p.id not in known
         and (p.amount or money.ZERO) == amount
