@@ -49,8 +49,8 @@ from cwsage.connectwise.models import (
     GLCaption,
     GLExport,
     Invoice,
-    InvoiceRef,
     InvoicePayment,
+    InvoiceRef,
     Location,
     ManageModel,
     Member,
@@ -770,9 +770,7 @@ class ManageClient(ApiClient):
             identity_keys=("id", "invoiceNumber"),
         )
 
-    def unposted_invoice_refs(
-        self, *, location_id: int | None = None, through: date | None = None
-    ) -> list[InvoiceRef]:
+    def unposted_invoice_refs(self, *, location_id: int | None = None, through: date | None = None) -> list[InvoiceRef]:
         """The id and number of each invoice :meth:`unposted_invoices` lists, all a batch selects invoices by.
 
         Asked for with ``fields=id,invoiceNumber`` and kept as :class:`InvoiceRef` row by row, so a selection of
