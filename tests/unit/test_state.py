@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, text, update
 
+from cwsage import money
 from cwsage.domain.location import DocumentLocation, DocumentPlace
 from cwsage.errors import BugError, RunConflict
 from cwsage.services.locks import write_lock, write_lock_name
@@ -189,14 +190,23 @@ def test_documents_state_machine_and_exact_json(store: StateStore) -> None:
         content_hash="abc",
         gl_entry_ids=[5, 6],
         payload=payload,
+        report=payload,
     )
     assert doc.state is DocState.INVALID
+    # JSON columns keep every Decimal with its type and exponent
+    assert doc.report == payload
+    assert str(doc.report["Amount"]) == "1234.50"
+    assert str(doc.report["Whole"]) == "100"
+    assert isinstance(doc.report["Whole"], Decimal)
+    assert str(doc.report["Lines"][0]["a"]) == "1E+2"
+    # a Sage payload keeps every value and its digits; whole amounts come back as ints (its Sage model makes
+    # them Decimals again, and they are sent as the same digits)
     assert doc.payload == payload
     assert doc.payload is not None
     assert str(doc.payload["Amount"]) == "1234.50"
-    assert str(doc.payload["Whole"]) == "100"
-    assert isinstance(doc.payload["Whole"], Decimal)
-    assert str(doc.payload["Lines"][0]["a"]) == "1E+2"
+    assert str(doc.payload["Tiny"]) == "0.0001"
+    assert doc.payload["Whole"] == 100
+    assert money.encode(doc.payload) == money.encode(payload)
     # update in place
     store.put_document(
         run.id,

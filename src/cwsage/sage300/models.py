@@ -206,6 +206,8 @@ class SageModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore", validate_assignment=True)
     sage_entity: ClassVar[V.Entity]
     sage_props: ClassVar[dict[str, V.Prop]] = {}
+    _enumerated: ClassVar[tuple[tuple[str, V.Prop], ...]] = ()
+    """The attributes whose property has a closed list of members (checked after validation)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -224,12 +226,13 @@ class SageModel(BaseModel):
             raise V.VocabularyError(f"{cls.__name__}: attributes must follow {entity.name}'s declared order")
         cls.sage_entity = entity
         cls.sage_props = props
+        cls._enumerated = tuple((name, prop) for name, prop in props.items() if prop.members)
 
     @model_validator(mode="after")
     def _keep_and_report_unknown_members(self, info: ValidationInfo) -> Self:
-        for name, prop in type(self).sage_props.items():
+        for name, prop in type(self)._enumerated:
             value = getattr(self, name)
-            if prop.members and isinstance(value, str) and value not in prop.members:
+            if isinstance(value, str) and value not in prop.members:
                 _report(info.context, UnknownMember(type(self).sage_entity.name, prop.name, value))
         return self
 
