@@ -201,9 +201,19 @@ def dumps(value: Any, *, keep_exponent: bool = False, **kwargs: Any) -> str:
         keep_exponent: Write integral Decimals (``Decimal("12")``, which would load back as the int 12) tagged, so
             that ``loads(..., keep_exponent=True)`` gives back the same type and exponent (the state store).
         **kwargs: Passed to :func:`json.dumps` (``indent``, ``sort_keys``, ``ensure_ascii`` …).
+
+    With at most ``indent`` and ``ensure_ascii``, the text is :func:`encode`'s laid out by msgspec, which is the
+    same text the standard encoder writes (a test compares them), at a fraction of the memory and time: a report
+    of 50,000 documents is not copied into marked strings first. Text that is not ASCII, unless
+    ``ensure_ascii=False``, goes the standard way, which escapes it.
     """
     if keep_exponent:
         value = _tag_integral_decimals(value)
+    indent = kwargs.get("indent")
+    if kwargs.keys() <= {"indent", "ensure_ascii"} and (indent is None or (type(indent) is int and indent > 0)):
+        text = msgspec.json.format(encode(value), indent=indent or 0).decode()
+        if not kwargs.get("ensure_ascii", True) or text.isascii():
+            return text
     return _TOKEN_RE.sub(r"\1", json.dumps(_convert(value), **kwargs))
 
 

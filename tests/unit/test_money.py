@@ -33,14 +33,14 @@ def test_dumps_never_goes_through_float(value: Decimal) -> None:
     assert money.loads(text)[0] == value
 
 
-@given(
-    st.recursive(
-        st.none() | st.booleans() | st.integers() | any_decimals | st.text(max_size=8),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-        max_leaves=20,
-    ),
-    st.booleans(),
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | any_decimals | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
 )
+
+
+@given(json_values, st.booleans())
 def test_encode_writes_the_same_json_values_as_dumps_compactly(value: object, keep_exponent: bool) -> None:
     fast = money.encode(value, keep_exponent=keep_exponent)
     slow = money.dumps(value, keep_exponent=keep_exponent, separators=(",", ":"), ensure_ascii=False)
@@ -50,6 +50,15 @@ def test_encode_writes_the_same_json_values_as_dumps_compactly(value: object, ke
         value, keep_exponent=keep_exponent, separators=(",", ":"), ensure_ascii=False, sort_keys=True
     )
     assert money.loads(fast, keep_exponent=keep_exponent) == money.loads(slow, keep_exponent=keep_exponent)
+
+
+@given(json_values, st.sampled_from([None, 1, 2]), st.booleans())
+def test_dumps_fast_path_writes_what_the_standard_encoder_writes(
+    value: object, indent: int | None, ascii_: bool
+) -> None:
+    fast = money.dumps(value, indent=indent, ensure_ascii=ascii_)
+    standard = money.dumps(value, indent=indent, ensure_ascii=ascii_, sort_keys=False)  # a keyword: json path
+    assert fast == standard
 
 
 def test_encode_writes_small_and_large_decimals_without_an_exponent() -> None:

@@ -83,6 +83,8 @@ def finish(
     records = store.documents(run.id, payloads=False)
     counts: Counter[DocState] = Counter(record.state for record in records)
     rows, issues = stored_rows(records, lambda record: str(record.state))
+    skipped = {r.key: r.where for r in records if r.state is DocState.SKIPPED}
+    del records  # the rows hold what the result needs; a report of 50,000 documents need not hold both
     outcome, status, message = _decide(job, counts, error, written_back)
     sage_batches = [batch.key for batch in store.sage_batches(run.id)]
     result = RunResult(
@@ -95,7 +97,7 @@ def finish(
         issues=issues,
         sage_batches=sage_batches,
         manage_batch=manage_batch,
-        skipped={r.key: r.where for r in records if r.state is DocState.SKIPPED},
+        skipped=skipped,
         warnings=job.warnings(poster.outcome.warnings if poster else []),
         requests=job.requests(),
         error=error,
