@@ -28,6 +28,7 @@ from pydantic import SecretStr
 
 from cwsage.config import ManageSettings
 from cwsage.connectwise.client import ManageClient
+from cwsage.connectwise.export import parse_export_text
 from cwsage.connectwise.models import ExportRequest
 from cwsage.domain.documents import DocKind, ReceivableDocument
 from cwsage.http import RetryPolicy
@@ -164,9 +165,12 @@ def clean() -> Translation:
 
 
 def _parse_and_translate(text: str) -> tuple[Any, Translation]:
-    from cwsage.connectwise.export import loads, parse_export
+    from cwsage.connectwise.export import loads, parse_export, parse_export_text
 
     export = parse_export(loads(text), source_ref="export T")
+    record_by_record = parse_export_text(text.encode(), source_ref="export T")
+    if record_by_record is not None:  # read from the text one record at a time: exactly the same export
+        assert record_by_record == export
     return export, translate(export)
 
 
@@ -225,6 +229,8 @@ def test_one_bad_record_never_stops_the_others(case: tuple[str, int, tuple[Any, 
     record = data[kind][index]
     corrupted = {**data, kind: _set(data[kind], (index, *path), MARK)}
     export, translation = _parse_and_translate(_wire(corrupted, fragment))  # never raises
+    shaped = parse_export_text(_wire(corrupted, fragment).encode(), source_ref="export T") is not None
+    event("read record by record" if shaped else "read whole (not the export's shape)")
 
     # every other list is read in full; this one loses at most the corrupted record
     for other in KINDS:
@@ -386,6 +392,17 @@ def test_an_unreadable_transfer_line_blocks_its_whole_transfer() -> None:
     assert any(i.document_key == key and i.blocking for i in translation.issues)
     others = {d.key for d in clean().documents if d.kind is DocKind.IC_TRANSFER} - {key}
     assert not {i.document_key for i in translation.issues if i.blocking} & others
+
+
+def test_the_text_is_read_record_by_record_unless_it_does_not_have_the_exports_shape() -> None:
+    from cwsage.connectwise.export import loads, parse_export, parse_export_text
+
+    text = _wire(base_export())
+    export = parse_export_text(text.encode(), source_ref="export T")
+    assert export is not None and export == parse_export(loads(text), source_ref="export T")
+    assert export.transactions and not export.unreadable
+    for not_the_shape in ('["not", "an", "export"]', '{"transactions": {}}', '{"transactions": [NaN]}', "{"):
+        assert parse_export_text(not_the_shape.encode(), source_ref="export T") is None
 
 
 def test_an_export_that_is_not_an_object_is_still_one_clear_error() -> None:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from cwsage import money
 from cwsage.concurrency import read_all
 from cwsage.connectwise.conditions import C, Condition
-from cwsage.connectwise.export import loads, parse_export
+from cwsage.connectwise.export import loads, parse_export, parse_export_text
 from cwsage.connectwise.lean import is_lean, read_record
 from cwsage.connectwise.models import (
     AccountingBatch,
@@ -836,9 +836,13 @@ class ManageClient(ApiClient):
         response = self._request(
             "POST", "finance/accounting/export", json_body=request.to_payload(), safe=True, timeout=self._long_timeout
         )
-        ref = f"export {request.batch_identifier or ''}".strip()
+        return self._export(response, "the export", f"export {request.batch_identifier or ''}".strip())
+
+    def _export(self, response: httpx.Response, what: str, source_ref: str) -> GLExport:
+        """The export in ``response``, read record by record (see :func:`parse_export_text`)."""
         with acyclic():  # millions of fresh containers, none in a cycle (gc_policy)
-            return parse_export(self._json(response, "the export"), source_ref=ref)
+            export = parse_export_text(response.content, source_ref=source_ref)
+            return export or parse_export(self._json(response, what), source_ref=source_ref)
 
     def create_batch(self, request: CreateBatchRequest) -> None:
         """``POST /finance/accounting/batches``: mark the GL entries batched. Creating: never blindly retried.
@@ -891,7 +895,7 @@ class ManageClient(ApiClient):
             safe=True,
             timeout=self._long_timeout,
         )
-        return parse_export(self._json(response, "the re-export"), source_ref=f"re-export of batch {batch_id}")
+        return self._export(response, "the re-export", f"re-export of batch {batch_id}")
 
     def delete_batch(self, batch_id: int) -> None:
         """``DELETE /finance/accounting/batches/{id}`` (reopens its records). Not retried blindly."""

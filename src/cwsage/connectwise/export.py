@@ -15,10 +15,12 @@ the second).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -96,11 +98,47 @@ def parse_export(data: Any, *, source_ref: str) -> GLExport:
             "expected",
             hint="Check that the site points at ConnectWise Manage; run again with --verbose for the log.",
         )
+    settings = data.get("exportSettings")
+    return _read_lists(data.get, settings if isinstance(settings, dict) else {})
+
+
+_EXPORT_SHAPE = msgspec.json.Decoder(
+    msgspec.defstruct(
+        "ExportShape",
+        [(kind.value, list[msgspec.Raw] | None, None) for kind in RecordKind]
+        + [("exportSettings", msgspec.Raw, msgspec.Raw(b"{}"))],
+    )
+)
+"""The export's record lists, each record kept as its undecoded JSON text (the other keys are skipped)."""
+
+
+def parse_export_text(content: bytes, *, source_ref: str) -> GLExport | None:
+    """Read a ``GLExport`` answer record by record from its text, decoding one record at a time.
+
+    The same records, problems and order as :func:`parse_export` on the decoded text, but without ever holding the
+    whole answer decoded: at 10,000 invoices Manage's answer is ~140 MB of JSON, several times that as Python
+    objects, of which each record is needed only until it is read into its model.
+
+    Returns:
+        The export, or ``None`` when the text is not an export object with lists of JSON values (malformed JSON,
+        a ``NaN`` anywhere, a list that is not a list): read it whole with :func:`loads` and :func:`parse_export`
+        then, which says what is wrong or reads it the lenient way.
+    """
+    try:
+        shape = _EXPORT_SHAPE.decode(content)
+    except msgspec.DecodeError:
+        return None
+    settings = loads(bytes(getattr(shape, "exportSettings")))  # noqa: B009 - a field made at run time
+    return _read_lists(lambda name: getattr(shape, name), settings if isinstance(settings, dict) else {})
+
+
+def _read_lists(list_named: Callable[[str], Any], settings: dict[str, Any]) -> GLExport:
+    """The export from each record list (``list_named(kind.value)``): records, or their JSON text."""
     lists: dict[str, list[ManageModel]] = {}
     unreadable: list[UnreadableRecord] = []
     for kind, model in RECORD_MODELS.items():
         parsed: list[ManageModel] = []
-        raw = data.get(kind.value)
+        raw = list_named(kind.value)
         if raw is None:
             rows: list[Any] = []
         elif isinstance(raw, list):
@@ -110,16 +148,13 @@ def parse_export(data: Any, *, source_ref: str) -> GLExport:
             problem = FieldProblem(kind.value, _short(raw), "a list of records", f"got {_type_name(raw)}")
             unreadable.append(UnreadableRecord(kind, -1, RecordIdentity(), (problem,)))
         for position, row in enumerate(rows):
-            record = _read_record(kind, model, position, row)
+            record = _read_record(kind, model, position, loads(bytes(row)) if type(row) is msgspec.Raw else row)
             if isinstance(record, UnreadableRecord):
                 unreadable.append(record)
             else:
                 parsed.append(record)
         lists[_FIELD_OF_KIND[kind]] = parsed
-    settings = data.get("exportSettings")
-    return GLExport.model_validate(
-        {"export_settings": settings if isinstance(settings, dict) else {}, **lists, "unreadable": tuple(unreadable)}
-    )
+    return GLExport.model_validate({"export_settings": settings, **lists, "unreadable": tuple(unreadable)})
 
 
 def _read_record(kind: RecordKind, model: type[ManageModel], position: int, row: Any) -> ManageModel | UnreadableRecord:
