@@ -505,3 +505,7 @@ def test_an_export_taken_in_parts_translates_exactly_as_one(context: Context, mo
     assert len(calls) > 3 and max(calls) == 7
     assert [(d.key, d.state, d.total) for d in parts.documents] == [(d.key, d.state, d.total) for d in whole.documents]
     assert sorted(i.line() for i in parts.issues) == sorted(i.line() for i in whole.issues)
+    # the preview is summed part by part: the same GL impact, totals and message as from one part
+    assert parts.preview is not None and whole.preview is not None
+    assert parts.preview.as_dict() == whole.preview.as_dict()
+    assert parts.message == whole.message and parts.outcome == whole.outcome

@@ -88,12 +88,6 @@ class Translation:
     issues: list[Issue] = field(default_factory=list)
     unreadable_keys: set[str] = field(default_factory=set)
 
-    def extend(self, other: Translation) -> None:
-        """Add the documents and issues of another export's translation (an export taken in parts)."""
-        self.documents.extend(other.documents)
-        self.issues.extend(other.issues)
-        self.unreadable_keys |= other.unreadable_keys
-
     @property
     def readable_documents(self) -> list[Document]:
         """The documents translated from records that could be read (the ones to validate and post)."""

@@ -22,11 +22,11 @@ from cwsage.mapping.validate import blocking_keys
 from cwsage.services.batch_numbers import next_free_batch_number
 from cwsage.services.context import BatchSettings, Context
 from cwsage.services.create_missing import MissingRecords, create_missing, defaults_of
-from cwsage.services.exporting import translate_parts, translate_selection
+from cwsage.services.exporting import translate_parts
 from cwsage.services.job import BatchJob
 from cwsage.services.locks import write_lock
 from cwsage.services.outcome import finish, replay
-from cwsage.services.preview import fail_before_posting, preview, preview_message
+from cwsage.services.preview import PreviewParts, fail_before_posting, preview_message
 from cwsage.services.rerun import rerun_batch
 from cwsage.services.results import Outcome, RunResult
 from cwsage.services.selection import (
@@ -62,13 +62,12 @@ def check(ctx: Context, request: RunRequest) -> RunResult:
     selection = select(ctx, request, strict=True)
     if selection.empty:
         return RunResult("check", job.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
-    translation = translate_selection(ctx, request, selection)
-    prepared = job.prepare(translation, create_missing=request.create_missing, conflicts_are_errors=True)
-    errors = sum(1 for i in prepared.issues if i.blocking)
-    message = f"{len(prepared.documents)} document(s) checked: " + (
+    parts = _preview_in_parts(job, request, selection)
+    errors = sum(1 for i in parts.issues if i.blocking)
+    message = f"{parts.documents} document(s) checked: " + (
         f"{errors} problem(s) must be fixed before posting." if errors else "everything maps to Sage 300."
     )
-    result = preview(job, prepared, message, skip_in_sage=False)
+    result = parts.result(job, message)
     if errors:
         result.outcome = Outcome.FAILED_BEFORE_POSTING
     return result
@@ -84,12 +83,8 @@ def run_batch(ctx: Context, request: RunRequest) -> RunResult:
         selection = select(ctx, request, strict=True)
         if selection.empty:
             return RunResult("run", request.batch_number, Outcome.NOTHING_TO_DO, "No unposted records match.")
-        prepared = job.prepare(
-            translate_selection(ctx, request, selection),
-            create_missing=request.create_missing,
-            conflicts_are_errors=True,
-        )
-        return preview(job, prepared, preview_message(request, prepared), skip_in_sage=False)
+        parts = _preview_in_parts(job, request, selection)
+        return parts.result(job, preview_message(request, parts))
     if not unfinished and (request.include or request.exclude) and finished_same(store, request) is None:
         select(ctx, request, strict=True)  # a wrong id is refused before a run is created (nothing left behind)
     # The lock is taken before a run is created or resumed: a refused second run leaves nothing behind.
@@ -191,6 +186,20 @@ def _run_locked(ctx: Context, job: BatchJob, request: RunRequest, run_id: str, *
             if not run.reached(RunPhase.WRITTEN_BACK):
                 store.set_phase(run.id, RunPhase.WRITTEN_BACK)
     return finish(job, run, poster, error=error, manage_batch=manage_batch, written_back=True)
+
+
+def _preview_in_parts(job: BatchJob, request: RunRequest, selection: Selection) -> PreviewParts:
+    """Export, translate and prepare the selection one export part at a time, keeping only what a preview shows."""
+    master = job.load_master()
+    seen: dict[str, str] = {}
+    parts = PreviewParts(skip_in_sage=False)
+    for translation in translate_parts(job.ctx, request, selection):
+        parts.add(
+            job.prepare(
+                translation, create_missing=request.create_missing, conflicts_are_errors=True, master=master, seen=seen
+            )
+        )
+    return parts
 
 
 def _prepare_in_parts(

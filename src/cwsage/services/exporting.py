@@ -59,14 +59,6 @@ EXPORT_CHUNK = 500
 before the next one is asked for, so memory does not grow with the whole selection's export."""
 
 
-def translate_selection(ctx: Context, request: RunRequest, selection: Selection) -> Translation:
-    """The whole selection exported and translated (see :func:`translate_parts`), as one translation."""
-    translation = Translation()
-    for part in translate_parts(ctx, request, selection):
-        translation.extend(part)
-    return translation
-
-
 def translate_parts(ctx: Context, request: RunRequest, selection: Selection) -> Iterator[Translation]:
     """Export the selected records from Manage in parts and translate each part as it is asked for.
 

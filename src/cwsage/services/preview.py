@@ -3,67 +3,102 @@ batch whose validation failed (nothing sent anywhere)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from cwsage.domain.documents import Document
-from cwsage.domain.issues import Severity
+from cwsage.domain.issues import Issue, Severity
 from cwsage.mapping.dispatch import destination
 from cwsage.mapping.validate import blocking_keys
 from cwsage.services.job import BatchJob, Prepared, row, stored_rows
 from cwsage.services.reports import write_reports
-from cwsage.services.results import Outcome, PreviewState, RunResult, build_preview
+from cwsage.services.results import DocumentRow, Outcome, Preview, PreviewState, RunResult, build_preview
 from cwsage.services.selection import RunRequest
 from cwsage.state.store import DocState, RunRecord, RunStatus
 
 
+@dataclass
+class PreviewParts:
+    """A preview collected one prepared part at a time: it keeps the report rows, never the documents.
+
+    Attributes:
+        skip_in_sage: Documents Sage already has are shown as skipped (a rerun), not as problems.
+        documents: Documents seen.
+        postable: Documents that would post (no blocking problem, a Sage payload).
+        bad: Documents with a blocking problem.
+        any_blocking: Whether any blocking problem was found (on a document or on the batch).
+    """
+
+    skip_in_sage: bool
+    rows: list[DocumentRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    impact: Preview = field(default_factory=Preview)
+    documents: int = 0
+    postable: int = 0
+    bad: int = 0
+    any_blocking: bool = False
+
+    def add(self, prepared: Prepared) -> None:
+        """Add one prepared part: its rows, issues, skipped documents and GL impact."""
+        blocked = blocking_keys(prepared.issues)
+        by_key: dict[str, list[str]] = {}
+        for issue in prepared.issues:
+            by_key.setdefault(issue.document_key, []).append(issue.line())
+        would_post: list[Document] = []
+        labels = {doc.key: destination(doc, prepared.master) for doc in prepared.documents}
+        for doc in prepared.documents:
+            kind = labels[doc.key]
+            if self.skip_in_sage and doc.key in prepared.in_sage:
+                self.skipped[doc.key] = prepared.in_sage[doc.key].describe()
+                self.rows.append(row(doc, DocState.SKIPPED, prepared.in_sage[doc.key].describe(), kind=kind))
+            elif doc.key in blocked:
+                self.rows.append(row(doc, DocState.INVALID, messages=by_key.get(doc.key, []), kind=kind))
+            else:
+                would_post.append(doc)
+                self.rows.append(row(doc, PreviewState.WOULD_POST, messages=by_key.get(doc.key, []), kind=kind))
+        self.impact.add(build_preview(would_post, prepared.master.home_currency, labels))
+        self.issues.extend(prepared.issues)
+        self.documents += len(prepared.documents)
+        self.bad += len({doc.key for doc in prepared.documents} & blocked)
+        self.postable += sum(1 for doc in prepared.documents if doc.key not in blocked and doc.key in prepared.items)
+        self.any_blocking = self.any_blocking or bool(blocked)
+
+    def result(self, job: BatchJob, message: str) -> RunResult:
+        """The result of the dry run or check previewed."""
+        return RunResult(
+            kind=job.kind,
+            batch_number=job.batch_number,
+            outcome=Outcome.PREVIEW,
+            message=message,
+            documents=self.rows,
+            issues=self.issues,
+            skipped=self.skipped,
+            warnings=job.warnings(),
+            preview=self.impact,
+            requests=job.requests(),
+        )
+
+
 def preview(job: BatchJob, prepared: Prepared, message: str, *, skip_in_sage: bool) -> RunResult:
-    """The result of a dry run or a check: every document, its issues, the GL impact."""
-    blocked = blocking_keys(prepared.issues)
-    by_key: dict[str, list[str]] = {}
-    for issue in prepared.issues:
-        by_key.setdefault(issue.document_key, []).append(issue.line())
-    rows = []
-    would_post: list[Document] = []
-    skipped: dict[str, str] = {}
-    labels = {doc.key: destination(doc, prepared.master) for doc in prepared.documents}
-    for doc in prepared.documents:
-        kind = labels[doc.key]
-        if skip_in_sage and doc.key in prepared.in_sage:
-            skipped[doc.key] = prepared.in_sage[doc.key].describe()
-            rows.append(row(doc, DocState.SKIPPED, prepared.in_sage[doc.key].describe(), kind=kind))
-        elif doc.key in blocked:
-            rows.append(row(doc, DocState.INVALID, messages=by_key.get(doc.key, []), kind=kind))
-        else:
-            would_post.append(doc)
-            rows.append(row(doc, PreviewState.WOULD_POST, messages=by_key.get(doc.key, []), kind=kind))
-    return RunResult(
-        kind=job.kind,
-        batch_number=job.batch_number,
-        outcome=Outcome.PREVIEW,
-        message=message,
-        documents=rows,
-        issues=prepared.issues,
-        skipped=skipped,
-        warnings=job.warnings(),
-        preview=build_preview(would_post, prepared.master.home_currency, labels),
-        requests=job.requests(),
-    )
+    """The result of a dry run of one prepared whole (a rerun): every document, its issues, the GL impact."""
+    parts = PreviewParts(skip_in_sage=skip_in_sage)
+    parts.add(prepared)
+    return parts.result(job, message)
 
 
-def preview_message(request: RunRequest, prepared: Prepared) -> str:
+def preview_message(request: RunRequest, parts: PreviewParts) -> str:
     """What the run previewed would do, as the run itself would decide it (all or nothing without --skip-invalid)."""
-    blocked = blocking_keys(prepared.issues)
-    postable = [d for d in prepared.documents if d.key not in blocked and d.key in prepared.items]
-    bad = len({d.key for d in prepared.documents} & blocked)
     head = f"Preview of batch {request.batch_number}"
     tail = "Nothing was changed anywhere."
-    if not blocked:
-        return f"{head}: all {len(postable)} document(s) would be posted. {tail}"
-    if not request.skip_invalid or not postable:
+    if not parts.any_blocking:
+        return f"{head}: all {parts.postable} document(s) would be posted. {tail}"
+    if not request.skip_invalid or not parts.postable:
         return (
-            f"{head}: the run would fail before posting: {bad} document(s) have problems that must be fixed first, "
-            f"so nothing would be sent to Sage 300 (with --skip-invalid the other {len(postable)} would be posted). "
-            f"{tail}"
+            f"{head}: the run would fail before posting: {parts.bad} document(s) have problems that must be fixed "
+            f"first, so nothing would be sent to Sage 300 (with --skip-invalid the other {parts.postable} would be "
+            f"posted). {tail}"
         )
-    return f"{head}: {len(postable)} document(s) would be posted; {bad} with problems would be left out. {tail}"
+    return f"{head}: {parts.postable} document(s) would be posted; {parts.bad} with problems would be left out. {tail}"
 
 
 def fail_before_posting(job: BatchJob, run: RunRecord) -> RunResult:

@@ -131,6 +131,15 @@ class Preview:
     gl_impact: dict[tuple[str, str], tuple[Decimal, Decimal]] = field(default_factory=dict)  # (account, cur) -> dr, cr
     totals: dict[tuple[str, str], tuple[int, Decimal]] = field(default_factory=dict)  # (kind, cur) -> count, total
 
+    def add(self, other: Preview) -> None:
+        """Add ``other``'s impact and totals (the preview of another part of the same batch)."""
+        for key, (debit, credit) in other.gl_impact.items():
+            was_debit, was_credit = self.gl_impact.get(key, (money.ZERO, money.ZERO))
+            self.gl_impact[key] = (was_debit + debit, was_credit + credit)
+        for key, (count, amount) in other.totals.items():
+            was_count, was_amount = self.totals.get(key, (0, money.ZERO))
+            self.totals[key] = (was_count + count, was_amount + amount)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {

@@ -14,7 +14,7 @@ from cwsage.connectwise import models as cw
 from cwsage.connectwise.client import ManageRejection
 from cwsage.domain.issues import Issue
 from cwsage.errors import AmbiguousOutcome, SourceDataError
-from cwsage.services.exporting import translate_selection
+from cwsage.services.exporting import translate_parts
 from cwsage.services.job import BatchJob
 from cwsage.services.progress import checkpoint
 from cwsage.services.selection import request_of, select
@@ -95,8 +95,8 @@ def _still_unbatched(job: BatchJob, run: RunRecord) -> set[int]:
     selection = select(job.ctx, request)
     if selection.empty:
         return set()
-    translation = translate_selection(job.ctx, request, selection)
-    return {gl_id for doc in translation.readable_documents for gl_id in doc.gl_entry_ids}
+    parts = translate_parts(job.ctx, request, selection)
+    return {gl_id for part in parts for doc in part.readable_documents for gl_id in doc.gl_entry_ids}
 
 
 def _not_marked(job: BatchJob, run: RunRecord, landed: dict[str, list[int]], refused: set[int]) -> dict[str, list[int]]:
