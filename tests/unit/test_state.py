@@ -88,6 +88,23 @@ def test_migrations_create_every_table_on_sqlite(sqlite_url: str) -> None:
         assert current_revision(again.engine) == "0003_run_phases"
 
 
+def test_the_newest_revision_known_without_alembic_is_alembics_head(sqlite_url: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from cwsage.state.store import HEAD_REVISION, MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
+    # a database one revision behind is still upgraded (the shortcut is taken only at the head)
+    with StateStore.open(sqlite_url, migrate=False) as store:
+        migrate(store.engine, "0002_sage_discovery")
+        assert current_revision(store.engine) == "0002_sage_discovery"
+    with StateStore.open(sqlite_url) as store:
+        assert current_revision(store.engine) == HEAD_REVISION
+
+
 @pytest.mark.postgres
 def test_migrations_create_every_table_on_postgresql(pg_schema: str) -> None:
     with StateStore.open(PG_URL, schema=pg_schema) as store:

@@ -91,7 +91,7 @@ class Outcome(StrEnum):
         }[self]
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentRow:
     """One document as a report shows it."""
 
