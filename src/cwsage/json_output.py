@@ -128,6 +128,8 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, PurePath):
         return str(value)
+    if isinstance(value, money.LazyArray):
+        return value.map(jsonable)
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -236,7 +238,9 @@ def document(kind: str, exit_code: int, payload: Mapping[str, Any] | None = None
 
 
 def _write(obj: Mapping[str, Any]) -> None:
-    typer.echo(money.dumps(obj, indent=2, ensure_ascii=False))
+    for part in money.dump_parts(dict(obj), indent=2, ensure_ascii=False):  # a long list goes out item by item
+        typer.echo(part, nl=False)
+    typer.echo("")
 
 
 def emit(kind: str, exit_code: int, payload: Mapping[str, Any]) -> None:

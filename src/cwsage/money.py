@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -215,6 +215,52 @@ def dumps(value: Any, *, keep_exponent: bool = False, **kwargs: Any) -> str:
         if not kwargs.get("ensure_ascii", True) or text.isascii():
             return text
     return _TOKEN_RE.sub(r"\1", json.dumps(_convert(value), **kwargs))
+
+
+class LazyArray:
+    """A JSON array whose items are made only as :func:`dump_parts` writes them (or as it is iterated).
+
+    For the one long list of a report (a result's documents): 50,000 rows are written one at a time instead of
+    being held as 50,000 dicts and one long text. Iterating it again makes the items again.
+
+    Args:
+        source: The sized, re-iterable collection the items come from.
+        make: Turns one element of ``source`` into its JSON value.
+    """
+
+    def __init__(self, source: Sequence[Any], make: Callable[[Any], Any]) -> None:
+        self._source = source
+        self._make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        make = self._make
+        return (make(item) for item in self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def map(self, convert: Callable[[Any], Any]) -> LazyArray:
+        """The same array with ``convert`` applied to each item as it is made."""
+        make = self._make
+        return LazyArray(self._source, lambda item: convert(make(item)))
+
+
+def dump_parts(value: dict[str, Any], *, indent: int = 2, ensure_ascii: bool = True) -> Iterator[str]:
+    """``dumps(value, indent=indent, ensure_ascii=ensure_ascii)`` in parts, each :class:`LazyArray` of ``value``'s
+    own keys written one item at a time (the text is the same as if they were lists)."""
+    marks = {key: f"\u0000cwsage-lazy:{key}" for key, item in value.items() if isinstance(item, LazyArray)}
+    text = dumps({key: marks.get(key, item) for key, item in value.items()}, indent=indent, ensure_ascii=ensure_ascii)
+    inner = " " * (2 * indent)
+    for key, mark in marks.items():
+        head, _, text = text.partition(dumps(mark, ensure_ascii=ensure_ascii))
+        yield head
+        first = True
+        for item in value[key]:
+            lines = dumps(item, indent=indent, ensure_ascii=ensure_ascii).replace("\n", "\n" + inner)
+            yield ("[\n" if first else ",\n") + inner + lines
+            first = False
+        yield "[]" if first else "\n" + " " * indent + "]"
+    yield text
 
 
 _DECIMAL_TAG = "$decimal"

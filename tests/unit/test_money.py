@@ -61,6 +61,23 @@ def test_dumps_fast_path_writes_what_the_standard_encoder_writes(
     assert fast == standard
 
 
+@given(
+    st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+    st.lists(json_values, max_size=5),
+    st.sampled_from([1, 2, 4]),
+    st.booleans(),
+)
+def test_dump_parts_writes_a_lazy_array_as_the_same_text_as_a_list(
+    head: dict[str, object], items: list[object], indent: int, ascii_: bool
+) -> None:
+    made: list[object] = []
+    lazy = money.LazyArray(items, lambda item: made.append(item) or item)
+    value = {**head, "documents": lazy, "after": {"n": Decimal("1.50")}}
+    text = "".join(money.dump_parts(value, indent=indent, ensure_ascii=ascii_))
+    assert text == money.dumps({**value, "documents": items}, indent=indent, ensure_ascii=ascii_)
+    assert made == items  # each item made once, as it was written
+
+
 def test_encode_writes_small_and_large_decimals_without_an_exponent() -> None:
     assert money.encode([Decimal("1E-7"), Decimal("1E+2"), Decimal("12.50")]) == b"[0.0000001,100,12.50]"
     assert money.encode({"a": Decimal("12")}, keep_exponent=True) == b'{"a":{"$decimal":"12"}}'

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cwsage.domain.issues import Issue
 from cwsage.errors import Actor, CwsageError
 from cwsage.services.job import BatchJob, stored_rows
 from cwsage.services.posting import Poster
 from cwsage.services.progress import checkpoint
 from cwsage.services.reports import write_reports
-from cwsage.services.results import Outcome, RunResult
+from cwsage.services.results import DocumentRow, Outcome, RunResult
 from cwsage.state.store import DocState, RunKind, RunRecord, RunStatus
 
 _THEN: dict[Actor, str] = {
@@ -80,11 +81,16 @@ def finish(
 ) -> RunResult:
     """Decide the outcome, store it (unless ``store_outcome`` is false), save the reports, build the result."""
     store = job.ctx.store
-    records = store.documents(run.id, payloads=False)
-    counts: Counter[DocState] = Counter(record.state for record in records)
-    rows, issues = stored_rows(records, lambda record: str(record.state))
-    skipped = {r.key: r.where for r in records if r.state is DocState.SKIPPED}
-    del records  # the rows hold what the result needs; a report of 50,000 documents need not hold both
+    counts: Counter[DocState] = Counter()
+    rows: list[DocumentRow] = []
+    issues: list[Issue] = []
+    skipped: dict[str, str] = {}
+    for records in store.document_pages(run.id, payloads=False):  # one page of stored records at a time
+        page_rows, page_issues = stored_rows(records, lambda record: str(record.state))
+        rows += page_rows
+        issues += page_issues
+        counts.update(record.state for record in records)
+        skipped.update((r.key, r.where) for r in records if r.state is DocState.SKIPPED)
     outcome, status, message = _decide(job, counts, error, written_back)
     sage_batches = [batch.key for batch in store.sage_batches(run.id)]
     result = RunResult(

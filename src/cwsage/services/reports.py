@@ -77,5 +77,5 @@ def write_reports(reports_dir: Path, result: RunResult, audit: Iterable[dict[str
     write_private(paths["full_log"], (redact(line) for line in full_log_lines(result, audit)))
     data = result.as_dict()
     data["reports"] = {name: str(path) for name, path in paths.items()}
-    write_private(paths["json"], redact(money.dumps(data, indent=2)))
+    write_private(paths["json"], (redact(part) for part in money.dump_parts(data, indent=2)))
     return paths

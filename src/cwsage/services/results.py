@@ -267,7 +267,7 @@ class RunResult:
             "skipped": self.skipped,
             "warnings": self.warnings,
             "issues": [issue.as_dict() for issue in self.issues],
-            "documents": [row.as_dict() for row in self.documents],
+            "documents": money.LazyArray(self.documents, DocumentRow.as_dict),  # made row by row when written
             "preview": self.preview.as_dict() if self.preview else None,
             "reports": {name: str(path) for name, path in self.reports.items()},
             "requests": self.requests,

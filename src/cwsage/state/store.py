@@ -876,11 +876,27 @@ class StateStore:
             payloads: Also read each Sage payload (the largest column by far); reports and outcomes do not need
                 it (their records then have ``payload`` ``None``).
         """
-        query = select(*_record_columns(payload=payloads)).where(DocumentRow.run_id == run_id)
-        if state is not None:
-            query = query.where(DocumentRow.state == DocState(state).value)
-        with self._sessions() as session:
-            return [_document_record(r, payload=payloads) for r in session.execute(query.order_by(DocumentRow.id))]
+        return [record for page in self.document_pages(run_id, state=state, payloads=payloads) for record in page]
+
+    def document_pages(
+        self, run_id: str, *, state: DocState | None = None, payloads: bool = True, page: int = 2000
+    ) -> Iterator[list[DocumentRecord]]:
+        """:meth:`documents`, read ``page`` at a time as they are consumed (a report of a large run reads its
+        documents without holding them all)."""
+        after = 0
+        while True:
+            query = select(*_record_columns(payload=payloads)).where(
+                DocumentRow.run_id == run_id, DocumentRow.id > after
+            )
+            if state is not None:
+                query = query.where(DocumentRow.state == DocState(state).value)
+            with self._sessions() as session:
+                rows = list(session.execute(query.order_by(DocumentRow.id).limit(page)))
+            if rows:
+                yield [_document_record(r, payload=payloads) for r in rows]
+            if len(rows) < page:
+                return
+            after = rows[-1].id
 
     def document_keys(self, run_id: str, *, state: DocState, target: str | None = None) -> list[str]:
         """The keys of the run's documents in ``state`` (posted as ``target`` if given), in insertion order."""
