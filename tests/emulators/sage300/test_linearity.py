@@ -80,3 +80,31 @@ def test_no_journal_is_kept_without_a_snapshot_and_restore_undoes_only_the_chang
     emu.restore(snapshot)
     assert emu.store.store.work - before < 40 * changes
     assert len(emu.store.rows("AR/ARPostedDocuments")) == 330
+
+
+def test_reading_every_page_of_a_filtered_listing_filters_the_table_once() -> None:
+    emu = create_app()
+    _work_of(emu, 0, 1000)  # ~1,000 posted documents, 100 pages at the default page size of 10
+    transport = httpx.ASGITransport(app=emu.app)
+
+    async def read_all(params: dict[str, str]) -> tuple[list[str], int]:
+        headers = {"Content-Type": "application/json"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url=BASE, auth=("CWSAGE", "DEMO"), headers=headers
+        ) as http:
+            before = emu.store.store.work
+            page = (await http.get("/AR/ARPostedDocuments", params=params)).json()
+            numbers = [row["DocumentNumber"] for row in page["value"]]
+            while link := page.get("@odata.nextLink"):
+                page = (await http.get(link)).json()
+                numbers += [row["DocumentNumber"] for row in page["value"]]
+            return numbers, emu.store.store.work - before
+
+    query = {"$filter": "DocumentType eq 'Invoice'", "$orderby": "DocumentNumber desc"}
+    numbers, work = asyncio.run(read_all(query))
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) > 1000
+    assert work < 3 * len(emu.store.rows("AR/ARPostedDocuments")), work  # one pass, not one per page
+
+    _work_of(emu, 1000, 50)  # a change empties the kept answers: the next listing sees the new documents
+    again, _ = asyncio.run(read_all(query))
+    assert len(again) == len(numbers) + 50 and again[0] == "LN0001049"

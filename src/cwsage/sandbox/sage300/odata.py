@@ -582,6 +582,20 @@ def matching_rows(table: Table, query: Query, limit: int) -> tuple[list[Any], in
     """
     if query.filter is None and not query.orderby:
         return list(table.scan(query.skip, limit)), len(table)
+    memo = repr((query.filter, query.orderby))
+    rows = table.answers.get(memo)
+    if rows is None:
+        rows = table.answers[memo] = _answer(table, query)
+        if len(table.answers) > _ANSWERS_KEPT:
+            del table.answers[next(iter(table.answers))]
+    return rows[query.skip : query.skip + limit], len(rows)
+
+
+_ANSWERS_KEPT = 8
+
+
+def _answer(table: Table, query: Query) -> list[Any]:
+    """Every row matching ``query``'s filter, in its order."""
     if query.filter is not None:
         candidates = plan(query.filter, table)
         node = query.filter
@@ -597,7 +611,7 @@ def matching_rows(table: Table, query: Query, limit: int) -> tuple[list[Any], in
         rows = list(table.scan())
     for name, descending in reversed(query.orderby):
         rows.sort(key=_row_sort_key(name), reverse=descending)
-    return rows[query.skip : query.skip + limit], len(rows)
+    return rows
 
 
 def project(row: Mapping[str, Any], select: list[str] | None) -> dict[str, Any]:

@@ -170,6 +170,9 @@ class Table:
         self._hash: dict[str, dict[Hashable, set[Key]]] = {name: {} for name in spec.hash_indexes}
         self._sorted: dict[str, SortedList] = {name: SortedList() for name in spec.sorted_indexes}
         self._count = counter
+        self.answers: dict[str, list[Row]] = {}
+        """Whole filtered and ordered answers by query (the pages of one listing are cut from one answer instead of
+        filtering and sorting the table again per page, which made paging quadratic); any change empties it."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -225,17 +228,20 @@ class Table:
 
     # -- raw changes (the store journals them) -------------------------------------------------------
     def _insert(self, key: Key, row: Row) -> None:
+        self.answers.clear()
         self.rows[key] = row
         self._order.add(key)
         self._index(key, row)
 
     def _remove(self, key: Key) -> Row:
+        self.answers.clear()
         row = self.rows.pop(key)
         self._order.remove(key)
         self._unindex(key, row)
         return row
 
     def _replace(self, key: Key, row: Row) -> Row:
+        self.answers.clear()
         old = self.rows[key]
         self._unindex(key, old)
         self.rows[key] = row
