@@ -212,7 +212,7 @@ def dumps(value: Any, *, keep_exponent: bool = False, **kwargs: Any) -> str:
     indent = kwargs.get("indent")
     if kwargs.keys() <= {"indent", "ensure_ascii"} and (indent is None or (type(indent) is int and indent > 0)):
         text = msgspec.json.format(encode(value), indent=indent or 0).decode()
-        if not kwargs.get("ensure_ascii", True) or text.isascii():
+        if not kwargs.get("ensure_ascii", True) or (text.isascii() and "\x7f" not in text):  # json escapes DEL too
             return text
     return _TOKEN_RE.sub(r"\1", json.dumps(_convert(value), **kwargs))
 

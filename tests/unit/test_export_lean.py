@@ -94,6 +94,10 @@ def test_a_record_read_fast_equals_the_one_pydantic_validates() -> None:
         assert fast == reader.validate(row)
         assert type(fast) is model
         assert fast.model_fields_set == reader.validate(row).model_fields_set
+        # it holds the used fields only; every other field reads as the default pydantic gives it
+        assert set(vars(fast)) <= lean.USED_FIELDS[model]
+        validated = reader.validate(row)
+        assert all(getattr(fast, name) == getattr(validated, name) for name in model.model_fields)
 
 
 def _invoice() -> dict[str, Any]:

@@ -240,13 +240,6 @@ class RecordReader(Generic[M]):
             if key != name:
                 self._by_name.append(name)
             self._spellings.append((name, (key, name) if key != name else (key,)))
-        self._defaults = {name: info.default for name, info in fields.items() if info.default_factory is None}
-        self._factories: list[tuple[str, Callable[[], Any]]] = []
-        for name, info in fields.items():
-            if info.default_factory is not None:
-                if info.default_factory not in (list, dict):
-                    raise TypeError(f"{model.__name__}.{name}: a default factory this reader does not know")
-                self._factories.append((name, typing.cast("Callable[[], Any]", info.default_factory)))
 
     def read(self, row: dict[str, Any]) -> M:
         """The model of ``row`` (an object of the export), read fast.
@@ -288,19 +281,16 @@ class RecordReader(Generic[M]):
         return part
 
     def _build(self, values: dict[str, Any]) -> M:
-        """The model holding ``values`` and the defaults, as ``model_construct`` makes it but without its cost.
+        """The model holding only ``values``; every other field reads as its default (``ManageModel.__getattr__``).
 
-        ``model_construct`` looks every field up by alias and name (~30 µs for a 50-field line); the values here
-        are already of the field types, so the instance is made the same way directly (the equality with
-        ``model_validate`` is tested).
+        ``model_construct`` looks every field up by alias and name (~30 µs for a 50-field line) and stores every
+        default; the values here are already of the field types, and an 8-line invoice's ~400 defaults were most of
+        its memory (a rerun holds the whole batch's export). Every field reads as ``model_validate`` would make it
+        (tested).
         """
         model = self.model
         instance = model.__new__(model)
-        state = self._defaults.copy()
-        for name, factory in self._factories:
-            state[name] = factory()
-        state.update(values)
-        object.__setattr__(instance, "__dict__", state)
+        object.__setattr__(instance, "__dict__", values)
         object.__setattr__(instance, "__pydantic_fields_set__", set(values))
         object.__setattr__(instance, "__pydantic_extra__", None)
         object.__setattr__(instance, "__pydantic_private__", None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -323,6 +323,24 @@ class ManageModel(BaseModel):
         populate_by_name=True,
         frozen=True,
     )
+
+    if not TYPE_CHECKING:  # pydantic's own __getattr__ is hidden from type checkers the same way
+
+        def __getattr__(self, name: str) -> Any:
+            """A field a lean record does not hold (:mod:`cwsage.connectwise.lean`) reads as its default."""
+            field = type(self).model_fields.get(name)
+            if field is not None:
+                return field.get_default(call_default_factory=True)
+            return super().__getattr__(name)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same model with the same value in every field (held or read as its default)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in type(self).model_fields)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in type(self).model_fields))
 
 
 class _WithInfo(ManageModel):
