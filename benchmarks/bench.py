@@ -47,6 +47,9 @@ from procstat import cpu_seconds
 HERE = Path(__file__).resolve().parent
 PAGE = 1000
 """Manage's largest page (rows per listing request)."""
+SAGE_PAGE = 100
+"""Sage's feed page: 100 records unless the site raises ``PageSize`` in its Web.config (Sage's SDK); the client
+cannot ask for more, and the emulator serves this default."""
 COMMANDS = ("check", "run", "rerun", "sync-payments", "sync-again")
 """``sync-again`` is ``sync-payments`` once more over the same window with nothing new in either system."""
 BATCH = "BENCH-I"
@@ -214,22 +217,23 @@ def floor_requests(command: str, documents: int, chunk: int, sage_fixed: int) ->
 
     Manage: the listing in pages of 1,000 (+ its count), one export, and for a run one write-back; a rerun
     finds the batch and re-exports it. Sage: the master-data reads (``sage_fixed``, measured on a one-invoice
-    company), plus for a run one POST per batch chunk (ready to post in the same POST). A payment sync: one
-    read of the changed AR documents per page of 1,000 in Sage, one listing page per 1,000 invoices in Manage,
-    and one write per paid invoice (the payments themselves; see ``record_receipts``); the same sync again
-    writes nothing.
+    company), plus for a run one POST per batch chunk (ready to post in the same POST); a rerun reads back every
+    document Sage still has, a feed page (:data:`SAGE_PAGE`) at a time. A payment sync: one read of the changed
+    AR documents per Sage feed page, one listing page per 1,000 invoices in Manage, and one write per paid
+    invoice (the payments themselves; see ``record_receipts``); the same sync again writes nothing.
     """
     pages = math.ceil(documents / PAGE)
+    sage_pages = math.ceil(documents / SAGE_PAGE)
     if command == "check":
         return pages + 1 + 1 + sage_fixed
     if command == "run":
         return pages + 1 + 1 + 1 + sage_fixed + math.ceil(documents / chunk)
     if command == "rerun":
-        return 2 + sage_fixed + pages  # find + re-export; Sage look-ups by page
+        return 2 + sage_fixed + sage_pages  # find + re-export; Sage look-ups by feed page
     if command == "sync-again":
-        return pages + pages
+        return pages + sage_pages
     paid = int(documents * RECEIPT_SHARE)
-    return pages + pages + paid
+    return pages + sage_pages + paid
 
 
 def main(argv: list[str]) -> None:
