@@ -235,6 +235,7 @@ class ApiSession:
         timeout: httpx.Timeout | float | None = None,
         expect: tuple[int, ...] = (),
         discard_body: bool = False,
+        into: bytearray | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying only where the table says it is safe.
 
@@ -249,6 +250,8 @@ class ApiSession:
             expect: Non-2xx statuses the caller handles itself (e.g. 404 on a lookup).
             discard_body: A successful answer's body is read and dropped as it arrives, never held (an answer the
                 caller does not need that can be as large as the request's data); error bodies are read as usual.
+            into: A successful answer's body is read into this buffer as it arrives (and not kept in the response):
+                one growing buffer instead of the chunks and their joined copy, for answers of hundreds of MB.
 
         Returns:
             The successful (or expected) response; without its content when ``discard_body``.
@@ -281,7 +284,7 @@ class ApiSession:
             self.stats.sent(method)
             started = time.monotonic()
             try:
-                response = self._send(request, discard_body)
+                response = self._send(request, discard_body, into)
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError) as exc:
                 raise ConfigurationError(
                     f"{self.system} cannot be reached at {redact_url(request.url.copy_with(query=None))}",
@@ -348,17 +351,25 @@ class ApiSession:
                 continue
             raise error
 
-    def _send(self, request: httpx.Request, discard_body: bool) -> httpx.Response:
-        """Send once. With ``discard_body`` a successful answer is read to its end and dropped as it arrives; a
-        failure while reading it is a transport error like any other (the outcome of a creating call is unknown).
+    def _send(self, request: httpx.Request, discard_body: bool, into: bytearray | None = None) -> httpx.Response:
+        """Send once. With ``discard_body`` a successful answer is read to its end and dropped as it arrives, with
+        ``into`` read into that buffer; a failure while reading it is a transport error like any other (the
+        outcome of a creating call is unknown).
         """
-        if not discard_body:
+        if not discard_body and into is None:
             return self.client.send(request)
         response = self.client.send(request, stream=True)
         try:
             if not 200 <= response.status_code < 300:
                 response.read()  # an error body is small, and the error mapper reads it
-            elif not response.is_stream_consumed:  # a test transport's answer may come read already
+            elif into is not None:
+                del into[:]  # an earlier attempt's part
+                if response.is_stream_consumed:  # a test transport's answer may come read already
+                    into += response.content
+                else:
+                    for chunk in response.iter_bytes():
+                        into += chunk
+            elif not response.is_stream_consumed:
                 for _chunk in response.iter_raw():
                     pass
         finally:

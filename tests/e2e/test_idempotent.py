@@ -60,13 +60,13 @@ def test_a_batch_number_used_in_manage_only_is_refused_with_the_next_free_one(co
 def test_rerun_remembers_the_detail_level_of_the_first_run(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     run_batch(context, RunRequest(**{**FIRST.options(), "detail": "condensed", "through": None}))
     asked: list[str] = []
-    original = ManageClient.reexport_batch
+    original = ManageClient.reexport_batch_parts
 
-    def reexport(self: ManageClient, batch_id: int, request: Any) -> Any:
+    def reexport(self: ManageClient, batch_id: int, request: Any, *, invoices: int) -> Any:
         asked.append(str(request.summarize_invoices))
-        return original(self, batch_id, request)
+        return original(self, batch_id, request, invoices=invoices)
 
-    monkeypatch.setattr(ManageClient, "reexport_batch", reexport)
+    monkeypatch.setattr(ManageClient, "reexport_batch_parts", reexport)
     rerun_batch(context, FIRST.batch_number, dry_run=True)
     rerun_batch(context, FIRST.batch_number, dry_run=True, detail="detailed")
     assert asked == ["Condensed", "Detailed"]

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,11 +19,13 @@ from cwsage.config import RunDefaults, Settings
 from cwsage.errors import ConfigurationError
 from cwsage.sandbox.faults import Fault
 from cwsage.sandbox.runner import Sandbox
+from cwsage.services import rerun as rerun_module
 from cwsage.services.batch import Context, RunRequest, rerun_batch, run_batch
+from cwsage.services.job import BatchJob
 from cwsage.services.progress import SilentProgress
 from cwsage.services.results import Outcome, RunResult
 from cwsage.services.session import connect
-from cwsage.state.store import RunStatus, StateStore
+from cwsage.state.store import RunPhase, RunStatus, StateStore
 
 from .conftest import ar_copies, gl_headers, gl_key, run_cli, write_defaults
 
@@ -126,6 +128,57 @@ def test_rerun_posts_only_what_the_restore_removed(sandbox: Sandbox, context: Co
     assert again.outcome is Outcome.NOTHING_TO_DO
     assert again.exit_code == 0
     assert set(again.skipped) == {f"AR:{n}" for n in INVOICES}
+    assert all(ar_copies(sandbox)[n] == 1 for n in INVOICES)
+
+
+def test_a_rerun_prepared_in_parts_posts_what_it_posts_whole(
+    sandbox: Sandbox, context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the re-export is prepared and stored 2 invoices at a time; the outcome is the same as whole."""
+    restored_after_first_chunk(sandbox, context)
+    monkeypatch.setattr(rerun_module, "EXPORT_CHUNK", 2)
+    preview = rerun_batch(context, "RR-I", dry_run=True)
+    assert set(preview.skipped) == FIRST_CHUNK
+    assert preview.message.startswith("Preview of rerunning batch RR-I: 3 document(s) are still in Sage 300")
+    result = rerun_batch(context, "RR-I")
+    assert result.outcome is Outcome.SUCCEEDED, result.message
+    assert set(result.skipped) == FIRST_CHUNK
+    assert [row.key for row in result.documents] == [row.key for row in preview.documents]
+    assert {row.key for row in result.documents if row.state == "posted"} == {
+        "AR:10105",
+        "AR:10106",
+        "AR:10112",
+        "AR:10138",
+    }
+    assert all(ar_copies(sandbox)[n] == 1 for n in INVOICES)
+
+
+def test_a_rerun_stopped_between_parts_is_prepared_again_and_posts_once(
+    sandbox: Sandbox, context: Context, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun that stops while it stores its parts (a crash) has posted nothing: the same command starts the
+    preparation again on the same run, and every document ends in Sage exactly once."""
+    restored_after_first_chunk(sandbox, context)
+    monkeypatch.setattr(rerun_module, "EXPORT_CHUNK", 2)
+    stored = BatchJob.persist
+
+    def crash_after_two_parts(self: BatchJob, run: Any, prepared: Any, *, skip: Any) -> None:
+        stored(self, run, prepared, skip=skip)
+        if len(store.documents(run.id)) >= 4:
+            raise KeyboardInterrupt  # the process is killed between two parts
+
+    monkeypatch.setattr(BatchJob, "persist", crash_after_two_parts)
+    with pytest.raises(KeyboardInterrupt):
+        rerun_batch(context, "RR-I")
+    [stopped] = store.find_runs(batch_number="RR-I", kind="rerun")
+    assert stopped.status is RunStatus.RUNNING and not stopped.reached(RunPhase.PREPARED)
+    assert all(ar_copies(sandbox)[n] == 0 for n in ("10105", "10106", "10112", "10138"))  # nothing posted yet
+
+    monkeypatch.setattr(BatchJob, "persist", stored)
+    finished = rerun_batch(context, "RR-I")
+    assert finished.run_id == stopped.id  # the same run, prepared again from the start
+    assert finished.outcome is Outcome.SUCCEEDED, finished.message
+    assert set(finished.skipped) == FIRST_CHUNK
     assert all(ar_copies(sandbox)[n] == 1 for n in INVOICES)
 
 

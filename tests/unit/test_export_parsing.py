@@ -165,13 +165,21 @@ def clean() -> Translation:
 
 
 def _parse_and_translate(text: str) -> tuple[Any, Translation]:
-    from cwsage.connectwise.export import loads, parse_export, parse_export_text
+    from cwsage.connectwise.export import loads, parse_export, parse_export_parts, parse_export_text
 
     export = parse_export(loads(text), source_ref="export T")
+    translation = translate(export)
     record_by_record = parse_export_text(text.encode(), source_ref="export T")
     if record_by_record is not None:  # read from the text one record at a time: exactly the same export
         assert record_by_record == export
-    return export, translate(export)
+        # and in parts of two invoices (a rerun's re-export): the same documents and problems, in the same order
+        parts = [translate(part) for part in parse_export_parts(text.encode(), source_ref="T", invoices=2) or []]
+        assert [d for part in parts for d in part.documents if d.key not in part.unreadable_keys] == [
+            d for d in translation.documents if d.key not in translation.unreadable_keys
+        ]
+        assert {d.key for part in parts for d in part.documents} == {d.key for d in translation.documents}
+        assert sorted(i.line() for part in parts for i in part.issues) == sorted(i.line() for i in translation.issues)
+    return export, translation
 
 
 def _blocking(translation: Translation, key: str) -> set[tuple[str, str, str]]:

@@ -129,6 +129,29 @@ def test_a_discarded_answer_is_read_in_chunks_and_never_kept_but_an_error_answer
     assert mapped == ['{"message":"closed period"}'], "an error keeps its words"
 
 
+def test_an_answer_read_into_a_buffer_holds_only_the_last_attempts_body() -> None:
+    """Issue 14: a batch's re-export (hundreds of MB) is read into one growing buffer, not chunks and a copy."""
+    attempts: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) == 1:  # a first attempt that fails half-way through its body
+
+            def broken() -> Iterator[bytes]:
+                yield b"half of"
+                raise httpx.ReadError("connection reset")
+
+            return httpx.Response(200, content=broken())
+        return httpx.Response(200, content=iter([b'{"a": ', b"1.50}"]))
+
+    body = bytearray()
+    response = _session(httpx.MockTransport(answer), []).request("POST", "export", json_body={}, safe=True, into=body)
+    assert response.status_code == 200 and len(attempts) == 2
+    assert bytes(body) == b'{"a": 1.50}'  # the failed attempt's half is gone
+    with pytest.raises(httpx.ResponseNotRead):
+        _ = response.content  # the body is in the buffer only
+
+
 @pytest.mark.parametrize(
     ("status", "transient", "limited"),
     [

@@ -32,7 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from cwsage import money
 from cwsage.concurrency import read_all
 from cwsage.connectwise.conditions import C, Condition
-from cwsage.connectwise.export import loads, parse_export, parse_export_text
+from cwsage.connectwise.export import loads, parse_export, parse_export_parts, parse_export_text
 from cwsage.connectwise.lean import is_lean, read_record
 from cwsage.connectwise.models import (
     AccountingBatch,
@@ -566,6 +566,7 @@ class ManageClient(ApiClient):
         safe: bool | None = None,
         timeout: httpx.Timeout | None = None,
         discard_body: bool = False,
+        into: bytearray | None = None,
     ) -> httpx.Response:
         return self._session.request(
             method,
@@ -576,6 +577,7 @@ class ManageClient(ApiClient):
             safe=safe,
             timeout=timeout,
             discard_body=discard_body,
+            into=into,
         )
 
     def _json(self, response: httpx.Response, what: str) -> Any:
@@ -886,16 +888,35 @@ class ManageClient(ApiClient):
             describe=lambda r: f"GL entry {r.get('id')} of batch id {batch_id}",
         )
 
-    def reexport_batch(self, batch_id: int, request: ExportRequest) -> GLExport:
-        """``POST /finance/accounting/batches/{id}/export``: the payload of an existing batch again (a read)."""
+    def reexport_batch_parts(self, batch_id: int, request: ExportRequest, *, invoices: int) -> Iterator[GLExport]:
+        """``POST /finance/accounting/batches/{id}/export``: an existing batch's payload again (a read), in parts of
+        ``invoices`` invoices (see :func:`parse_export_parts`).
+
+        Manage answers a re-export with the whole batch at once (its reference has no way to ask for a part), so
+        the answer is read into one buffer as it arrives and each part's records are decoded only as the part is
+        asked for: memory holds the answer's text and one part, not the whole batch as records.
+        """
+        body = bytearray()
         response = self._request(
             "POST",
             f"finance/accounting/batches/{int(batch_id)}/export",
             json_body=request.to_payload(),
             safe=True,
             timeout=self._long_timeout,
+            into=body,
         )
-        return self._export(response, "the re-export", f"re-export of batch {batch_id}")
+        ref = f"re-export of batch {batch_id}"
+        parts = parse_export_parts(body, source_ref=ref, invoices=invoices)
+        if parts is None:  # not the export's shape: read whole, which says what is wrong or reads it leniently
+            whole = httpx.Response(response.status_code, content=bytes(body), request=response.request)
+            yield parse_export(self._json(whole, "the re-export"), source_ref=ref)
+            return
+        while True:
+            with acyclic():  # fresh records, none in a cycle (gc_policy)
+                part = next(parts, None)
+            if part is None:
+                return
+            yield part
 
     def delete_batch(self, batch_id: int) -> None:
         """``DELETE /finance/accounting/batches/{id}`` (reopens its records). Not retried blindly."""

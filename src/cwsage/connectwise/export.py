@@ -15,7 +15,8 @@ the second).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -112,6 +113,43 @@ _EXPORT_SHAPE = msgspec.json.Decoder(
 """The export's record lists, each record kept as its undecoded JSON text (the other keys are skipped)."""
 
 
+def parse_export_parts(content: bytes | bytearray, *, source_ref: str, invoices: int) -> Iterator[GLExport] | None:
+    """Read a ``GLExport`` answer in parts of ``invoices`` invoices, each part's records decoded only when it is read.
+
+    The parts are what a run's export parts are: invoices ``invoices`` at a time with every customer record (an
+    invoice's tax levels come from its customer's), and the other lists (vendors, expenses, bills, procurement)
+    with the last part. Together they hold the records, problems and positions :func:`parse_export_text` reads,
+    in the same order. For an answer a caller cannot ask for in parts (a batch's re-export): the text stays, but
+    only one part's records are ever held as models.
+
+    Returns:
+        The parts, or ``None`` when the text is not an export's shape (see :func:`parse_export_text`).
+    """
+    try:
+        shape = _EXPORT_SHAPE.decode(content)
+    except msgspec.DecodeError:
+        return None
+    return _parts_of(shape, invoices)
+
+
+def _parts_of(shape: Any, invoices: int) -> Iterator[GLExport]:
+    settings = loads(bytes(getattr(shape, "exportSettings")))  # noqa: B009 - a field made at run time
+    settings = settings if isinstance(settings, dict) else {}
+    transactions = getattr(shape, RecordKind.INVOICE.value) or []
+    starts = range(0, max(len(transactions), 1), invoices)
+    for start in starts:
+        last = start == starts[-1]
+
+        def list_named(name: str, start: int = start, last: bool = last) -> Any:
+            if name == RecordKind.INVOICE.value:
+                return transactions[start : start + invoices]
+            if name == RecordKind.CUSTOMER.value or last:
+                return getattr(shape, name)
+            return None
+
+        yield _read_lists(list_named, settings, first_invoice=start)
+
+
 def parse_export_text(content: bytes, *, source_ref: str) -> GLExport | None:
     """Read a ``GLExport`` answer record by record from its text, decoding one record at a time.
 
@@ -124,16 +162,15 @@ def parse_export_text(content: bytes, *, source_ref: str) -> GLExport | None:
         a ``NaN`` anywhere, a list that is not a list): read it whole with :func:`loads` and :func:`parse_export`
         then, which says what is wrong or reads it the lenient way.
     """
-    try:
-        shape = _EXPORT_SHAPE.decode(content)
-    except msgspec.DecodeError:
-        return None
-    settings = loads(bytes(getattr(shape, "exportSettings")))  # noqa: B009 - a field made at run time
-    return _read_lists(lambda name: getattr(shape, name), settings if isinstance(settings, dict) else {})
+    whole = parse_export_parts(content, source_ref=source_ref, invoices=sys.maxsize)
+    return None if whole is None else next(whole)
 
 
-def _read_lists(list_named: Callable[[str], Any], settings: dict[str, Any]) -> GLExport:
-    """The export from each record list (``list_named(kind.value)``): records, or their JSON text."""
+def _read_lists(list_named: Callable[[str], Any], settings: dict[str, Any], *, first_invoice: int = 0) -> GLExport:
+    """The export from each record list (``list_named(kind.value)``): records, or their JSON text.
+
+    ``first_invoice`` is the position of the first invoice given in the whole list (a part of it is read).
+    """
     lists: dict[str, list[ManageModel]] = {}
     unreadable: list[UnreadableRecord] = []
     for kind, model in RECORD_MODELS.items():
@@ -147,7 +184,7 @@ def _read_lists(list_named: Callable[[str], Any], settings: dict[str, Any]) -> G
             rows = []
             problem = FieldProblem(kind.value, _short(raw), "a list of records", f"got {_type_name(raw)}")
             unreadable.append(UnreadableRecord(kind, -1, RecordIdentity(), (problem,)))
-        for position, row in enumerate(rows):
+        for position, row in enumerate(rows, start=first_invoice if kind is RecordKind.INVOICE else 0):
             record = _read_record(kind, model, position, loads(bytes(row)) if type(row) is msgspec.Raw else row)
             if isinstance(record, UnreadableRecord):
                 unreadable.append(record)

@@ -79,13 +79,6 @@ class PreviewParts:
         )
 
 
-def preview(job: BatchJob, prepared: Prepared, message: str, *, skip_in_sage: bool) -> RunResult:
-    """The result of a dry run of one prepared whole (a rerun): every document, its issues, the GL impact."""
-    parts = PreviewParts(skip_in_sage=skip_in_sage)
-    parts.add(prepared)
-    return parts.result(job, message)
-
-
 def preview_message(request: RunRequest, parts: PreviewParts) -> str:
     """What the run previewed would do, as the run itself would decide it (all or nothing without --skip-invalid)."""
     head = f"Preview of batch {request.batch_number}"

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 
 from cwsage.connectwise import models as cw
 from cwsage.errors import ConfigurationError, SourceDataError
 from cwsage.services.context import Context
-from cwsage.services.exporting import translate_export
+from cwsage.services.exporting import EXPORT_CHUNK, translate_export
 from cwsage.services.job import BatchJob, Prepared
 from cwsage.services.locks import write_lock
 from cwsage.services.outcome import finish
-from cwsage.services.preview import preview
+from cwsage.services.preview import PreviewParts
 from cwsage.services.results import RunResult
 from cwsage.services.selection import DETAIL_LEVELS, check_batch_number
-from cwsage.state.store import DocState, RunKind, RunPhase, RunStatus, StateStore
+from cwsage.state.store import DocState, RunKind, RunPhase, RunRecord, RunStatus, StateStore
 
 ALREADY_IN_SAGE = "already_in_sage"
 """The rerun option that keeps what Sage already had when a forced rerun started (key → where), so that a
@@ -63,74 +64,100 @@ def rerun_batch(
         first = store.find_runs(batch_number=batch_number, kind=RunKind.RUN)
         detail = str(first[-1].options.get("detail") or "default") if first else "default"
     unfinished = store.find_runs(batch_number=batch_number, kind=RunKind.RERUN, status=RunStatus.RUNNING)
-    if dry_run or not unfinished:
+    resumed = unfinished[0] if unfinished and not dry_run else None
+    if resumed is not None and resumed.reached(RunPhase.PREPARED):
+        ctx.progress.note(f"Resuming the unfinished rerun {resumed.id} of batch {batch_number}.")
+        with write_lock(store, resumed.id, ctx.manage.company, ctx.sage.company):
+            return _post(job, resumed, force=bool(resumed.options.get("force")))
+    if resumed is not None:  # stopped while it was stored part by part: prepared again, as it started
+        ctx.progress.note(f"Resuming the unfinished rerun {resumed.id} of batch {batch_number} from the start.")
+        force = bool(resumed.options.get("force"))
+        detail = str(resumed.options.get("detail") or detail)
+    export_request = cw.ExportRequest(
+        batch_identifier=batch_number,
+        summarize_invoices=DETAIL_LEVELS.get(detail.lower(), "Default"),
+        export_invoices_flag=bool(batch.export_invoices_flag),
+        export_expenses_flag=bool(batch.export_expenses_flag),
+        export_products_flag=bool(batch.export_products_flag),
+    )
+
+    def prepared_parts() -> Iterator[Prepared]:
         ctx.progress.stage(f"Re-exporting batch {batch_number} from Manage")
-        export = ctx.manage.reexport_batch(
-            batch.id,
-            cw.ExportRequest(
-                batch_identifier=batch_number,
-                summarize_invoices=DETAIL_LEVELS.get(detail.lower(), "Default"),
-                export_invoices_flag=bool(batch.export_invoices_flag),
-                export_expenses_flag=bool(batch.export_expenses_flag),
-                export_products_flag=bool(batch.export_products_flag),
-            ),
+        master = job.load_master()
+        seen: dict[str, str] = {}
+        assert batch.id is not None
+        for export in ctx.manage.reexport_batch_parts(batch.id, export_request, invoices=EXPORT_CHUNK):
+            translation = translate_export(ctx, export)
+            del export  # the part's records are large; only its translation is needed from here
+            yield job.prepare(translation, create_missing=False, conflicts_are_errors=False, master=master, seen=seen)
+
+    if dry_run:
+        return _preview(job, prepared_parts(), batch_number, force=force)
+    run_id = resumed.id if resumed is not None else str(uuid.uuid4())
+    with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
+        options = {"force": force, "detail": detail, "manage_batch_id": batch.id}
+        run = resumed or store.create_run(
+            kind=RunKind.RERUN, batch_number=batch_number, options=options, actor=ctx.actor, run_id=run_id
         )
-        ctx.progress.stage("Translating documents")
-        translation = translate_export(ctx, export)
-        del export  # the export models are large; only the translation is needed from here
-        prepared = job.prepare(translation, create_missing=False, conflicts_are_errors=False)
-        found = {key: where.describe() for key, where in prepared.in_sage.items()}
-        skip = {} if force else dict(prepared.in_sage)
-        if dry_run:
-            if force and found:
-                message = (
-                    f"Preview of rerunning batch {batch_number} with --force: {len(found)} document(s) are still in "
-                    "Sage 300 and would be sent again. Nothing was changed anywhere."
-                )
-            elif found:
-                message = (
-                    f"Preview of rerunning batch {batch_number}: {len(found)} document(s) are still in Sage 300 and "
-                    "would be skipped (--force would post them anyway). Nothing was changed anywhere."
-                )
-            else:
-                message = (
-                    f"Preview of rerunning batch {batch_number}: none of its documents is in Sage 300 any more; "
-                    "all would be posted. Nothing was changed anywhere."
-                )
-            result = preview(job, prepared, message, skip_in_sage=not force)
-            if force:
-                result.warnings.extend(_force_notes(prepared, found))
-            return result
-        run_id = str(uuid.uuid4())
-        with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
-            options = {"force": force, "detail": detail, "manage_batch_id": batch.id, ALREADY_IN_SAGE: found}
-            run = store.create_run(
-                kind=RunKind.RERUN, batch_number=batch_number, options=options, actor=ctx.actor, run_id=run_id
-            )
-            if force and found:
-                store.audit(run.id, "force", {"already_in_sage": found})
-                for note in _force_notes(prepared, found):
-                    ctx.progress.note(note)
+        found: dict[str, str] = {}
+        notes: list[str] = []
+        for prepared in prepared_parts():  # stored part by part; the run is prepared once every part is
+            part_found = {key: where.describe() for key, where in prepared.in_sage.items()}
+            found.update(part_found)
+            notes += _force_notes(prepared, part_found) if force else []
+            skip = {} if force else dict(prepared.in_sage)
             # Found documents are skipped (or, with --force, posted again): never counted as posted by this rerun.
             prepared.in_sage = {}
             job.persist(run, prepared, skip=skip)
-            store.set_phase(run.id, RunPhase.PREPARED)
-            del prepared  # all stored now
-            store.set_phase(run.id, RunPhase.POSTING)
-            poster, error = job.post(run)
-            if force:
-                poster.outcome.warnings.extend(_forced_outcome(store, run.id, found))
-            return finish(job, run, poster, error=error, manage_batch=None, written_back=False)
-    run = unfinished[0]
-    ctx.progress.note(f"Resuming the unfinished rerun {run.id} of batch {batch_number}.")
-    with write_lock(store, run.id, ctx.manage.company, ctx.sage.company):
-        if not run.reached(RunPhase.POSTING):
-            store.set_phase(run.id, RunPhase.POSTING)
-        poster, error = job.post(run)
-        if run.options.get("force"):
-            found = dict(run.options.get(ALREADY_IN_SAGE) or {})
-            poster.outcome.warnings.extend(_forced_outcome(store, run.id, found))
-        return finish(job, run, poster, error=error, manage_batch=None, written_back=False)
+        store.set_phase(run.id, RunPhase.PREPARED, options={ALREADY_IN_SAGE: found})
+        if force and found:
+            store.audit(run.id, "force", {"already_in_sage": found})
+            for note in notes:
+                ctx.progress.note(note)
+        run = store.get_run(run.id) or run
+        return _post(job, run, force=force)
+
+
+def _post(job: BatchJob, run: RunRecord, *, force: bool) -> RunResult:
+    """Post what the rerun stored (resuming what a crash left), and finish it."""
+    store = job.ctx.store
+    if not run.reached(RunPhase.POSTING):
+        store.set_phase(run.id, RunPhase.POSTING)
+    poster, error = job.post(run)
+    if force:
+        found = dict(run.options.get(ALREADY_IN_SAGE) or {})
+        poster.outcome.warnings.extend(_forced_outcome(store, run.id, found))
+    return finish(job, run, poster, error=error, manage_batch=None, written_back=False)
+
+
+def _preview(job: BatchJob, parts: Iterable[Prepared], batch_number: str, *, force: bool) -> RunResult:
+    """What rerunning the batch would do, part by part: posted, skipped, or (``force``) sent again."""
+    preview = PreviewParts(skip_in_sage=not force)
+    found = 0
+    notes: list[str] = []
+    for prepared in parts:
+        part_found = {key: where.describe() for key, where in prepared.in_sage.items()}
+        found += len(part_found)
+        notes += _force_notes(prepared, part_found) if force else []
+        preview.add(prepared)
+    if force and found:
+        message = (
+            f"Preview of rerunning batch {batch_number} with --force: {found} document(s) are still in "
+            "Sage 300 and would be sent again. Nothing was changed anywhere."
+        )
+    elif found:
+        message = (
+            f"Preview of rerunning batch {batch_number}: {found} document(s) are still in Sage 300 and "
+            "would be skipped (--force would post them anyway). Nothing was changed anywhere."
+        )
+    else:
+        message = (
+            f"Preview of rerunning batch {batch_number}: none of its documents is in Sage 300 any more; "
+            "all would be posted. Nothing was changed anywhere."
+        )
+    result = preview.result(job, message)
+    result.warnings.extend(notes)
+    return result
 
 
 def _force_notes(prepared: Prepared, found: dict[str, str]) -> list[str]:

@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -655,8 +655,11 @@ class StateStore:
                 )
             )
 
-    def set_phase(self, run_id: str, phase: RunPhase) -> None:
+    def set_phase(self, run_id: str, phase: RunPhase, *, options: Mapping[str, Any] | None = None) -> None:
         """Move a run forward to ``phase`` (and audit it); a run never goes back.
+
+        ``options`` are added to the run's options in the same transaction (what the run learnt on its way to
+        ``phase``, kept exactly when it gets there).
 
         Raises:
             KeyError: if there is no such run.
@@ -669,6 +672,8 @@ class StateStore:
             if PHASE_ORDER.index(RunPhase(row.phase)) > PHASE_ORDER.index(phase):
                 raise BugError(f"run {run_id} is {row.phase}: it cannot go back to {phase}")
             row.phase = RunPhase(phase).value
+            if options:
+                row.options = {**(row.options or {}), **options}
             session.add(
                 AuditRow(
                     at=now(), run_id=run_id, document_key=None, event="run.phase", actor=None, detail={"to": row.phase}
