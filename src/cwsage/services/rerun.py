@@ -58,7 +58,8 @@ def rerun_batch(
             hint="Check the Batch Number in Manage (Finance > Accounting Interface > Batches).",
         )
     batch = batches[0]
-    if batch.id is None:
+    batch_id = batch.id
+    if batch_id is None:
         raise SourceDataError(f"Manage returned batch {batch_number!r} without an id")
     if detail is None:
         first = store.find_runs(batch_number=batch_number, kind=RunKind.RUN)
@@ -85,8 +86,7 @@ def rerun_batch(
         ctx.progress.stage(f"Re-exporting batch {batch_number} from Manage")
         master = job.load_master()
         seen: dict[str, str] = {}
-        assert batch.id is not None
-        for export in ctx.manage.reexport_batch_parts(batch.id, export_request, invoices=EXPORT_CHUNK):
+        for export in ctx.manage.reexport_batch_parts(batch_id, export_request, invoices=EXPORT_CHUNK):
             translation = translate_export(ctx, export)
             del export  # the part's records are large; only its translation is needed from here
             yield job.prepare(translation, create_missing=False, conflicts_are_errors=False, master=master, seen=seen)
@@ -95,7 +95,7 @@ def rerun_batch(
         return _preview(job, prepared_parts(), batch_number, force=force)
     run_id = resumed.id if resumed is not None else str(uuid.uuid4())
     with write_lock(store, run_id, ctx.manage.company, ctx.sage.company):
-        options = {"force": force, "detail": detail, "manage_batch_id": batch.id}
+        options = {"force": force, "detail": detail, "manage_batch_id": batch_id}
         run = resumed or store.create_run(
             kind=RunKind.RERUN, batch_number=batch_number, options=options, actor=ctx.actor, run_id=run_id
         )
@@ -174,7 +174,7 @@ def _forced_outcome(store: StateStore, run_id: str, found: dict[str, str]) -> li
     """After a forced rerun: which of the documents Sage already had were refused, and which were duplicated."""
     if not found:
         return []
-    records = {r.key: r for r in store.documents(run_id)}
+    records = {r.key: r for r in store.documents(run_id, payloads=False)}
     refused = [k for k in found if k in records and records[k].state is DocState.REJECTED]
     doubled = [k for k in found if k in records and records[k].state is DocState.POSTED]
     notes = []
