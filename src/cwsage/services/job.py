@@ -47,9 +47,9 @@ def post_item(doc: Document, master: SageMasterData, options: to_sage.PostingOpt
     return PostItem(doc.key, target, doc.document_number, document_party(doc), doc.source.label, payload)
 
 
-def content_hash(item: PostItem) -> str:
-    """Fingerprint of what is sent to Sage (for the audit log)."""
-    return hashlib.sha256(money.encode(item.payload.to_payload(), sort_keys=True)).hexdigest()[:16]
+def content_hash(payload: Mapping[str, Any]) -> str:
+    """Fingerprint of what is sent to Sage, the payload as :meth:`PostItem.stored` keeps it (for the audit log)."""
+    return hashlib.sha256(money.encode(payload, sort_keys=True)).hexdigest()[:16]
 
 
 def row(
@@ -232,6 +232,7 @@ class BatchJob:
         found: list[StateChange] = []
         for doc in prepared.documents:
             item = prepared.items.get(doc.key)
+            stored = item.stored() if item else None  # the Sage payload dumped once, for the row and its hash
             if doc.key in skip:
                 state = DocState.SKIPPED
             elif doc.key in blocked or item is None:
@@ -248,9 +249,9 @@ class BatchJob:
                     source_id=doc.source.record_id,
                     document_number=doc.document_number,
                     state=state,
-                    content_hash=content_hash(item) if item else "",
+                    content_hash=content_hash(stored["sage"]) if stored else "",
                     gl_entry_ids=list(doc.gl_entry_ids),
-                    payload=item.stored() if item else None,
+                    payload=stored,
                     target=str(item.target) if item else None,
                     report=row(doc, "", kind=destination(doc, prepared.master)).as_dict(),
                     issues=issues_by_key.get(doc.key, []),
