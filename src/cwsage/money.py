@@ -282,13 +282,13 @@ def _tag_integral_decimals(value: Any) -> Any:
 
 
 def _untag_all(value: Any) -> Any:
+    """:func:`_untag` applied at every depth of decoded JSON (what ``object_hook`` does for the standard parser)."""
     if isinstance(value, dict):
-        if len(value) == 1 and isinstance(value.get(_DECIMAL_TAG), str):
-            return Decimal(value[_DECIMAL_TAG])
         for key, item in value.items():
             if isinstance(item, dict | list):
                 value[key] = _untag_all(item)
-    elif isinstance(value, list):
+        return _untag(value)
+    if isinstance(value, list):
         for index, item in enumerate(value):
             if isinstance(item, dict | list):
                 value[index] = _untag_all(item)
