@@ -102,9 +102,9 @@ def rerun_batch(
         found: dict[str, str] = {}
         notes: list[str] = []
         for prepared in prepared_parts():  # stored part by part; the run is prepared once every part is
-            part_found = {key: where.describe() for key, where in prepared.in_sage.items()}
+            part_found, part_notes = _in_sage(prepared, force=force)
             found.update(part_found)
-            notes += _force_notes(prepared, part_found) if force else []
+            notes += part_notes
             skip = {} if force else dict(prepared.in_sage)
             # Found documents are skipped (or, with --force, posted again): never counted as posted by this rerun.
             prepared.in_sage = {}
@@ -136,9 +136,9 @@ def _preview(job: BatchJob, parts: Iterable[Prepared], batch_number: str, *, for
     found = 0
     notes: list[str] = []
     for prepared in parts:
-        part_found = {key: where.describe() for key, where in prepared.in_sage.items()}
+        part_found, part_notes = _in_sage(prepared, force=force)
         found += len(part_found)
-        notes += _force_notes(prepared, part_found) if force else []
+        notes += part_notes
         preview.add(prepared)
     if force and found:
         message = (
@@ -158,6 +158,13 @@ def _preview(job: BatchJob, parts: Iterable[Prepared], batch_number: str, *, for
     result = preview.result(job, message)
     result.warnings.extend(notes)
     return result
+
+
+def _in_sage(prepared: Prepared, *, force: bool) -> tuple[dict[str, str], list[str]]:
+    """What Sage already has of one prepared part (key -> where, in words), and with ``force`` the notes saying
+    each is sent again."""
+    found = {key: where.describe() for key, where in prepared.in_sage.items()}
+    return found, _force_notes(prepared, found) if force else []
 
 
 def _force_notes(prepared: Prepared, found: dict[str, str]) -> list[str]:
